@@ -1,0 +1,150 @@
+"""Commands: what a user asks the fund to do. Amounts are integer fen."""
+
+from dataclasses import dataclass
+from datetime import date, time
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class RegisterSchool:
+    district: str
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class OpenTerm:
+    school_id: UUID
+    code: str
+    starts: date
+    ends: date
+    fee_per_term: int
+    fee_cap: int
+    planned_sessions: int
+    refund_deadline_days: int = 15
+    absence_consumes: bool = False
+    closed_days: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegisterTeacher:
+    school_id: UUID
+    code: str
+    kind: str
+    rate: int
+    since: date | None = None
+
+
+@dataclass(frozen=True)
+class ChangeRate:
+    teacher_id: UUID
+    rate: int
+    effective: date
+
+
+@dataclass(frozen=True)
+class OpenCourse:
+    term_id: UUID
+    code: str
+    name: str
+    category: str
+    capacity: int
+    teacher_id: UUID
+    fee: int | None = None
+    planned_sessions: int | None = None
+
+
+@dataclass(frozen=True)
+class Enrol:
+    course_id: UUID
+    student_id: str
+    on: date
+    waived: bool = False
+
+
+@dataclass(frozen=True)
+class ApproveLeave:
+    course_id: UUID
+    student_id: str
+    dates: tuple[date, ...]
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    course_id: UUID
+    student_id: str
+    on: date
+
+
+@dataclass(frozen=True)
+class WaiveFee:
+    course_id: UUID
+    student_id: str
+    on: date
+
+
+@dataclass(frozen=True)
+class DeliverSession:
+    course_id: UUID
+    term_id: UUID
+    day: date
+    starts: time
+    ends: time
+    teacher_id: UUID
+    present: tuple[str, ...]
+    absent: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReverseSession:
+    course_id: UUID
+    day: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordPayment:
+    school_id: UUID
+    student_id: str
+    amount: int
+    channel: str
+    reference: str
+    received_on: date
+
+
+@dataclass(frozen=True)
+class RequestRefund:
+    school_id: UUID
+    student_id: str
+    amount: int
+    reason: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class ApproveRefund:
+    refund_id: UUID
+
+
+@dataclass(frozen=True)
+class PayRefund:
+    refund_id: UUID
+    bank_reference: str
+    paid_on: date
+
+
+@dataclass(frozen=True)
+class ReceiveSubsidy:
+    school_id: UUID
+    reference: str
+    source: str
+    amount: int
+    received_on: date
+
+
+@dataclass(frozen=True)
+class AllocateSubsidy:
+    grant_id: UUID
+    course_id: UUID
+    amount: int
+    on: date

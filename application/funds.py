@@ -1,0 +1,311 @@
+"""The fund's command handlers: load, decide, save, return the log position."""
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from functools import singledispatchmethod
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from application import commands as c
+from application.transcodings import register_transcodings
+from domain.course import BEIJING, Course
+from domain.errors import AlreadyExists, InvalidSetup, NotFound
+from domain.facts import Actor, Stamp
+from domain.payment import Payment
+from domain.refund import Refund
+from domain.school import School, Term
+from domain.subsidy import SubsidyGrant
+from domain.teacher import Teacher
+
+A = TypeVar("A", bound=Aggregate)
+
+Clock = Callable[[], datetime]
+CreditLookup = Callable[[UUID, str], int]
+"""A family's refundable credit: what it paid beyond what it owes, less refunds
+already in progress. Read from the ledger once it has caught up with the log."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Funds(Application[UUID]):
+    name = "Funds"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        clock: Clock = utc_now,
+        credit: CreditLookup | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.credit = credit
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    # --- plumbing --------------------------------------------------------
+
+    def stamp(self, actor: Actor, on: date | None = None) -> Stamp:
+        at = self.clock()
+        return Stamp(actor=actor, at=at, on=on or at.astimezone(BEIJING).date())
+
+    def load(self, cls: type[A], aggregate_id: UUID, label: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {label} {aggregate_id}", id=str(aggregate_id))
+        return aggregate
+
+    def record(self, *aggregates: Aggregate) -> int:
+        """Saves every pending event of the aggregates in one transaction."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise AlreadyExists(
+                "that was recorded already, or changed by someone else meanwhile; "
+                "reload and try again"
+            ) from None
+        return recordings[-1].notification.id if recordings else self.head()
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def position_of(self, aggregate_id: UUID) -> int:
+        """The log position of an aggregate's latest recorded event."""
+        statement = f"SELECT max(notification_id) AS n FROM {self.name.lower()}_events "
+        with self.recorder.datastore.transaction(commit=False) as curs:
+            curs.execute(statement + "WHERE originator_id = %s", (aggregate_id,))
+            return curs.fetchone()["n"]
+
+    # --- commands --------------------------------------------------------
+
+    @singledispatchmethod
+    def handle(self, command: Any, actor: Actor) -> int:
+        raise TypeError(f"no handler for {type(command).__name__}")
+
+    @handle.register
+    def register_school(self, cmd: c.RegisterSchool, actor: Actor) -> int:
+        school = School.register(
+            district=cmd.district, code=cmd.code, name=cmd.name, stamp=self.stamp(actor)
+        )
+        return self.record_new(school, f"school {cmd.code}")
+
+    @handle.register
+    def open_term(self, cmd: c.OpenTerm, actor: Actor) -> int:
+        school = self.load(School, cmd.school_id, "school")
+        term = Term.open(
+            school=school,
+            code=cmd.code,
+            starts=cmd.starts,
+            ends=cmd.ends,
+            fee_per_term=cmd.fee_per_term,
+            fee_cap=cmd.fee_cap,
+            planned_sessions=cmd.planned_sessions,
+            refund_deadline_days=cmd.refund_deadline_days,
+            absence_consumes=cmd.absence_consumes,
+            closed_days=cmd.closed_days,
+            stamp=self.stamp(actor),
+        )
+        return self.record_new(term, f"term {cmd.code}")
+
+    @handle.register
+    def register_teacher(self, cmd: c.RegisterTeacher, actor: Actor) -> int:
+        self.load(School, cmd.school_id, "school")
+        teacher = Teacher.register(
+            school_id=cmd.school_id,
+            code=cmd.code,
+            kind=cmd.kind,
+            rate=cmd.rate,
+            stamp=self.stamp(actor, cmd.since),
+        )
+        return self.record_new(teacher, f"teacher {cmd.code}")
+
+    @handle.register
+    def change_rate(self, cmd: c.ChangeRate, actor: Actor) -> int:
+        teacher = self.load(Teacher, cmd.teacher_id, "teacher")
+        teacher.change_rate(cmd.rate, stamp=self.stamp(actor, cmd.effective))
+        return self.record(teacher)
+
+    @handle.register
+    def open_course(self, cmd: c.OpenCourse, actor: Actor) -> int:
+        term = self.load(Term, cmd.term_id, "term")
+        teacher = self.load(Teacher, cmd.teacher_id, "teacher")
+        check_same_school(teacher.school_id, term.school_id, "teacher")
+        course = Course.open(
+            term=term,
+            code=cmd.code,
+            name=cmd.name,
+            category=cmd.category,
+            capacity=cmd.capacity,
+            teacher_id=teacher.id,
+            fee=cmd.fee,
+            planned_sessions=cmd.planned_sessions,
+            stamp=self.stamp(actor),
+        )
+        return self.record_new(course, f"course {cmd.code}")
+
+    @handle.register
+    def enrol(self, cmd: c.Enrol, actor: Actor) -> int:
+        return self.enrol_many([cmd], actor)
+
+    def enrol_many(self, cmds: Iterable[c.Enrol], actor: Actor) -> int:
+        """A term's enrolments, saved in one transaction."""
+        courses: dict[UUID, Course] = {}
+        for cmd in cmds:
+            course = courses.get(cmd.course_id) or self.load(
+                Course, cmd.course_id, "course"
+            )
+            courses[course.id] = course
+            course.enrol(cmd.student_id, waived=cmd.waived, stamp=self.stamp(actor, cmd.on))
+        return self.record(*courses.values())
+
+    @handle.register
+    def approve_leave(self, cmd: c.ApproveLeave, actor: Actor) -> int:
+        course = self.load(Course, cmd.course_id, "course")
+        course.approve_leave(cmd.student_id, cmd.dates, stamp=self.stamp(actor))
+        return self.record(course)
+
+    @handle.register
+    def withdraw(self, cmd: c.Withdraw, actor: Actor) -> int:
+        course = self.load(Course, cmd.course_id, "course")
+        course.withdraw(cmd.student_id, stamp=self.stamp(actor, cmd.on))
+        return self.record(course)
+
+    @handle.register
+    def waive_fee(self, cmd: c.WaiveFee, actor: Actor) -> int:
+        course = self.load(Course, cmd.course_id, "course")
+        course.waive_fee(cmd.student_id, stamp=self.stamp(actor, cmd.on))
+        return self.record(course)
+
+    @handle.register
+    def deliver_session(self, cmd: c.DeliverSession, actor: Actor) -> int:
+        return self.deliver_sessions([cmd], actor)
+
+    def deliver_sessions(self, cmds: Sequence[c.DeliverSession], actor: Actor) -> int:
+        """A day of sessions with their rosters, saved in one transaction."""
+        courses: dict[UUID, Course] = {}
+        teachers: dict[UUID, Teacher] = {}
+        for cmd in cmds:
+            course = courses.get(cmd.course_id) or self.load(
+                Course, cmd.course_id, "course"
+            )
+            courses[course.id] = course
+            teacher = teachers.get(cmd.teacher_id) or self.load(
+                Teacher, cmd.teacher_id, "teacher"
+            )
+            teachers[teacher.id] = teacher
+            check_same_school(teacher.school_id, course.school_id, "teacher")
+            course.deliver(
+                term_id=cmd.term_id,
+                starts=cmd.starts,
+                ends=cmd.ends,
+                teacher_id=teacher.id,
+                teacher_pay=teacher.rate_on(cmd.day),
+                present=cmd.present,
+                absent=cmd.absent,
+                stamp=self.stamp(actor, cmd.day),
+            )
+        return self.record(*courses.values())
+
+    @handle.register
+    def reverse_session(self, cmd: c.ReverseSession, actor: Actor) -> int:
+        course = self.load(Course, cmd.course_id, "course")
+        course.reverse_delivery(cmd.day, reason=cmd.reason, stamp=self.stamp(actor))
+        return self.record(course)
+
+    @handle.register
+    def record_payment(self, cmd: c.RecordPayment, actor: Actor) -> int:
+        """Books a payment once; a re-delivered notification gets the first result."""
+        self.load(School, cmd.school_id, "school")
+        payment = Payment.receive(
+            school_id=cmd.school_id,
+            student_id=cmd.student_id,
+            amount=cmd.amount,
+            channel=cmd.channel,
+            reference=cmd.reference,
+            stamp=self.stamp(actor, cmd.received_on),
+        )
+        try:
+            return self.record(payment)
+        except AlreadyExists:
+            self.load(Payment, payment.id, "payment").check_same(payment)
+            return self.position_of(payment.id)
+
+    @handle.register
+    def request_refund(self, cmd: c.RequestRefund, actor: Actor) -> int:
+        self.load(School, cmd.school_id, "school")
+        refund = Refund.request(
+            school_id=cmd.school_id,
+            student_id=cmd.student_id,
+            amount=cmd.amount,
+            reason=cmd.reason,
+            reference=cmd.reference,
+            credit=self.credit_of(cmd.school_id, cmd.student_id),
+            stamp=self.stamp(actor),
+        )
+        return self.record_new(refund, f"refund {cmd.reference}")
+
+    @handle.register
+    def approve_refund(self, cmd: c.ApproveRefund, actor: Actor) -> int:
+        refund = self.load(Refund, cmd.refund_id, "refund")
+        credit = self.credit_of(refund.school_id, refund.student_id) + refund.amount
+        refund.approve(credit=credit, stamp=self.stamp(actor))
+        return self.record(refund)
+
+    @handle.register
+    def pay_refund(self, cmd: c.PayRefund, actor: Actor) -> int:
+        refund = self.load(Refund, cmd.refund_id, "refund")
+        refund.pay(bank_reference=cmd.bank_reference, stamp=self.stamp(actor, cmd.paid_on))
+        return self.record(refund)
+
+    @handle.register
+    def receive_subsidy(self, cmd: c.ReceiveSubsidy, actor: Actor) -> int:
+        self.load(School, cmd.school_id, "school")
+        grant = SubsidyGrant.receive(
+            school_id=cmd.school_id,
+            reference=cmd.reference,
+            source=cmd.source,
+            amount=cmd.amount,
+            stamp=self.stamp(actor, cmd.received_on),
+        )
+        return self.record_new(grant, f"subsidy {cmd.reference}")
+
+    @handle.register
+    def allocate_subsidy(self, cmd: c.AllocateSubsidy, actor: Actor) -> int:
+        grant = self.load(SubsidyGrant, cmd.grant_id, "subsidy grant")
+        course = self.load(Course, cmd.course_id, "course")
+        grant.allocate(
+            course_id=course.id,
+            course_school_id=course.school_id,
+            amount=cmd.amount,
+            stamp=self.stamp(actor, cmd.on),
+        )
+        return self.record(grant)
+
+    # --- helpers ---------------------------------------------------------
+
+    def record_new(self, aggregate: Aggregate, label: str) -> int:
+        try:
+            return self.record(aggregate)
+        except AlreadyExists:
+            raise AlreadyExists(f"{label} exists already", id=str(aggregate.id)) from None
+
+    def credit_of(self, school_id: UUID, student_id: str) -> int:
+        if self.credit is None:
+            raise RuntimeError("refunds need the ledger: wire a credit lookup")
+        return self.credit(school_id, student_id)
+
+
+def check_same_school(theirs: UUID, ours: UUID, label: str) -> None:
+    if theirs != ours:
+        raise InvalidSetup(f"that {label} belongs to another school")

@@ -1,0 +1,429 @@
+"""A course is an after-school class of a term and its register.
+
+The register holds who is enrolled and which sessions were delivered, because
+every delivery settles each enrolled student's share of the fee: released when
+the student consumed the session, credited back when on approved leave (or
+absent, where absence does not consume). Keeping both in one aggregate makes
+capacity, rosters and shares consistent without reading other aggregates.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta, timezone
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import (
+    AlreadyEnrolled,
+    AlreadyWithdrawn,
+    CourseFull,
+    InvalidAmount,
+    InvalidSession,
+    InvalidSetup,
+    NotEnrolled,
+    OutsideTerm,
+    SessionAlreadyDelivered,
+    SessionNotDelivered,
+)
+from domain.facts import Created, Fact, Stamp, event_id, stable_id
+from domain.money import session_share
+from domain.school import Term
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+class Category(StrEnum):
+    HOMEWORK = "homework"
+    SPORTS = "sports"
+    SCIENCE = "science"
+    ARTS = "arts"
+    LABOUR = "labour"
+    READING = "reading"
+    WELLBEING = "wellbeing"
+    PRACTICE = "practice"
+
+
+@dataclass
+class Seat:
+    waived: bool
+    owed: set[int]
+    active: bool = True
+    leave: set[date] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    session_id: UUID
+    entry_id: UUID
+    number: int
+    share: int
+    released: tuple[str, ...]
+    cancelled: tuple[str, ...]
+    teacher_id: UUID
+    teacher_pay: int
+
+
+class Course(Aggregate):
+    class Opened(Created):
+        school_id: UUID
+        term_id: UUID
+        code: str
+        name: str
+        category: str
+        capacity: int
+        teacher_id: UUID
+        fee: int
+        planned_sessions: int
+        term_starts: date
+        term_ends: date
+        absence_consumes: bool
+
+        def apply(self, course: "Course") -> None:
+            course.__dict__.update(self.payload())
+            course.seats = {}
+            course.deliveries = {}
+            course.used = set()
+
+    class StudentEnrolled(Fact):
+        school_id: UUID
+        student_id: str
+        waived: bool
+        fee: int
+
+        def apply(self, course: "Course") -> None:
+            owed = set() if self.waived else course.open_numbers()
+            course.seats[self.student_id] = Seat(waived=self.waived, owed=owed)
+
+    class LeaveApproved(Fact):
+        student_id: str
+        dates: Sequence[date]
+
+        def apply(self, course: "Course") -> None:
+            course.seats[self.student_id].leave.update(self.dates)
+
+    class StudentWithdrawn(Fact):
+        school_id: UUID
+        student_id: str
+        cancelled: int
+
+        def apply(self, course: "Course") -> None:
+            seat = course.seats[self.student_id]
+            seat.active = False
+            seat.owed = set()
+
+    class FeeWaived(Fact):
+        school_id: UUID
+        student_id: str
+        cancelled: int
+
+        def apply(self, course: "Course") -> None:
+            seat = course.seats[self.student_id]
+            seat.waived = True
+            seat.owed = set()
+
+    class SessionDelivered(Fact):
+        """The evidence money is released against: times, teacher and roster."""
+
+        school_id: UUID
+        session_id: UUID
+        starts: time
+        ends: time
+        teacher_id: UUID
+        teacher_pay: int
+        number: int
+        share: int
+        present: Sequence[str]
+        absent: Sequence[str]
+        on_leave: Sequence[str]
+        released: Sequence[str]
+        cancelled: Sequence[str]
+
+        def apply(self, course: "Course") -> None:
+            for student in (*self.released, *self.cancelled):
+                course.seats[student].owed.discard(self.number)
+            course.used.add(self.number)
+            course.deliveries[self.effective] = Delivery(
+                session_id=self.session_id,
+                entry_id=event_id(self.originator_id, self.originator_version),
+                number=self.number,
+                share=self.share,
+                released=tuple(self.released),
+                cancelled=tuple(self.cancelled),
+                teacher_id=self.teacher_id,
+                teacher_pay=self.teacher_pay,
+            )
+
+    class DeliveryReversed(Fact):
+        """Undoes a delivery recorded in error; names the entry it reverses."""
+
+        school_id: UUID
+        session_id: UUID
+        reverses: UUID
+        reason: str
+        teacher_id: UUID
+        teacher_pay: int
+        number: int
+        share: int
+        released: Sequence[str]
+        cancelled: Sequence[str]
+
+        def apply(self, course: "Course") -> None:
+            for student in (*self.released, *self.cancelled):
+                course.seats[student].owed.add(self.number)
+            course.used.discard(self.number)
+            del course.deliveries[self.effective]
+
+    @staticmethod
+    def id_for(term_id: UUID, code: str) -> UUID:
+        return stable_id("course", term_id, code)
+
+    @staticmethod
+    def session_id_for(course_id: UUID, day: date) -> UUID:
+        return stable_id("session", course_id, day.isoformat())
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        term: Term,
+        code: str,
+        name: str,
+        category: str,
+        capacity: int,
+        teacher_id: UUID,
+        fee: int | None = None,
+        planned_sessions: int | None = None,
+        stamp: Stamp,
+    ) -> "Course":
+        fee = term.fee_per_term if fee is None else fee
+        planned = planned_sessions or term.planned_sessions
+        if not code.strip() or not name.strip():
+            raise InvalidSetup("a course needs a code and a name")
+        if category not in set(Category):
+            raise InvalidSetup(
+                f"unknown category {category!r}; one of {', '.join(Category)}"
+            )
+        if capacity < 1:
+            raise InvalidSetup("a course takes at least one student")
+        if fee < 0:
+            raise InvalidAmount("a course fee cannot be negative")
+        if planned < 1:
+            raise InvalidSetup("a course plans at least one session")
+        return cls._create(
+            cls.Opened,
+            id=cls.id_for(term.id, code),
+            school_id=term.school_id,
+            term_id=term.id,
+            code=code,
+            name=name,
+            category=category,
+            capacity=capacity,
+            teacher_id=teacher_id,
+            fee=fee,
+            planned_sessions=planned,
+            term_starts=term.starts,
+            term_ends=term.ends,
+            absence_consumes=term.absence_consumes,
+            **stamp.fields(),
+        )
+
+    # --- enrolment -------------------------------------------------------
+
+    def enrol(self, student_id: str, *, waived: bool, stamp: Stamp) -> None:
+        self.check_student_id(student_id)
+        self.check_in_term(stamp.on)
+        seat = self.seats.get(student_id)
+        if seat and seat.active:
+            raise AlreadyEnrolled(f"student {student_id} is already in {self.code}")
+        if self.headcount >= self.capacity:
+            raise CourseFull(
+                f"{self.code} is full: {self.headcount} of {self.capacity} places taken"
+            )
+        fee = 0 if waived else sum(self.share(n) for n in self.open_numbers())
+        self.trigger_event(
+            self.StudentEnrolled,
+            school_id=self.school_id,
+            student_id=student_id,
+            waived=waived,
+            fee=fee,
+            **stamp.fields(),
+        )
+
+    def approve_leave(self, student_id: str, dates: Iterable[date], *, stamp: Stamp):
+        self.check_active(student_id)
+        dates = sorted(set(dates))
+        if not dates:
+            raise InvalidSetup("a leave names at least one date")
+        for day in dates:
+            self.check_in_term(day)
+            if day in self.deliveries:
+                raise InvalidSetup(f"the session of {day} is already delivered")
+        self.trigger_event(
+            self.LeaveApproved,
+            student_id=student_id,
+            dates=tuple(dates),
+            **stamp.fields(),
+        )
+
+    def withdraw(self, student_id: str, *, stamp: Stamp) -> None:
+        seat = self.check_enrolled(student_id)
+        if not seat.active:
+            raise AlreadyWithdrawn(f"student {student_id} already left {self.code}")
+        self.trigger_event(
+            self.StudentWithdrawn,
+            school_id=self.school_id,
+            student_id=student_id,
+            cancelled=self.unconsumed(seat),
+            **stamp.fields(),
+        )
+
+    def waive_fee(self, student_id: str, *, stamp: Stamp) -> None:
+        seat = self.check_active(student_id)
+        if seat.waived:
+            raise AlreadyWithdrawn(f"the fee of {student_id} is already waived")
+        self.trigger_event(
+            self.FeeWaived,
+            school_id=self.school_id,
+            student_id=student_id,
+            cancelled=self.unconsumed(seat),
+            **stamp.fields(),
+        )
+
+    # --- delivery --------------------------------------------------------
+
+    def deliver(
+        self,
+        *,
+        term_id: UUID,
+        starts: time,
+        ends: time,
+        teacher_id: UUID,
+        teacher_pay: int,
+        present: Iterable[str],
+        absent: Iterable[str] = (),
+        stamp: Stamp,
+    ) -> None:
+        """Records a delivered session on ``stamp.on`` and settles every share."""
+        day = stamp.on
+        if term_id != self.term_id:
+            raise OutsideTerm(
+                f"course {self.code} belongs to another term; "
+                "a session is delivered in its own course's term"
+            )
+        self.check_in_term(day)
+        if day > stamp.at.astimezone(BEIJING).date():
+            raise InvalidSession(f"the session of {day} has not happened yet")
+        if ends <= starts:
+            raise InvalidSession(f"check-out {ends} precedes check-in {starts}")
+        if teacher_pay < 0:
+            raise InvalidAmount("teacher pay cannot be negative")
+        if day in self.deliveries:
+            raise SessionAlreadyDelivered(
+                f"the session of {self.code} on {day} is already recorded; "
+                "correct it by reversing it first"
+            )
+        present, absent = set(present), set(absent)
+        if overlap := present & absent:
+            raise InvalidSession(f"marked both present and absent: {sorted(overlap)}")
+        for student in sorted(present | absent):
+            self.check_active(student)
+        active = {s for s, seat in self.seats.items() if seat.active}
+        away = active - present
+        on_leave = {s for s in away if day in self.seats[s].leave}
+        absent = away - on_leave
+        consuming = present | absent if self.absence_consumes else present
+        number = self.next_number()
+        owing = [s for s in sorted(active) if number in self.seats[s].owed]
+        self.trigger_event(
+            self.SessionDelivered,
+            school_id=self.school_id,
+            session_id=self.session_id_for(self.id, day),
+            starts=starts,
+            ends=ends,
+            teacher_id=teacher_id,
+            teacher_pay=teacher_pay,
+            number=number,
+            share=self.share(number),
+            present=tuple(sorted(present)),
+            absent=tuple(sorted(absent)),
+            on_leave=tuple(sorted(on_leave)),
+            released=tuple(s for s in owing if s in consuming),
+            cancelled=tuple(s for s in owing if s not in consuming),
+            **stamp.fields(),
+        )
+
+    def reverse_delivery(self, day: date, *, reason: str, stamp: Stamp) -> None:
+        delivery = self.deliveries.get(day)
+        if delivery is None:
+            raise SessionNotDelivered(f"no session of {self.code} on {day} to reverse")
+        if not reason.strip():
+            raise InvalidSetup("a correction states its reason")
+        for student in (*delivery.released, *delivery.cancelled):
+            seat = self.seats[student]
+            if not seat.active or seat.waived:
+                raise InvalidSession(
+                    f"student {student} left or was exempted after this session; "
+                    "settle that through a refund instead"
+                )
+        self.trigger_event(
+            self.DeliveryReversed,
+            school_id=self.school_id,
+            session_id=delivery.session_id,
+            reverses=delivery.entry_id,
+            reason=reason,
+            teacher_id=delivery.teacher_id,
+            teacher_pay=delivery.teacher_pay,
+            number=delivery.number,
+            share=delivery.share,
+            released=delivery.released,
+            cancelled=delivery.cancelled,
+            actor=stamp.actor.id,
+            role=stamp.actor.role,
+            effective=day,
+            timestamp=stamp.at,
+        )
+
+    # --- derived state and guards ---------------------------------------
+
+    @property
+    def headcount(self) -> int:
+        return sum(seat.active for seat in self.seats.values())
+
+    def share(self, number: int) -> int:
+        return session_share(self.fee, self.planned_sessions, number)
+
+    def open_numbers(self) -> set[int]:
+        return set(range(1, self.planned_sessions + 1)) - self.used
+
+    def next_number(self) -> int:
+        number = 1
+        while number in self.used:
+            number += 1
+        return number
+
+    def unconsumed(self, seat: Seat) -> int:
+        return sum(self.share(n) for n in seat.owed)
+
+    def check_student_id(self, student_id: str) -> None:
+        if not student_id.strip() or len(student_id) > 64:
+            raise InvalidSetup("a student is named by a pseudonymous id of 1-64 chars")
+
+    def check_in_term(self, day: date) -> None:
+        if not self.term_starts <= day <= self.term_ends:
+            raise OutsideTerm(
+                f"{day} is outside the term ({self.term_starts} to {self.term_ends})"
+            )
+
+    def check_enrolled(self, student_id: str) -> Seat:
+        seat = self.seats.get(student_id)
+        if seat is None:
+            raise NotEnrolled(f"student {student_id} is not enrolled in {self.code}")
+        return seat
+
+    def check_active(self, student_id: str) -> Seat:
+        seat = self.check_enrolled(student_id)
+        if not seat.active:
+            raise NotEnrolled(f"student {student_id} has withdrawn from {self.code}")
+        return seat

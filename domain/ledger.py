@@ -1,0 +1,207 @@
+"""Every money-moving fact maps, through ``journal``, to one balanced entry.
+
+Accounts of a school's supervised fund:
+
+    bank:supervised           asset      money in the supervised account
+    receivable:{student}      asset      fees charged, not yet paid (negative: credit)
+    unearned:{student}        liability  fees charged, not yet consumed
+    subsidy:{grant}           liability  subsidy received, not yet allocated
+    released:{course}         income     fees and subsidy released by sessions,
+                                         net of the teacher pay they accrue
+    payable:teacher:{teacher} liability  teacher pay earned, not yet paid
+    payable:refund:{student}  liability  refund approved, not yet paid
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from functools import singledispatch
+from uuid import UUID
+
+from domain.course import Course
+from domain.facts import Fact, event_id
+from domain.payment import Payment
+from domain.refund import Refund
+from domain.subsidy import SubsidyGrant
+
+BANK = "bank:supervised"
+DEBIT_NORMAL = ("bank", "receivable")
+KINDS = (
+    "bank",
+    "receivable",
+    "unearned",
+    "subsidy",
+    "released",
+    "payable:teacher",
+    "payable:refund",
+)
+
+
+def receivable(student: str) -> str:
+    return f"receivable:{student}"
+
+
+def unearned(student: str) -> str:
+    return f"unearned:{student}"
+
+
+def released(course: UUID) -> str:
+    return f"released:{course}"
+
+
+def subsidy(grant: UUID) -> str:
+    return f"subsidy:{grant}"
+
+
+def teacher_payable(teacher: UUID) -> str:
+    return f"payable:teacher:{teacher}"
+
+
+def refund_payable(student: str) -> str:
+    return f"payable:refund:{student}"
+
+
+def kind_of(account: str) -> str:
+    head, _, rest = account.partition(":")
+    return f"{head}:{rest.partition(':')[0]}" if head == "payable" else head
+
+
+def is_debit_normal(account: str) -> bool:
+    return account.partition(":")[0] in DEBIT_NORMAL
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str
+    debit: int = 0
+    credit: int = 0
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    entry_id: UUID
+    school_id: UUID
+    effective: date
+    kind: str
+    lines: tuple[Line, ...]
+    reverses: UUID | None = None
+
+    def __post_init__(self) -> None:
+        debit = sum(line.debit for line in self.lines)
+        credit = sum(line.credit for line in self.lines)
+        if debit != credit:
+            raise ValueError(f"unbalanced entry {self.kind}: {debit} != {credit}")
+        if any(line.debit < 0 or line.credit < 0 for line in self.lines):
+            raise ValueError(f"negative amount in entry {self.kind}")
+
+
+class Posting:
+    """Collects debits and credits, one line per account and side."""
+
+    def __init__(self) -> None:
+        self.sides: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+    def move(self, amount: int, *, debit: str, credit: str) -> "Posting":
+        if amount:
+            self.sides[debit][0] += amount
+            self.sides[credit][1] += amount
+        return self
+
+    def lines(self) -> tuple[Line, ...]:
+        lines = []
+        for account, (debit, credit) in self.sides.items():
+            if debit:
+                lines.append(Line(account, debit=debit))
+            if credit:
+                lines.append(Line(account, credit=credit))
+        return tuple(lines)
+
+
+def journal(event: Fact) -> JournalEntry | None:
+    """The balanced journal entry of a fact, or None when no money moves."""
+    posting = _post(event)
+    if posting is None or not posting.sides:
+        return None
+    return JournalEntry(
+        entry_id=event_id(event.originator_id, event.originator_version),
+        school_id=event.school_id,
+        effective=event.effective,
+        kind=type(event).__qualname__,
+        lines=posting.lines(),
+        reverses=getattr(event, "reverses", None),
+    )
+
+
+@singledispatch
+def _post(event: Fact) -> Posting | None:
+    return None
+
+
+@_post.register(Course.StudentEnrolled)
+def _(e: Course.StudentEnrolled) -> Posting:
+    return Posting().move(
+        e.fee, debit=receivable(e.student_id), credit=unearned(e.student_id)
+    )
+
+
+@_post.register(Course.StudentWithdrawn)
+@_post.register(Course.FeeWaived)
+def _(e: Course.StudentWithdrawn | Course.FeeWaived) -> Posting:
+    return Posting().move(
+        e.cancelled, debit=unearned(e.student_id), credit=receivable(e.student_id)
+    )
+
+
+def _delivery(e: Course.SessionDelivered | Course.DeliveryReversed) -> Posting:
+    course = released(e.originator_id)
+    posting = Posting()
+    for student in e.released:
+        posting.move(e.share, debit=unearned(student), credit=course)
+    for student in e.cancelled:
+        posting.move(e.share, debit=unearned(student), credit=receivable(student))
+    return posting.move(
+        e.teacher_pay, debit=course, credit=teacher_payable(e.teacher_id)
+    )
+
+
+@_post.register(Course.SessionDelivered)
+def _(e: Course.SessionDelivered) -> Posting:
+    return _delivery(e)
+
+
+@_post.register(Course.DeliveryReversed)
+def _(e: Course.DeliveryReversed) -> Posting:
+    original = _delivery(e)
+    posting = Posting()
+    for account, (debit, credit) in original.sides.items():
+        posting.sides[account] = [credit, debit]
+    return posting
+
+
+@_post.register(Payment.Received)
+def _(e: Payment.Received) -> Posting:
+    return Posting().move(e.amount, debit=BANK, credit=receivable(e.student_id))
+
+
+@_post.register(Refund.Approved)
+def _(e: Refund.Approved) -> Posting:
+    return Posting().move(
+        e.amount, debit=receivable(e.student_id), credit=refund_payable(e.student_id)
+    )
+
+
+@_post.register(Refund.Paid)
+def _(e: Refund.Paid) -> Posting:
+    return Posting().move(e.amount, debit=refund_payable(e.student_id), credit=BANK)
+
+
+@_post.register(SubsidyGrant.Received)
+def _(e: SubsidyGrant.Received) -> Posting:
+    return Posting().move(e.amount, debit=BANK, credit=subsidy(e.originator_id))
+
+
+@_post.register(SubsidyGrant.Allocated)
+def _(e: SubsidyGrant.Allocated) -> Posting:
+    return Posting().move(
+        e.amount, debit=subsidy(e.originator_id), credit=released(e.course_id)
+    )

@@ -1,0 +1,119 @@
+"""Schools and their terms, with the fee policy every course of a term follows."""
+
+from collections.abc import Sequence
+from datetime import date, time
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import InvalidAmount, InvalidSetup
+from domain.facts import Created, Stamp, stable_id
+
+OFF_WORK = time(17, 30)
+
+
+class School(Aggregate):
+    class Registered(Created):
+        district: str
+        code: str
+        name: str
+
+        def apply(self, school: "School") -> None:
+            school.district = self.district
+            school.code = self.code
+            school.name = self.name
+
+    @staticmethod
+    def id_for(code: str) -> UUID:
+        return stable_id("school", code)
+
+    @classmethod
+    def register(cls, *, district: str, code: str, name: str, stamp: Stamp) -> "School":
+        for label, value in (("district", district), ("code", code), ("name", name)):
+            if not value.strip():
+                raise InvalidSetup(f"a school needs a {label}")
+        return cls._create(
+            cls.Registered,
+            id=cls.id_for(code),
+            district=district,
+            code=code,
+            name=name,
+            **stamp.fields(),
+        )
+
+
+class Term(Aggregate):
+    """A semester of after-school service at one school, and its fee policy."""
+
+    class Opened(Created):
+        school_id: UUID
+        code: str
+        starts: date
+        ends: date
+        closed_days: Sequence[date]
+        fee_per_term: int
+        fee_cap: int
+        planned_sessions: int
+        refund_deadline_days: int
+        absence_consumes: bool
+        min_minutes: int
+        earliest_end: time
+
+        def apply(self, term: "Term") -> None:
+            term.__dict__.update(self.payload())
+            term.closed_days = frozenset(self.closed_days)
+
+    @staticmethod
+    def id_for(school_id: UUID, code: str) -> UUID:
+        return stable_id("term", school_id, code)
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        school: School,
+        code: str,
+        starts: date,
+        ends: date,
+        fee_per_term: int,
+        fee_cap: int,
+        planned_sessions: int,
+        refund_deadline_days: int = 15,
+        absence_consumes: bool = False,
+        closed_days: Sequence[date] = (),
+        min_minutes: int = 120,
+        earliest_end: time = OFF_WORK,
+        stamp: Stamp,
+    ) -> "Term":
+        if not code.strip():
+            raise InvalidSetup("a term needs a code such as '2026-autumn'")
+        if ends <= starts:
+            raise InvalidSetup(f"the term ends ({ends}) before it starts ({starts})")
+        if fee_per_term < 0 or fee_cap < 0:
+            raise InvalidAmount("a fee or a fee cap cannot be negative")
+        if planned_sessions < 1:
+            raise InvalidSetup("a term plans at least one session")
+        if refund_deadline_days < 1 or min_minutes < 1:
+            raise InvalidSetup("refund deadline and daily minutes must be positive")
+        if any(not starts <= d <= ends for d in closed_days):
+            raise InvalidSetup("every closed day must fall inside the term")
+        return cls._create(
+            cls.Opened,
+            id=cls.id_for(school.id, code),
+            school_id=school.id,
+            code=code,
+            starts=starts,
+            ends=ends,
+            closed_days=tuple(sorted(set(closed_days))),
+            fee_per_term=fee_per_term,
+            fee_cap=fee_cap,
+            planned_sessions=planned_sessions,
+            refund_deadline_days=refund_deadline_days,
+            absence_consumes=absence_consumes,
+            min_minutes=min_minutes,
+            earliest_end=earliest_end,
+            **stamp.fields(),
+        )
+
+    def covers(self, day: date) -> bool:
+        return self.starts <= day <= self.ends

@@ -1,0 +1,75 @@
+"""Teachers and outside instructors, paid per delivered session."""
+
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import InvalidAmount, InvalidSetup
+from domain.facts import Created, Fact, Stamp, stable_id
+
+
+class TeacherKind(StrEnum):
+    STAFF = "staff"
+    EXTERNAL = "external"
+
+
+class Teacher(Aggregate):
+    class Registered(Created):
+        school_id: UUID
+        code: str
+        kind: str
+        rate: int
+
+        def apply(self, teacher: "Teacher") -> None:
+            teacher.school_id = self.school_id
+            teacher.code = self.code
+            teacher.kind = self.kind
+            teacher.rates = [(self.effective, self.rate)]
+
+    class RateChanged(Fact):
+        rate: int
+
+        def apply(self, teacher: "Teacher") -> None:
+            teacher.rates = sorted([*teacher.rates, (self.effective, self.rate)])
+
+    @staticmethod
+    def id_for(school_id: UUID, code: str) -> UUID:
+        return stable_id("teacher", school_id, code)
+
+    @classmethod
+    def register(
+        cls, *, school_id: UUID, code: str, kind: str, rate: int, stamp: Stamp
+    ) -> "Teacher":
+        if not code.strip():
+            raise InvalidSetup("a teacher needs a code")
+        if kind not in set(TeacherKind):
+            raise InvalidSetup(f"a teacher is 'staff' or 'external', not {kind!r}")
+        check_rate(rate)
+        return cls._create(
+            cls.Registered,
+            id=cls.id_for(school_id, code),
+            school_id=school_id,
+            code=code,
+            kind=kind,
+            rate=rate,
+            **stamp.fields(),
+        )
+
+    def change_rate(self, rate: int, *, stamp: Stamp) -> None:
+        check_rate(rate)
+        self.trigger_event(self.RateChanged, rate=rate, **stamp.fields())
+
+    def rate_on(self, day: date) -> int:
+        """The rate in force on ``day``; before the first rate, the first rate."""
+        in_force = self.rates[0][1]
+        for since, rate in self.rates:
+            if since <= day:
+                in_force = rate
+        return in_force
+
+
+def check_rate(rate: int) -> None:
+    if rate < 0:
+        raise InvalidAmount("a rate per session cannot be negative")

@@ -1,0 +1,1 @@
+"""Settings, the PostgreSQL server, logging: imported by the wiring only."""

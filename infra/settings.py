@@ -1,0 +1,20 @@
+"""One validated settings object, mapped onto the library's POSTGRES_* keys."""
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FUNDLEDGER_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL")
+    )
+    home: Path = Path(".fundledger")
+    database: str = "fundledger"
+    pool_size: int = Field(default=8, ge=1)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    projection_batch: int = Field(default=5000, ge=1)
