@@ -166,7 +166,9 @@ class Funds(Application[UUID]):
                 Course, cmd.course_id, "course"
             )
             courses[course.id] = course
-            course.enrol(cmd.student_id, waived=cmd.waived, stamp=self.stamp(actor, cmd.on))
+            course.enrol(
+                cmd.student_id, waived=cmd.waived, stamp=self.stamp(actor, cmd.on)
+            )
         return self.record(*courses.values())
 
     @handle.register
@@ -265,7 +267,9 @@ class Funds(Application[UUID]):
     @handle.register
     def pay_refund(self, cmd: c.PayRefund, actor: Actor) -> int:
         refund = self.load(Refund, cmd.refund_id, "refund")
-        refund.pay(bank_reference=cmd.bank_reference, stamp=self.stamp(actor, cmd.paid_on))
+        refund.pay(
+            bank_reference=cmd.bank_reference, stamp=self.stamp(actor, cmd.paid_on)
+        )
         return self.record(refund)
 
     @handle.register
@@ -298,7 +302,9 @@ class Funds(Application[UUID]):
         try:
             return self.record(aggregate)
         except AlreadyExists:
-            raise AlreadyExists(f"{label} exists already", id=str(aggregate.id)) from None
+            raise AlreadyExists(
+                f"{label} exists already", id=str(aggregate.id)
+            ) from None
 
     def credit_of(self, school_id: UUID, student_id: str) -> int:
         if self.credit is None:

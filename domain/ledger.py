@@ -72,7 +72,10 @@ def is_debit_normal(account: str) -> bool:
 
 @dataclass(frozen=True)
 class Line:
+    """One side of one flow on one account; ``flow`` says what the money did."""
+
     account: str
+    flow: str
     debit: int = 0
     credit: int = 0
 
@@ -96,24 +99,30 @@ class JournalEntry:
 
 
 class Posting:
-    """Collects debits and credits, one line per account and side."""
+    """Collects debits and credits, one line per account, flow and side."""
 
     def __init__(self) -> None:
-        self.sides: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.sides: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
 
-    def move(self, amount: int, *, debit: str, credit: str) -> "Posting":
+    def move(self, flow: str, amount: int, *, debit: str, credit: str) -> "Posting":
         if amount:
-            self.sides[debit][0] += amount
-            self.sides[credit][1] += amount
+            self.sides[(debit, flow)][0] += amount
+            self.sides[(credit, flow)][1] += amount
         return self
+
+    def reversed(self) -> "Posting":
+        posting = Posting()
+        for key, (debit, credit) in self.sides.items():
+            posting.sides[key] = [credit, debit]
+        return posting
 
     def lines(self) -> tuple[Line, ...]:
         lines = []
-        for account, (debit, credit) in self.sides.items():
+        for (account, flow), (debit, credit) in self.sides.items():
             if debit:
-                lines.append(Line(account, debit=debit))
+                lines.append(Line(account, flow, debit=debit))
             if credit:
-                lines.append(Line(account, credit=credit))
+                lines.append(Line(account, flow, credit=credit))
         return tuple(lines)
 
 
@@ -137,71 +146,78 @@ def _post(event: Fact) -> Posting | None:
     return None
 
 
-@_post.register(Course.StudentEnrolled)
+@_post.register
 def _(e: Course.StudentEnrolled) -> Posting:
+    student = e.student_id
     return Posting().move(
-        e.fee, debit=receivable(e.student_id), credit=unearned(e.student_id)
+        "charge", e.fee, debit=receivable(student), credit=unearned(student)
     )
 
 
 @_post.register(Course.StudentWithdrawn)
 @_post.register(Course.FeeWaived)
 def _(e: Course.StudentWithdrawn | Course.FeeWaived) -> Posting:
+    student = e.student_id
     return Posting().move(
-        e.cancelled, debit=unearned(e.student_id), credit=receivable(e.student_id)
+        "cancellation", e.cancelled, debit=unearned(student), credit=receivable(student)
     )
 
 
 def _delivery(e: Course.SessionDelivered | Course.DeliveryReversed) -> Posting:
     course = released(e.originator_id)
     posting = Posting()
-    for student in e.released:
-        posting.move(e.share, debit=unearned(student), credit=course)
-    for student in e.cancelled:
-        posting.move(e.share, debit=unearned(student), credit=receivable(student))
-    return posting.move(
-        e.teacher_pay, debit=course, credit=teacher_payable(e.teacher_id)
-    )
+    for s in e.released:
+        posting.move("consumption", e.share, debit=unearned(s), credit=course)
+    for s in e.cancelled:
+        posting.move("cancellation", e.share, debit=unearned(s), credit=receivable(s))
+    teacher = teacher_payable(e.teacher_id)
+    return posting.move("teacher_pay", e.teacher_pay, debit=course, credit=teacher)
 
 
-@_post.register(Course.SessionDelivered)
+@_post.register
 def _(e: Course.SessionDelivered) -> Posting:
     return _delivery(e)
 
 
-@_post.register(Course.DeliveryReversed)
+@_post.register
 def _(e: Course.DeliveryReversed) -> Posting:
-    original = _delivery(e)
-    posting = Posting()
-    for account, (debit, credit) in original.sides.items():
-        posting.sides[account] = [credit, debit]
-    return posting
+    return _delivery(e).reversed()
 
 
-@_post.register(Payment.Received)
+@_post.register
 def _(e: Payment.Received) -> Posting:
-    return Posting().move(e.amount, debit=BANK, credit=receivable(e.student_id))
-
-
-@_post.register(Refund.Approved)
-def _(e: Refund.Approved) -> Posting:
     return Posting().move(
-        e.amount, debit=receivable(e.student_id), credit=refund_payable(e.student_id)
+        "payment", e.amount, debit=BANK, credit=receivable(e.student_id)
     )
 
 
-@_post.register(Refund.Paid)
+@_post.register
+def _(e: Refund.Approved) -> Posting:
+    student = e.student_id
+    return Posting().move(
+        "refund", e.amount, debit=receivable(student), credit=refund_payable(student)
+    )
+
+
+@_post.register
 def _(e: Refund.Paid) -> Posting:
-    return Posting().move(e.amount, debit=refund_payable(e.student_id), credit=BANK)
+    return Posting().move(
+        "refund_payment", e.amount, debit=refund_payable(e.student_id), credit=BANK
+    )
 
 
-@_post.register(SubsidyGrant.Received)
+@_post.register
 def _(e: SubsidyGrant.Received) -> Posting:
-    return Posting().move(e.amount, debit=BANK, credit=subsidy(e.originator_id))
+    return Posting().move(
+        "subsidy", e.amount, debit=BANK, credit=subsidy(e.originator_id)
+    )
 
 
-@_post.register(SubsidyGrant.Allocated)
+@_post.register
 def _(e: SubsidyGrant.Allocated) -> Posting:
     return Posting().move(
-        e.amount, debit=subsidy(e.originator_id), credit=released(e.course_id)
+        "allocation",
+        e.amount,
+        debit=subsidy(e.originator_id),
+        credit=released(e.course_id),
     )

@@ -1,0 +1,29 @@
+"""The FastAPI application: thin routes over the fund's handlers and queries."""
+
+from fastapi import FastAPI
+
+from api.bootstrap import System
+from api.deps import SystemDep
+from api.errors import install_error_handlers
+from api.routes import funds, ledger, students
+from api.schemas import Health
+
+
+def create_app(system: System) -> FastAPI:
+    app = FastAPI(
+        title="fundledger",
+        summary="Supervised funds of school after-school services",
+        version="0.1.0",
+    )
+    app.state.system = system
+    install_error_handlers(app)
+    for module in (funds, students, ledger):
+        app.include_router(module.router, prefix="/v1")
+
+    @app.get("/health", tags=["health"])
+    def health(system: SystemDep) -> Health:
+        """Liveness, and how far the read models have caught up with the log."""
+        head = system.funds.head()
+        return Health(status="ok", position=system.projector.position(), head=head)
+
+    return app

@@ -1,0 +1,279 @@
+"""A realistic sample term: one district, two schools, six weeks of service.
+
+Deterministic for a given seed, and recorded day by day on a simulated clock,
+so every fact is recorded when it happened. Two breaches are deliberate, for
+the regulator to find: at Heping Road one course ends at 17:00, and one course
+charges more than the fee cap.
+"""
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+
+from application import commands as c
+from application.funds import Funds
+from domain.course import BEIJING, Course
+from domain.facts import Actor
+from domain.refund import Refund
+from domain.school import School, Term
+from domain.subsidy import SubsidyGrant
+from domain.teacher import Teacher
+
+DISTRICT = "Pingcheng"
+TERM_CODE = "2026-autumn"
+TERM_STARTS, TERM_ENDS = date(2026, 9, 1), date(2027, 1, 15)
+NATIONAL_DAY = tuple(date(2026, 10, d) for d in range(1, 8))
+SERVICE_UNTIL = date(2026, 10, 16)
+FEE, CAP, PLANNED = 36000, 36000, 80
+STAFF_RATE, EXTERNAL_RATE = 5000, 12000
+STARTS, ENDS = time(15, 30), time(17, 30)
+STUDENTS_PER_COURSE = 25
+WITHDRAWAL_DAY = date(2026, 9, 21)
+GRANT_DAY, ALLOCATION_DAY = date(2026, 9, 10), date(2026, 9, 30)
+
+
+@dataclass(frozen=True)
+class CoursePlan:
+    code: str
+    name: str
+    category: str
+    teacher: str
+    kind: str = "staff"
+    fee: int | None = None
+    ends: time = ENDS
+
+
+SCHOOLS = {
+    "PC-101": (
+        "Pingcheng No.1 Primary",
+        (
+            CoursePlan("HW-3A", "Homework club 3A", "homework", "T01"),
+            CoursePlan("HW-4B", "Homework club 4B", "homework", "T02"),
+            CoursePlan("FB-1", "Football", "sports", "T03"),
+            CoursePlan("SCI-1", "Young scientists", "science", "T04"),
+            CoursePlan("ART-1", "Paper cutting", "arts", "T05"),
+            CoursePlan("READ-1", "Reading circle", "reading", "T06"),
+        ),
+    ),
+    "PC-102": (
+        "Heping Road Primary",
+        (
+            CoursePlan("HW-5A", "Homework club 5A", "homework", "T11"),
+            CoursePlan("HW-6A", "Homework club 6A", "homework", "T12"),
+            CoursePlan("FB-2", "Football", "sports", "T13", ends=time(17, 0)),
+            CoursePlan("ROBO", "Robotics", "science", "X01", "external", fee=48000),
+            CoursePlan("CHOIR", "Choir", "arts", "T14"),
+            CoursePlan("GARDEN", "School garden", "labour", "T15"),
+        ),
+    ),
+}
+
+
+def admin(school: str) -> Actor:
+    return Actor(f"admin-{school.lower()}", "school_admin")
+
+
+def bursar(school: str, n: int = 1) -> Actor:
+    return Actor(f"bursar{n}-{school.lower()}", "bursar")
+
+
+def service_days() -> Iterator[date]:
+    day = TERM_STARTS
+    while day <= SERVICE_UNTIL:
+        if day.weekday() < 5 and day not in NATIONAL_DAY:
+            yield day
+        day += timedelta(days=1)
+
+
+class SimulatedClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 8, 25, 9, tzinfo=BEIJING)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, day: date, hour: int) -> None:
+        self.now = datetime.combine(day, time(hour), BEIJING)
+
+
+class SampleSchool:
+    def __init__(self, funds: Funds, rng: random.Random, code: str, plans) -> None:
+        self.funds, self.rng, self.code, self.plans = funds, rng, code, plans
+        self.school_id = School.id_for(code)
+        self.term_id = Term.id_for(self.school_id, TERM_CODE)
+        self.rosters = {
+            p: [f"{code}-S{i}{n:02d}" for n in range(STUDENTS_PER_COURSE)]
+            for i, p in enumerate(plans)
+        }
+        first = plans[0]
+        self.leaver = self.rosters[first][5]
+        self.on_leave = self.rosters[first][7]
+        self.payments = self.plan_payments()
+
+    def course_id(self, plan: CoursePlan) -> UUID:
+        return Course.id_for(self.term_id, plan.code)
+
+    def set_up(self, name: str) -> None:
+        setup = admin(self.code)
+        self.funds.handle(c.RegisterSchool(DISTRICT, self.code, name), setup)
+        self.funds.handle(
+            c.OpenTerm(
+                self.school_id,
+                TERM_CODE,
+                TERM_STARTS,
+                TERM_ENDS,
+                fee_per_term=FEE,
+                fee_cap=CAP,
+                planned_sessions=PLANNED,
+                closed_days=NATIONAL_DAY,
+            ),
+            setup,
+        )
+        for plan in self.plans:
+            rate = EXTERNAL_RATE if plan.kind == "external" else STAFF_RATE
+            teacher = c.RegisterTeacher(
+                self.school_id, plan.teacher, plan.kind, rate, TERM_STARTS
+            )
+            self.funds.handle(teacher, setup)
+            course = c.OpenCourse(
+                self.term_id,
+                plan.code,
+                plan.name,
+                plan.category,
+                capacity=30,
+                teacher_id=Teacher.id_for(self.school_id, plan.teacher),
+                fee=plan.fee,
+            )
+            self.funds.handle(course, setup)
+
+    def enrol(self) -> None:
+        enrolments = [
+            c.Enrol(self.course_id(plan), student, TERM_STARTS, waived=n == 0)
+            for plan, students in self.rosters.items()
+            for n, student in enumerate(students)
+        ]
+        self.funds.enrol_many(enrolments, admin(self.code))
+
+    def plan_payments(self) -> dict[date, list[c.RecordPayment]]:
+        """Most families pay in the first week; some pay half; a few not yet."""
+        payments: dict[date, list[c.RecordPayment]] = {}
+        for plan, students in self.rosters.items():
+            fee = plan.fee or FEE
+            for n, student in enumerate(students):
+                if n == 0 or n % 20 == 0:
+                    continue  # exempt, or not paid yet
+                day = TERM_STARTS + timedelta(days=self.rng.randrange(0, 4))
+                payments.setdefault(day, []).append(
+                    c.RecordPayment(
+                        self.school_id,
+                        student,
+                        fee // 2 if n % 12 == 0 else fee,
+                        "wechat" if n % 3 else "bank",
+                        f"{self.code}-{student}-{day:%m%d}",
+                        day,
+                    )
+                )
+        return payments
+
+    def morning(self, day: date) -> None:
+        for payment in self.payments.get(day, []):
+            self.funds.handle(payment, bursar(self.code))
+        if day == TERM_STARTS:
+            dates = (date(2026, 9, 14), date(2026, 9, 15))
+            first = self.course_id(self.plans[0])
+            self.funds.handle(
+                c.ApproveLeave(first, self.on_leave, dates), admin(self.code)
+            )
+        if day == WITHDRAWAL_DAY:
+            first = self.course_id(self.plans[0])
+            self.funds.handle(c.Withdraw(first, self.leaver, day), admin(self.code))
+        if day == GRANT_DAY:
+            self.funds.handle(
+                c.ReceiveSubsidy(
+                    self.school_id,
+                    self.grant_reference,
+                    "Pingcheng Education Bureau",
+                    1_000_000,
+                    day,
+                ),
+                bursar(self.code),
+            )
+
+    @property
+    def grant_reference(self) -> str:
+        return f"{self.code}-GRANT-2026"
+
+    def afternoon(self, day: date) -> None:
+        sessions = [
+            c.DeliverSession(
+                self.course_id(plan),
+                self.term_id,
+                day,
+                STARTS,
+                plan.ends,
+                Teacher.id_for(self.school_id, plan.teacher),
+                tuple(s for s in students if self.attends(s, day)),
+            )
+            for plan, students in self.rosters.items()
+        ]
+        self.funds.deliver_sessions(sessions, admin(self.code))
+
+    def attends(self, student: str, day: date) -> bool:
+        away = (student == self.leaver and day >= WITHDRAWAL_DAY) or (
+            student == self.on_leave and day in (date(2026, 9, 14), date(2026, 9, 15))
+        )
+        return not away and self.rng.random() < 0.95
+
+    def evening(self, day: date) -> None:
+        reference = f"{self.code}-RF-{self.leaver}"
+        refund_id = Refund.id_for(self.school_id, reference)
+        if day == WITHDRAWAL_DAY:
+            credit = self.funds.credit_of(self.school_id, self.leaver)
+            self.funds.handle(
+                c.RequestRefund(
+                    self.school_id,
+                    self.leaver,
+                    credit,
+                    "withdrew from the course",
+                    reference,
+                ),
+                bursar(self.code),
+            )
+        if day == WITHDRAWAL_DAY + timedelta(days=1):
+            self.funds.handle(c.ApproveRefund(refund_id), bursar(self.code, 2))
+        if day == WITHDRAWAL_DAY + timedelta(days=3):
+            self.funds.handle(
+                c.PayRefund(refund_id, f"BANK-{reference}", day), bursar(self.code)
+            )
+        if day == ALLOCATION_DAY:
+            grant_id = SubsidyGrant.id_for(self.school_id, self.grant_reference)
+            for plan in self.plans[:2]:
+                self.funds.handle(
+                    c.AllocateSubsidy(grant_id, self.course_id(plan), 250_000, day),
+                    bursar(self.code),
+                )
+
+
+def load_sample(funds: Funds, seed: int = 2026) -> None:
+    """Writes the sample term through the application, as it would have happened."""
+    rng = random.Random(seed)
+    clock, real = SimulatedClock(), funds.clock
+    funds.clock = clock
+    try:
+        schools = [
+            SampleSchool(funds, rng, code, p) for code, (_, p) in SCHOOLS.items()
+        ]
+        for school, (name, _) in zip(schools, SCHOOLS.values(), strict=True):
+            school.set_up(name)
+        clock.set(TERM_STARTS, 8)
+        for school in schools:
+            school.enrol()
+        for day in service_days():
+            for hour, step in ((9, "morning"), (18, "afternoon"), (19, "evening")):
+                clock.set(day, hour)
+                for school in schools:
+                    getattr(school, step)(day)
+    finally:
+        funds.clock = real

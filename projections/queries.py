@@ -1,0 +1,265 @@
+"""Questions bursars, auditors and regulators ask, answered from the read tables."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.sql import SQL, Composable
+
+from domain.errors import NotFound
+from domain.ledger import is_debit_normal, receivable, refund_payable, unearned
+
+
+@dataclass(frozen=True)
+class Fund:
+    """A school's supervised fund. ``held_for_families`` is the money the bank
+    must hold for families: paid and not yet consumed, plus refunds approved
+    and not yet paid. ``covered`` is the regulator's solvency check."""
+
+    school_id: UUID
+    district: str
+    code: str
+    name: str
+    bank: int
+    receivable: int
+    unearned: int
+    subsidy: int
+    released: int
+    payable_teacher: int
+    payable_refund: int
+    held_for_families: int
+
+    @property
+    def covered(self) -> bool:
+        return self.bank >= self.held_for_families
+
+
+@dataclass(frozen=True)
+class StudentBalance:
+    school_id: UUID
+    student_id: str
+    charged: int
+    cancelled: int
+    paid: int
+    consumed: int
+    refunded: int
+    refund_paid: int
+
+    @property
+    def unconsumed(self) -> int:
+        return self.charged - self.cancelled - self.consumed
+
+    @property
+    def owed(self) -> int:
+        """Positive: the family owes the school; negative: the family is in credit."""
+        return self.charged - self.cancelled - self.paid + self.refunded
+
+
+@dataclass(frozen=True)
+class AccountBalance:
+    account: str
+    kind: str
+    debit: int
+    credit: int
+
+    @property
+    def balance(self) -> int:
+        """In the account's normal direction: debit for assets, credit otherwise."""
+        net = self.debit - self.credit
+        return net if is_debit_normal(self.account) else -net
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    accounts: list[AccountBalance]
+
+    @property
+    def total_debit(self) -> int:
+        return sum(a.debit for a in self.accounts)
+
+    @property
+    def total_credit(self) -> int:
+        return sum(a.credit for a in self.accounts)
+
+
+@dataclass(frozen=True)
+class CourseBalance:
+    course_id: UUID
+    school_id: UUID
+    term_id: UUID
+    code: str
+    name: str
+    category: str
+    capacity: int
+    fee: int
+    planned_sessions: int
+    enrolled: int
+    sessions: int
+    charged: int
+    released: int
+    cancelled: int
+    teacher_pay: int
+    subsidy: int
+
+
+FUND_KINDS = {
+    "bank": "bank",
+    "receivable": "receivable",
+    "unearned": "unearned",
+    "subsidy": "subsidy",
+    "released": "released",
+    "payable:teacher": "payable_teacher",
+    "payable:refund": "payable_refund",
+}
+
+_FUNDS = SQL("""
+    SELECT s.school_id, s.district, s.code, s.name, b.kind,
+           coalesce(sum(b.debit), 0) AS debit, coalesce(sum(b.credit), 0) AS credit
+    FROM schools s LEFT JOIN ledger_balances b ON b.school_id = s.school_id
+    WHERE {where}
+    GROUP BY s.school_id, s.district, s.code, s.name, b.kind
+    ORDER BY s.code
+""")
+
+_HELD = SQL("""
+    SELECT school_id,
+           sum(greatest(paid - consumed - refunded, 0) + refunded - refund_paid) AS held
+    FROM student_balances WHERE school_id = ANY(%s) GROUP BY school_id
+""")
+
+_STUDENT = SQL("""
+    SELECT charged, cancelled, paid, consumed, refunded, refund_paid
+    FROM student_balances WHERE school_id = %s AND student_id = %s
+""")
+
+_STUDENT_FLOWS = SQL("""
+    SELECT kind, flow, sum(debit) AS debit, sum(credit) AS credit
+    FROM ledger_lines
+    WHERE school_id = %s AND account = ANY(%s) AND {until}
+    GROUP BY kind, flow
+""")
+
+_BALANCES = SQL("""
+    SELECT account, kind, debit, credit FROM ledger_balances
+    WHERE {where} ORDER BY account
+""")
+
+_BALANCES_UNTIL = SQL("""
+    SELECT account, kind, sum(debit) AS debit, sum(credit) AS credit
+    FROM ledger_lines WHERE {where} GROUP BY account, kind ORDER BY account
+""")
+
+_CREDIT = SQL("""
+    SELECT paid + cancelled - charged - refunded - refund_requested AS credit
+    FROM student_balances WHERE school_id = %s AND student_id = %s
+""")
+
+
+class Queries:
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        self.datastore = datastore
+
+    def rows(self, statement: Composable, params: Any = ()) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, params)
+            return curs.fetchall()
+
+    def funds(self, *, school_id: UUID | None = None, district: str | None = None):
+        where = SQL("s.school_id = %s") if school_id else SQL("s.district = %s")
+        rows = self.rows(_FUNDS.format(where=where), (school_id or district,))
+        sums: dict[UUID, dict[str, Any]] = {}
+        for row in rows:
+            fund = sums.setdefault(
+                row["school_id"],
+                {k: row[k] for k in ("school_id", "district", "code", "name")}
+                | dict.fromkeys(FUND_KINDS.values(), 0),
+            )
+            if row["kind"]:
+                net = row["debit"] - row["credit"]
+                field = FUND_KINDS[row["kind"]]
+                fund[field] = net if row["kind"] in ("bank", "receivable") else -net
+        held = {r["school_id"]: r["held"] for r in self.rows(_HELD, (list(sums),))}
+        return [Fund(**f, held_for_families=held.get(i, 0)) for i, f in sums.items()]
+
+    def fund(self, school_id: UUID) -> Fund:
+        funds = self.funds(school_id=school_id)
+        if not funds:
+            raise NotFound(f"no school {school_id}")
+        return funds[0]
+
+    def student_balance(
+        self,
+        school_id: UUID,
+        student_id: str,
+        *,
+        as_of: date | None = None,
+        at_position: int | None = None,
+    ) -> StudentBalance:
+        if as_of is None and at_position is None:
+            rows = self.rows(_STUDENT, (school_id, student_id))
+            if not rows:
+                raise NotFound(f"no student {student_id} at this school")
+            return StudentBalance(school_id, student_id, **rows[0])
+        accounts = [f(student_id) for f in (receivable, unearned, refund_payable)]
+        until, limits = _until(as_of, at_position)
+        flows: dict[tuple[str, str], int] = defaultdict(int)
+        for r in self.rows(
+            _STUDENT_FLOWS.format(until=until), (school_id, accounts, *limits)
+        ):
+            flows[(r["kind"], r["flow"])] = r["debit"] - r["credit"]
+        return StudentBalance(
+            school_id,
+            student_id,
+            charged=-flows[("unearned", "charge")],
+            cancelled=flows[("unearned", "cancellation")],
+            paid=-flows[("receivable", "payment")],
+            consumed=flows[("unearned", "consumption")],
+            refunded=-flows[("payable:refund", "refund")],
+            refund_paid=flows[("payable:refund", "refund_payment")],
+        )
+
+    def trial_balance(
+        self,
+        *,
+        school_id: UUID | None = None,
+        as_of: date | None = None,
+        at_position: int | None = None,
+    ) -> TrialBalance:
+        where, params = SQL("school_id = %s") if school_id else SQL("true"), []
+        if school_id:
+            params.append(school_id)
+        if as_of is None and at_position is None:
+            rows = self.rows(_BALANCES.format(where=where), params)
+        else:
+            until, limits = _until(as_of, at_position)
+            where = SQL("{} AND {}").format(where, until)
+            rows = self.rows(_BALANCES_UNTIL.format(where=where), [*params, *limits])
+        return TrialBalance([AccountBalance(**r) for r in rows])
+
+    def course(self, course_id: UUID) -> CourseBalance:
+        fields = SQL(", ").join(SQL(f) for f in CourseBalance.__dataclass_fields__)
+        rows = self.rows(
+            SQL("SELECT {} FROM courses WHERE course_id = %s").format(fields),
+            (course_id,),
+        )
+        if not rows:
+            raise NotFound(f"no course {course_id}")
+        return CourseBalance(**rows[0])
+
+    def credit(self, school_id: UUID, student_id: str) -> int:
+        rows = self.rows(_CREDIT, (school_id, student_id))
+        return rows[0]["credit"] if rows else 0
+
+
+def _until(as_of: date | None, at_position: int | None) -> tuple[Composable, list]:
+    clauses, params = [], []
+    if as_of is not None:
+        clauses.append(SQL("effective <= %s"))
+        params.append(as_of)
+    if at_position is not None:
+        clauses.append(SQL("position <= %s"))
+        params.append(at_position)
+    return SQL(" AND ").join(clauses), params

@@ -1,0 +1,141 @@
+"""Runs the projections over the log in batches, exactly once.
+
+Each batch is read once, decoded once, and applied to every projection that
+has not seen it, in one transaction that also moves each projection's
+tracking position. A crash loses the whole transaction, so a restart resumes
+from the last committed position: no event is skipped or applied twice. An
+advisory lock keeps two runners from doing the same work; if they race anyway,
+the tracking table refuses the second commit.
+"""
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+import psycopg
+import structlog
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Tracking
+from psycopg import sql
+
+from projections.views import FundProjection
+
+log = structlog.get_logger("projections")
+
+Progress = Callable[[int, int], None]
+LOCK_KEY = 0x66756E64  # "fund"
+
+
+class Projector:
+    def __init__(
+        self,
+        app: Application,
+        projections: Sequence[FundProjection],
+        *,
+        conninfo: str,
+        batch_size: int = 5000,
+    ) -> None:
+        self.app = app
+        self.conninfo = conninfo
+        self.projections = list(projections)
+        self.batch_size = batch_size
+        self.datastore = self.projections[0].view.datastore
+
+    def positions(self) -> dict[str, int]:
+        name = self.app.name
+        return {p.name: p.view.max_tracking_id(name) or 0 for p in self.projections}
+
+    def position(self) -> int:
+        """The position every read model has reached."""
+        return min(self.positions().values())
+
+    def run_once(self) -> int:
+        """Projects the next batch; returns how many events it covered."""
+        positions = self.positions()
+        start = min(positions.values())
+        notifications = self.app.recorder.select_notifications(
+            start=start + 1, limit=self.batch_size
+        )
+        if not notifications:
+            return 0
+        batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
+        last = notifications[-1].id
+        try:
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (LOCK_KEY,))
+                if not curs.fetchone()["ok"]:
+                    return 0
+                for projection in self.projections:
+                    seen = positions[projection.name]
+                    if seen >= last:
+                        continue
+                    projection.apply(curs, [(n, e) for n, e in batch if n > seen])
+                    tracking = Tracking(self.app.name, last)
+                    projection.view._insert_tracking(curs, tracking)
+        except (IntegrityError, psycopg.errors.LockNotAvailable):
+            log.info("batch already projected elsewhere", start=start, last=last)
+            return 0
+        log.debug("projected", start=start + 1, last=last, events=len(batch))
+        return last - start
+
+    def catch_up(
+        self, progress: Progress | None = None, timeout: float | None = None
+    ) -> int:
+        """Projects everything recorded so far; returns the position reached.
+
+        Another runner may hold the lock: then this waits for it, up to
+        ``timeout`` seconds, and raises ``TimeoutError`` if it is still behind.
+        """
+        head = self.app.recorder.max_notification_id() or 0
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (done := self.run_once()) or self.position() < head:
+            if progress:
+                progress(self.position(), head)
+            if done:
+                continue
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"read models are behind position {head}")
+            time.sleep(0.02)
+        return self.position()
+
+    def wait(self, position: int, timeout: float) -> bool:
+        """Waits until every read model has reached ``position``."""
+        deadline = time.monotonic() + timeout
+        while self.position() < position:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def run_forever(self, stop: threading.Event, poll: float = 1.0) -> None:
+        """Projects new events as they are recorded, until ``stop`` is set."""
+        channel = self.app.recorder.channel_name
+        with self.listen(channel) as conn:
+            while not stop.is_set():
+                try:
+                    if self.run_once():
+                        continue
+                except Exception:
+                    log.exception("projection batch failed; retrying")
+                    stop.wait(poll)
+                    continue
+                for _ in conn.notifies(timeout=poll, stop_after=1):
+                    pass
+
+    def listen(self, channel: str) -> psycopg.Connection:
+        conn = psycopg.connect(self.conninfo, autocommit=True)
+        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        return conn
+
+    def rebuild(self, names: Iterable[str] = (), progress: Progress | None = None):
+        """Empties the chosen read models (all by default) and replays the log."""
+        chosen = set(names) or {p.name for p in self.projections}
+        unknown = chosen - {p.name for p in self.projections}
+        if unknown:
+            raise ValueError(f"no projection named {', '.join(sorted(unknown))}")
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            for projection in self.projections:
+                if projection.name in chosen:
+                    projection.view.reset(curs, self.app.name)
+        return self.catch_up(progress)
