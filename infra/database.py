@@ -4,6 +4,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
@@ -29,6 +30,12 @@ class Database:
             user=self.user,
             password=self.password or None,
         )
+
+    @property
+    def url(self) -> str:
+        host = quote(self.host, safe="")
+        auth = f"{quote(self.user)}:{quote(self.password)}"
+        return f"postgresql://{auth}@{host}:{self.port}/{self.dbname}"
 
     def library_env(self, pool_size: int = 8) -> dict[str, str]:
         """The eventsourcing library's configuration for this database."""

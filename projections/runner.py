@@ -127,8 +127,8 @@ class Projector:
         conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         return conn
 
-    def rebuild(self, names: Iterable[str] = (), progress: Progress | None = None):
-        """Empties the chosen read models (all by default) and replays the log."""
+    def reset(self, names: Iterable[str] = ()) -> None:
+        """Empties the chosen read models (all by default) and their positions."""
         chosen = set(names) or {p.name for p in self.projections}
         unknown = chosen - {p.name for p in self.projections}
         if unknown:
@@ -138,4 +138,8 @@ class Projector:
             for projection in self.projections:
                 if projection.name in chosen:
                     projection.view.reset(curs, self.app.name)
+
+    def rebuild(self, names: Iterable[str] = (), progress: Progress | None = None):
+        """Empties the chosen read models and replays the log from position 0."""
+        self.reset(names)
         return self.catch_up(progress)

@@ -1,0 +1,53 @@
+"""Real PostgreSQL for every test that needs one: an embedded server per run,
+a fresh database per test. Set DATABASE_URL to use another server instead."""
+
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from api.bootstrap import System, bootstrap
+from application.sample import SimulatedClock
+from infra.database import Database, ensure_database, from_url, start_embedded
+from infra.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Database:
+    if url := os.environ.get("DATABASE_URL"):
+        return from_url(url)
+    folder = Path(tempfile.mkdtemp(prefix="fundledger-test-"))
+    folder.chmod(0o755)
+    return start_embedded(folder / "pgdata")
+
+
+@pytest.fixture
+def database(pg_server: Database):
+    db = ensure_database(pg_server, f"test_{uuid4().hex[:16]}")
+    yield db
+    with psycopg.connect(pg_server.conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db.dbname}" WITH (FORCE)')
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    clock = SimulatedClock()
+    clock.set(date(2026, 9, 1), 8)
+    return clock
+
+
+def make_system(database: Database, clock=None, **settings) -> System:
+    options = {"pool_size": 2, "projection_batch": 500} | settings
+    kwargs = {"clock": clock} if clock else {}
+    return bootstrap(Settings(**options), database=database, **kwargs)
+
+
+@pytest.fixture
+def system(database: Database, clock: SimulatedClock):
+    system = make_system(database, clock)
+    yield system
+    system.close()

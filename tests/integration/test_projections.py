@@ -1,0 +1,110 @@
+"""Read models are exactly-once: batched, restarted, raced or rebuilt, the
+tables come out the same."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from application.sample import load_sample
+from infra.database import ensure_database
+from projections.views import PROJECTIONS
+from tests.conftest import make_system
+
+TABLES = {t.name: t.key for p in PROJECTIONS for t in p.view_class.tables}
+
+
+def dump(system) -> dict[str, list[tuple]]:
+    with psycopg.connect(system.database.conninfo) as conn:
+        return {
+            name: conn.execute(
+                f"SELECT * FROM {name} ORDER BY {', '.join(key)}"
+            ).fetchall()
+            for name, key in TABLES.items()
+        }
+
+
+@pytest.fixture(scope="module")
+def sampled(pg_server):
+    """The sample term, written once for this module's tests."""
+    database = ensure_database(pg_server, f"sample_{uuid4().hex[:12]}")
+    system = make_system(database)
+    load_sample(system.funds)
+    system.projector.rebuild()
+    expected = dump(system)
+    system.close()
+    return database, expected
+
+
+@pytest.fixture
+def system(sampled):
+    system = make_system(sampled[0])
+    system.projector.rebuild()
+    yield system
+    system.close()
+
+
+def test_a_rebuild_gives_identical_tables(sampled, system):
+    assert dump(system) == sampled[1]
+    assert sum(len(rows) for rows in sampled[1].values()) > 1000
+
+
+def test_one_event_per_batch_gives_the_same_tables_as_large_batches(sampled):
+    system = make_system(sampled[0], projection_batch=1)
+    system.projector.reset()
+    for _ in range(50):
+        system.projector.run_once()
+    assert 0 < system.projector.position() < system.funds.head()
+    system.projector.catch_up()
+    assert dump(system) == sampled[1]
+    system.close()
+
+
+def test_a_killed_projection_process_resumes_without_loss_or_repeats(sampled, system):
+    system.projector.reset()
+    head = system.funds.head()
+    env = os.environ | {
+        "DATABASE_URL": system.database.url,
+        "FUNDLEDGER_PROJECTION_BATCH": "5",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import main; main()", "project"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while system.projector.position() < head // 3:
+            assert time.monotonic() < deadline, (
+                "the projection process made no progress"
+            )
+            assert process.poll() is None, "the projection process died by itself"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        process.kill()
+    stopped_at = system.projector.position()
+    assert stopped_at < head, "killed too late to prove anything"
+    system.projector.catch_up()
+    assert dump(system) == sampled[1]
+
+
+def test_two_runners_racing_apply_each_event_once(sampled):
+    systems = [make_system(sampled[0], projection_batch=7) for _ in range(2)]
+    systems[0].projector.reset()
+    threads = [threading.Thread(target=s.projector.catch_up) for s in systems]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert dump(systems[0]) == sampled[1]
+    for s in systems:
+        s.close()

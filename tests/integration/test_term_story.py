@@ -1,0 +1,165 @@
+"""A whole term story on PostgreSQL, read back through the read models."""
+
+from datetime import date, time
+
+import pytest
+
+from application import commands as c
+from domain.course import Course
+from domain.errors import InsufficientCredit, SameApprover
+from domain.refund import Refund
+from domain.school import School, Term
+from domain.subsidy import SubsidyGrant
+from domain.teacher import Teacher
+from tests.builders import ADMIN, BURSAR, SECOND_BURSAR
+
+SEP = {n: date(2026, 9, n) for n in range(1, 31)}
+
+
+class Story:
+    """School S1: fee ¥300 over 10 sessions (¥30 a session), teacher ¥50."""
+
+    def __init__(self, system, clock) -> None:
+        self.system, self.clock = system, clock
+        self.school = School.id_for("S1")
+        self.term = Term.id_for(self.school, "T")
+        self.teacher = Teacher.id_for(self.school, "li")
+        self.course = Course.id_for(self.term, "C1")
+
+    def do(self, command, actor=ADMIN, on: date = SEP[1]) -> int:
+        self.clock.set(on, 19)
+        return self.system.funds.handle(command, actor)
+
+    def set_up(self) -> None:
+        self.do(c.RegisterSchool("D1", "S1", "School One"))
+        self.do(
+            c.OpenTerm(self.school, "T", SEP[1], date(2027, 1, 15), 30000, 36000, 10)
+        )
+        self.do(c.RegisterTeacher(self.school, "li", "staff", 5000, SEP[1]))
+        self.do(c.OpenCourse(self.term, "C1", "Chess", "science", 30, self.teacher))
+        self.system.funds.enrol_many(
+            [
+                c.Enrol(self.course, "a", SEP[1]),
+                c.Enrol(self.course, "b", SEP[1]),
+                c.Enrol(self.course, "c", SEP[1], waived=True),
+            ],
+            ADMIN,
+        )
+
+    def deliver(self, on: date, *present: str) -> int:
+        session = c.DeliverSession(
+            self.course,
+            self.term,
+            on,
+            time(15, 30),
+            time(17, 30),
+            self.teacher,
+            present,
+        )
+        return self.do(session, on=on)
+
+    def play(self) -> None:
+        self.set_up()
+        self.do(
+            c.RecordPayment(self.school, "a", 30000, "wechat", "W1", SEP[1]), BURSAR
+        )
+        self.do(c.RecordPayment(self.school, "b", 10000, "bank", "B1", SEP[2]), BURSAR)
+        self.do(c.ApproveLeave(self.course, "b", (SEP[3],)))
+        self.deliver(SEP[1], "a", "b", "c")
+        self.deliver(SEP[2], "a", "c")
+        self.deliver(SEP[3], "a", "c")
+        self.do(c.Withdraw(self.course, "b", SEP[4]), on=SEP[4])
+        self.do(
+            c.ReceiveSubsidy(self.school, "G1", "bureau", 100000, SEP[4]),
+            BURSAR,
+            SEP[4],
+        )
+        grant = SubsidyGrant.id_for(self.school, "G1")
+        self.do(c.AllocateSubsidy(grant, self.course, 20000, SEP[4]), BURSAR, SEP[4])
+
+    def refund_b(self) -> int:
+        refund = c.RequestRefund(self.school, "b", 7000, "withdrew", "RF-b")
+        self.do(refund, BURSAR, SEP[5])
+        refund_id = Refund.id_for(self.school, "RF-b")
+        self.do(c.ApproveRefund(refund_id), SECOND_BURSAR, SEP[6])
+        return self.do(c.PayRefund(refund_id, "BANK-77", SEP[7]), BURSAR, SEP[7])
+
+
+@pytest.fixture
+def story(system, clock) -> Story:
+    story = Story(system, clock)
+    story.play()
+    return story
+
+
+def test_a_term_reads_back_with_exact_amounts(story, system):
+    story.refund_b()
+    system.projector.catch_up()
+    q = system.queries
+
+    a = q.student_balance(story.school, "a")
+    assert (a.charged, a.paid, a.consumed, a.unconsumed, a.owed) == (
+        30000,
+        30000,
+        9000,
+        21000,
+        0,
+    )
+    b = q.student_balance(story.school, "b")
+    assert (b.charged, b.paid, b.consumed, b.cancelled) == (30000, 10000, 3000, 27000)
+    assert (b.refunded, b.refund_paid, b.owed) == (7000, 7000, 0)
+    exempt = q.student_balance(story.school, "c")
+    assert (exempt.charged, exempt.consumed, exempt.owed) == (0, 0, 0)
+
+    fund = q.fund(story.school)
+    assert (fund.bank, fund.receivable, fund.unearned) == (133000, 0, 21000)
+    assert (fund.subsidy, fund.released) == (80000, 17000)
+    assert (fund.payable_teacher, fund.payable_refund) == (15000, 0)
+    assert fund.held_for_families == 21000 and fund.covered
+
+    course = q.course(story.course)
+    assert (course.enrolled, course.sessions, course.charged) == (2, 3, 60000)
+    assert (course.released, course.cancelled, course.teacher_pay) == (
+        12000,
+        27000,
+        15000,
+    )
+    assert course.subsidy == 20000
+
+    trial = q.trial_balance(school_id=story.school)
+    assert trial.total_debit == trial.total_credit > 0
+    assert sum(x.balance for x in trial.accounts if x.kind == "bank") == 133000
+
+
+def test_balances_as_of_an_effective_date_and_a_log_position(story, system):
+    system.projector.catch_up()
+    q = system.queries
+    on_day_one = q.student_balance(story.school, "a", as_of=SEP[1])
+    assert (on_day_one.charged, on_day_one.paid, on_day_one.consumed) == (
+        30000,
+        30000,
+        3000,
+    )
+    position = story.deliver(SEP[8], "a")
+    system.projector.catch_up()
+    before = q.student_balance(story.school, "a", at_position=position - 1)
+    after = q.student_balance(story.school, "a", at_position=position)
+    assert after.consumed - before.consumed == 3000
+    assert q.student_balance(story.school, "a", as_of=SEP[30]) == q.student_balance(
+        story.school, "a"
+    )
+    then = q.trial_balance(at_position=position - 1)
+    assert then.total_debit == then.total_credit
+
+
+def test_a_refund_needs_a_second_person_and_enough_credit(story, system):
+    with pytest.raises(InsufficientCredit):
+        story.do(c.RequestRefund(story.school, "b", 7001, "withdrew", "RF-x"), BURSAR)
+    story.do(c.RequestRefund(story.school, "b", 7000, "withdrew", "RF-b"), BURSAR)
+    refund_id = Refund.id_for(story.school, "RF-b")
+    head = system.funds.head()
+    with pytest.raises(SameApprover):
+        story.do(c.ApproveRefund(refund_id), BURSAR)
+    assert system.funds.head() == head
+    with pytest.raises(InsufficientCredit, match="0 fen of credit"):
+        story.do(c.RequestRefund(story.school, "b", 1, "again", "RF-y"), BURSAR)
