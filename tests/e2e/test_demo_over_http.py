@@ -1,0 +1,90 @@
+"""The sample district, served over real HTTP on the embedded PostgreSQL."""
+
+import socket
+import threading
+import time
+from uuid import uuid4
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from application.sample import DISTRICT, load_sample
+from domain.school import School
+from infra.database import ensure_database
+from tests.conftest import make_system
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(pg_server):
+    system = make_system(ensure_database(pg_server, f"e2e_{uuid4().hex[:12]}"))
+    load_sample(system.funds)
+    system.projector.catch_up()
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(system), port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        yield client
+    server.should_exit = True
+    thread.join()
+    system.close()
+
+
+def test_health_reports_the_read_models_caught_up(served):
+    health = served.get("/health").json()
+    assert health["status"] == "ok" and health["position"] == health["head"] > 0
+
+
+def test_the_trial_balance_of_the_demo_is_balanced(served):
+    body = served.get("/v1/ledger/trial-balance").json()
+    assert body["balanced"] is True
+    assert body["total_debit"] == body["total_credit"]
+    assert float(body["total_debit"]) > 0
+
+
+def test_the_district_view_lists_both_schools_covered(served):
+    body = served.get(f"/v1/districts/{DISTRICT}/funds").json()
+    assert [s["code"] for s in body["schools"]] == ["PC-101", "PC-102"]
+    assert body["uncovered_schools"] == []
+    for school in body["schools"]:
+        assert school["payable_refund"] == "0.00"
+        assert school["subsidy"] == "5000.00"
+
+
+def test_the_leaver_was_refunded_exactly_what_was_unconsumed(served):
+    school = School.id_for("PC-101")
+    body = served.get(f"/v1/schools/{school}/students/PC-101-S005/balance").json()
+    assert body["charged"] == "360.00" and body["paid"] == "360.00"
+    assert body["refunded"] == body["refund_paid"] == body["cancelled"]
+    assert body["owed"] == "0.00" and body["status"] == "settled"
+
+
+def test_an_unknown_student_is_a_problem_not_a_crash(served):
+    school = School.id_for("PC-101")
+    response = served.get(f"/v1/schools/{school}/students/nobody/balance")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/not-found")
+
+
+def test_bad_input_is_a_422_problem(served):
+    response = served.get("/v1/ledger/trial-balance", params={"as_of": "yesterday"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "query.as_of"
+
+
+def test_the_openapi_document_is_served(served):
+    paths = served.get("/openapi.json").json()["paths"]
+    assert "/v1/ledger/trial-balance" in paths
