@@ -72,6 +72,7 @@ class StudentBalancePublic(Public):
 
 
 class AccountPublic(Public):
+    school_id: UUID
     account: str
     kind: str
     debit: Yuan

@@ -1,19 +1,21 @@
 """The fund's command handlers: load, decide, save, return the log position."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from functools import singledispatchmethod
+from functools import partial, singledispatchmethod
 from typing import Any, TypeVar
 from uuid import UUID
 
+import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from structlog.contextvars import bound_contextvars
 
 from application import commands as c
 from application.transcodings import register_transcodings
 from domain.course import BEIJING, Course
-from domain.errors import AlreadyExists, InvalidSetup, NotFound
+from domain.errors import AlreadyExists, DomainError, InvalidSetup, NotFound
 from domain.facts import Actor, Stamp
 from domain.payment import Payment
 from domain.refund import Refund
@@ -22,6 +24,7 @@ from domain.subsidy import SubsidyGrant
 from domain.teacher import Teacher
 
 A = TypeVar("A", bound=Aggregate)
+log = structlog.get_logger("funds")
 
 Clock = Callable[[], datetime]
 CreditLookup = Callable[[UUID, str], int]
@@ -89,18 +92,35 @@ class Funds(Application[UUID]):
 
     # --- commands --------------------------------------------------------
 
-    @singledispatchmethod
     def handle(self, command: Any, actor: Actor) -> int:
+        """Executes one command; returns the log position of what it recorded."""
+        name = type(command).__name__
+        return self.logged(name, actor, lambda: self.execute(command, actor))
+
+    def logged(
+        self, command: str, actor: Actor, run: Callable[[], int], **fields: Any
+    ) -> int:
+        with bound_contextvars(command=command, actor=actor.id, role=actor.role):
+            try:
+                position = run()
+            except DomainError as error:
+                log.info("refused", error=error.code, **fields)
+                raise
+            log.info("recorded", position=position, **fields)
+            return position
+
+    @singledispatchmethod
+    def execute(self, command: Any, actor: Actor) -> int:
         raise TypeError(f"no handler for {type(command).__name__}")
 
-    @handle.register
+    @execute.register
     def register_school(self, cmd: c.RegisterSchool, actor: Actor) -> int:
         school = School.register(
             district=cmd.district, code=cmd.code, name=cmd.name, stamp=self.stamp(actor)
         )
         return self.record_new(school, f"school {cmd.code}")
 
-    @handle.register
+    @execute.register
     def open_term(self, cmd: c.OpenTerm, actor: Actor) -> int:
         school = self.load(School, cmd.school_id, "school")
         term = Term.open(
@@ -118,7 +138,7 @@ class Funds(Application[UUID]):
         )
         return self.record_new(term, f"term {cmd.code}")
 
-    @handle.register
+    @execute.register
     def register_teacher(self, cmd: c.RegisterTeacher, actor: Actor) -> int:
         self.load(School, cmd.school_id, "school")
         teacher = Teacher.register(
@@ -130,13 +150,13 @@ class Funds(Application[UUID]):
         )
         return self.record_new(teacher, f"teacher {cmd.code}")
 
-    @handle.register
+    @execute.register
     def change_rate(self, cmd: c.ChangeRate, actor: Actor) -> int:
         teacher = self.load(Teacher, cmd.teacher_id, "teacher")
         teacher.change_rate(cmd.rate, stamp=self.stamp(actor, cmd.effective))
         return self.record(teacher)
 
-    @handle.register
+    @execute.register
     def open_course(self, cmd: c.OpenCourse, actor: Actor) -> int:
         term = self.load(Term, cmd.term_id, "term")
         teacher = self.load(Teacher, cmd.teacher_id, "teacher")
@@ -154,12 +174,16 @@ class Funds(Application[UUID]):
         )
         return self.record_new(course, f"course {cmd.code}")
 
-    @handle.register
+    @execute.register
     def enrol(self, cmd: c.Enrol, actor: Actor) -> int:
-        return self.enrol_many([cmd], actor)
+        return self._enrol_many([cmd], actor)
 
-    def enrol_many(self, cmds: Iterable[c.Enrol], actor: Actor) -> int:
+    def enrol_many(self, cmds: Sequence[c.Enrol], actor: Actor) -> int:
         """A term's enrolments, saved in one transaction."""
+        run = partial(self._enrol_many, cmds, actor)
+        return self.logged("EnrolMany", actor, run, enrolments=len(cmds))
+
+    def _enrol_many(self, cmds: Sequence[c.Enrol], actor: Actor) -> int:
         courses: dict[UUID, Course] = {}
         for cmd in cmds:
             course = courses.get(cmd.course_id) or self.load(
@@ -171,30 +195,34 @@ class Funds(Application[UUID]):
             )
         return self.record(*courses.values())
 
-    @handle.register
+    @execute.register
     def approve_leave(self, cmd: c.ApproveLeave, actor: Actor) -> int:
         course = self.load(Course, cmd.course_id, "course")
         course.approve_leave(cmd.student_id, cmd.dates, stamp=self.stamp(actor))
         return self.record(course)
 
-    @handle.register
+    @execute.register
     def withdraw(self, cmd: c.Withdraw, actor: Actor) -> int:
         course = self.load(Course, cmd.course_id, "course")
         course.withdraw(cmd.student_id, stamp=self.stamp(actor, cmd.on))
         return self.record(course)
 
-    @handle.register
+    @execute.register
     def waive_fee(self, cmd: c.WaiveFee, actor: Actor) -> int:
         course = self.load(Course, cmd.course_id, "course")
         course.waive_fee(cmd.student_id, stamp=self.stamp(actor, cmd.on))
         return self.record(course)
 
-    @handle.register
+    @execute.register
     def deliver_session(self, cmd: c.DeliverSession, actor: Actor) -> int:
-        return self.deliver_sessions([cmd], actor)
+        return self._deliver_sessions([cmd], actor)
 
     def deliver_sessions(self, cmds: Sequence[c.DeliverSession], actor: Actor) -> int:
         """A day of sessions with their rosters, saved in one transaction."""
+        run = partial(self._deliver_sessions, cmds, actor)
+        return self.logged("DeliverSessions", actor, run, sessions=len(cmds))
+
+    def _deliver_sessions(self, cmds: Sequence[c.DeliverSession], actor: Actor) -> int:
         courses: dict[UUID, Course] = {}
         teachers: dict[UUID, Teacher] = {}
         for cmd in cmds:
@@ -219,13 +247,13 @@ class Funds(Application[UUID]):
             )
         return self.record(*courses.values())
 
-    @handle.register
+    @execute.register
     def reverse_session(self, cmd: c.ReverseSession, actor: Actor) -> int:
         course = self.load(Course, cmd.course_id, "course")
         course.reverse_delivery(cmd.day, reason=cmd.reason, stamp=self.stamp(actor))
         return self.record(course)
 
-    @handle.register
+    @execute.register
     def record_payment(self, cmd: c.RecordPayment, actor: Actor) -> int:
         """Books a payment once; a re-delivered notification gets the first result."""
         self.load(School, cmd.school_id, "school")
@@ -243,7 +271,7 @@ class Funds(Application[UUID]):
             self.load(Payment, payment.id, "payment").check_same(payment)
             return self.position_of(payment.id)
 
-    @handle.register
+    @execute.register
     def request_refund(self, cmd: c.RequestRefund, actor: Actor) -> int:
         self.load(School, cmd.school_id, "school")
         refund = Refund.request(
@@ -257,14 +285,14 @@ class Funds(Application[UUID]):
         )
         return self.record_new(refund, f"refund {cmd.reference}")
 
-    @handle.register
+    @execute.register
     def approve_refund(self, cmd: c.ApproveRefund, actor: Actor) -> int:
         refund = self.load(Refund, cmd.refund_id, "refund")
         credit = self.credit_of(refund.school_id, refund.student_id) + refund.amount
         refund.approve(credit=credit, stamp=self.stamp(actor))
         return self.record(refund)
 
-    @handle.register
+    @execute.register
     def pay_refund(self, cmd: c.PayRefund, actor: Actor) -> int:
         refund = self.load(Refund, cmd.refund_id, "refund")
         refund.pay(
@@ -272,7 +300,7 @@ class Funds(Application[UUID]):
         )
         return self.record(refund)
 
-    @handle.register
+    @execute.register
     def receive_subsidy(self, cmd: c.ReceiveSubsidy, actor: Actor) -> int:
         self.load(School, cmd.school_id, "school")
         grant = SubsidyGrant.receive(
@@ -284,7 +312,7 @@ class Funds(Application[UUID]):
         )
         return self.record_new(grant, f"subsidy {cmd.reference}")
 
-    @handle.register
+    @execute.register
     def allocate_subsidy(self, cmd: c.AllocateSubsidy, actor: Actor) -> int:
         grant = self.load(SubsidyGrant, cmd.grant_id, "subsidy grant")
         course = self.load(Course, cmd.course_id, "course")

@@ -60,6 +60,7 @@ class StudentBalance:
 
 @dataclass(frozen=True)
 class AccountBalance:
+    school_id: UUID
     account: str
     kind: str
     debit: int
@@ -143,13 +144,14 @@ _STUDENT_FLOWS = SQL("""
 """)
 
 _BALANCES = SQL("""
-    SELECT account, kind, debit, credit FROM ledger_balances
-    WHERE {where} ORDER BY account
+    SELECT school_id, account, kind, debit, credit FROM ledger_balances
+    WHERE {where} ORDER BY school_id, account
 """)
 
 _BALANCES_UNTIL = SQL("""
-    SELECT account, kind, sum(debit) AS debit, sum(credit) AS credit
-    FROM ledger_lines WHERE {where} GROUP BY account, kind ORDER BY account
+    SELECT school_id, account, kind, sum(debit) AS debit, sum(credit) AS credit
+    FROM ledger_lines WHERE {where}
+    GROUP BY school_id, account, kind ORDER BY school_id, account
 """)
 
 _CREDIT = SQL("""
