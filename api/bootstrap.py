@@ -7,7 +7,9 @@ from eventsourcing.postgres import PostgresDatastore
 
 from application.funds import Clock, Funds, utc_now
 from infra.database import Database, open_database
+from infra.recorder import RequestKeys
 from infra.settings import Settings
+from infra.tokens import TokenStore
 from projections.queries import Queries
 from projections.runner import Projector
 from projections.views import PROJECTIONS
@@ -21,6 +23,8 @@ class System:
     funds: Funds
     projector: Projector
     queries: Queries
+    tokens: TokenStore
+    requests: RequestKeys
 
     def close(self) -> None:
         self.funds.close()
@@ -62,4 +66,5 @@ def bootstrap(
         conninfo=database.conninfo,
         batch_size=settings.projection_batch,
     )
-    return System(database, funds, projector, queries)
+    requests = RequestKeys(datastore, funds.recorder.events_table_name)
+    return System(database, funds, projector, queries, TokenStore(datastore), requests)

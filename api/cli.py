@@ -1,8 +1,10 @@
 """The fundledger command line."""
 
+import json
 import threading
 from contextlib import asynccontextmanager
 from typing import Annotated
+from uuid import UUID
 
 import structlog
 import typer
@@ -12,11 +14,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api.app import create_app
 from api.bootstrap import System, bootstrap
-from application.sample import load_sample
+from application.sample import DISTRICT, load_sample
+from domain.school import School
 from infra.logging import configure_logging
 from infra.settings import Settings
+from infra.tokens import Role, ScopeError
 
 cli = typer.Typer(help="Supervised funds of school after-school services.")
+tokens = typer.Typer(help="Create, list and revoke API tokens.")
+cli.add_typer(tokens, name="tokens")
 console = Console(stderr=True)
 log = structlog.get_logger("cli")
 
@@ -68,6 +74,32 @@ def serve_api(settings: Settings, system: System) -> None:
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
+DEMO_TOKENS = (
+    ("demo-regulator", Role.REGULATOR, DISTRICT, ()),
+    ("demo-auditor", Role.AUDITOR, DISTRICT, ()),
+    ("demo-bursar-pc-101", Role.BURSAR, None, ("PC-101",)),
+    ("demo-approver-pc-101", Role.BURSAR, None, ("PC-101",)),
+    ("demo-admin-pc-101", Role.SCHOOL_ADMIN, None, ("PC-101",)),
+    ("demo-bursar-pc-102", Role.BURSAR, None, ("PC-102",)),
+)
+
+
+def demo_tokens(settings: Settings, system: System) -> dict[str, dict]:
+    """Fresh demo tokens each run (hashes cannot be shown again), saved for scripts."""
+    system.tokens.revoke_subjects("demo-")
+    issued = {}
+    for subject, role, district, schools in DEMO_TOKENS:
+        _, token = system.tokens.create(
+            subject=subject, role=role, district=district, schools=schools
+        )
+        scope = district or ", ".join(schools)
+        issued[subject] = {"role": role.value, "scope": scope, "token": token}
+    path = settings.home / "demo-tokens.json"
+    path.write_text(json.dumps(issued, indent=2))
+    path.chmod(0o600)
+    return issued
+
+
 @cli.command()
 def demo() -> None:
     """Load the sample district (once), project it, and serve the API."""
@@ -76,14 +108,23 @@ def demo() -> None:
         console.print("Loading the sample term: 2 schools, 300 students, 6 weeks…")
         load_sample(system.funds)
     project_with_progress(system, "Projecting")
+    issued = demo_tokens(settings, system)
     base = f"http://{settings.host}:{settings.port}"
+    school = School.id_for("PC-101")
     console.print(
         f"\n[bold]fundledger[/] is serving the Pingcheng sample district at {base}\n"
         f"  API documentation   {base}/docs\n"
-        f"  District funds      {base}/v1/districts/Pingcheng/funds\n"
+        f"  District funds      {base}/v1/districts/{DISTRICT}/funds\n"
+        f"  A school's fund     {base}/v1/schools/{school}/fund\n"
+        f"  A family's balance  {base}/v1/schools/{school}/students/PC-101-S005"
+        "/balance\n"
         f"  Trial balance       {base}/v1/ledger/trial-balance\n"
-        "Press Ctrl-C to stop.\n"
+        "\nDemo tokens (also in "
+        f"{settings.home / 'demo-tokens.json'}), send as 'Authorization: Bearer …':"
     )
+    for subject, grant in issued.items():
+        console.print(f"  {subject:<22} {grant['scope']:<10} {grant['token']}")
+    console.print("\nPress Ctrl-C to stop.\n")
     serve_api(settings, system)
 
 
@@ -124,6 +165,52 @@ def rebuild(
         raise typer.Exit(2)
     position = project_with_progress(system, "Rebuilding", names)
     console.print(f"Rebuilt up to position {position:,}.")
+
+
+@tokens.command("create")
+def create_token(
+    role: Annotated[Role, typer.Option(help="what the token may do")],
+    district: Annotated[str | None, typer.Option(help="a district's schools")] = None,
+    school: Annotated[
+        list[str] | None, typer.Option(help="a school code (repeat for auditors)")
+    ] = None,
+    subject: Annotated[
+        str | None, typer.Option(help="who holds it; recorded on every event")
+    ] = None,
+) -> None:
+    """Create a token; it is printed once and stored only as a hash."""
+    _, system = start()
+    schools = tuple(school or ())
+    subject = subject or f"{role.value}-{district or '-'.join(schools)}".lower()
+    try:
+        grant, token = system.tokens.create(
+            subject=subject, role=role, district=district, schools=schools
+        )
+    except ScopeError as error:
+        console.print(str(error))
+        raise typer.Exit(2) from None
+    console.print(f"token id {grant.token_id} for {subject}")
+    print(token)
+
+
+@tokens.command("revoke")
+def revoke_token(token_id: UUID) -> None:
+    """Revoke a token by its id; it stops working at once."""
+    _, system = start()
+    if not system.tokens.revoke(token_id):
+        console.print(f"no active token {token_id}")
+        raise typer.Exit(1)
+    console.print(f"revoked {token_id}")
+
+
+@tokens.command("list")
+def list_tokens() -> None:
+    """List tokens (never the secrets)."""
+    _, system = start()
+    for row in system.tokens.list():
+        state = "revoked" if row["revoked_at"] else "active"
+        scope = row["district"] or ", ".join(row["schools"])
+        print(row["token_id"], row["role"], scope, row["subject"], state, sep="\t")
 
 
 def main() -> None:

@@ -2,19 +2,44 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from api.bootstrap import System
+from domain.errors import Conflict
 from projections.queries import Queries
+
+READ_WAIT_SECONDS = 5.0
 
 
 def get_system(request: Request) -> System:
     return request.app.state.system
 
 
-def get_queries(request: Request) -> Queries:
-    return request.app.state.system.queries
-
-
 SystemDep = Annotated[System, Depends(get_system)]
-QueriesDep = Annotated[Queries, Depends(get_queries)]
+
+
+def get_queries(system: SystemDep) -> Queries:
+    return system.queries
+
+
+class NotRecorded(Conflict):
+    code = "position-not-recorded"
+
+
+def fresh(
+    system: SystemDep,
+    min_position: Annotated[
+        int | None,
+        Query(ge=0, le=2**62, description="wait until the read models reach it"),
+    ] = None,
+) -> None:
+    """Read-your-writes: waits, briefly, until the read models reach a position."""
+    if not min_position:
+        return
+    if min_position > system.funds.head():
+        raise NotRecorded(f"position {min_position} has not been recorded")
+    if not system.projector.wait(min_position, timeout=READ_WAIT_SECONDS):
+        raise TimeoutError(f"the read models have not reached {min_position} yet")
+
+
+QueriesDep = Annotated[Queries, Depends(get_queries), Depends(fresh)]

@@ -24,7 +24,10 @@ def install_error_handlers(app: FastAPI) -> None:
     def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         title = exc.code.replace("-", " ").capitalize()
         context = {k: str(v) for k, v in exc.context.items()}
-        return problem(exc.status, exc.code, title, exc.message, **context)
+        response = problem(exc.status, exc.code, title, exc.message, **context)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

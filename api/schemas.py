@@ -1,7 +1,7 @@
 """Response models: money as decimal strings in yuan, dates ISO 8601."""
 
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
@@ -71,6 +71,37 @@ class StudentBalancePublic(Public):
         )
 
 
+class LinePublic(Public):
+    account: str
+    flow: str
+    debit: Yuan
+    credit: Yuan
+
+
+class EntryPublic(Public):
+    entry_id: UUID
+    position: int
+    effective: date
+    recorded_at: datetime
+    kind: str
+    source_id: UUID
+    reverses: UUID | None
+    actor: str
+    role: str
+    lines: list[LinePublic]
+
+
+class HistoryPublic(Public):
+    position: int
+    version: int
+    type: str
+    actor: str
+    role: str
+    recorded_at: datetime
+    effective: date
+    payload: dict[str, Any]
+
+
 class AccountPublic(Public):
     school_id: UUID
     account: str
@@ -113,3 +144,22 @@ class Health(Public):
     status: str
     position: int
     head: int
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+def problems(*statuses: int) -> dict[int | str, dict]:
+    content = {"application/problem+json": {"schema": Problem.model_json_schema()}}
+    return {s: {"description": "a problem", "content": content} for s in statuses}
+
+
+READ_PROBLEMS = problems(401, 403, 404, 409, 422, 503)
+WRITE_PROBLEMS = problems(401, 403, 404, 409, 422, 503)

@@ -85,8 +85,10 @@ class WaiveFee:
 
 @dataclass(frozen=True)
 class DeliverSession:
+    """``term_id`` None: the course's own term."""
+
     course_id: UUID
-    term_id: UUID
+    term_id: UUID | None
     day: date
     starts: time
     ends: time

@@ -1,6 +1,8 @@
 """The fund's command handlers: load, decide, save, return the log position."""
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial, singledispatchmethod
 from typing import Any, TypeVar
@@ -36,6 +38,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class RequestKey:
+    """A client's idempotency key, recorded with the events of its request."""
+
+    subject: str
+    key: str
+    fingerprint: str
+    status: int
+    body: dict[str, Any]
+
+
+_request: ContextVar[RequestKey | None] = ContextVar("request", default=None)
+
+
 class Funds(Application[UUID]):
     name = "Funds"
 
@@ -60,19 +76,20 @@ class Funds(Application[UUID]):
         at = self.clock()
         return Stamp(actor=actor, at=at, on=on or at.astimezone(BEIJING).date())
 
-    def load(self, cls: type[A], aggregate_id: UUID, label: str) -> A:
+    def load(self, cls: type[A], aggregate_id: UUID, label: str, actor: Actor) -> A:
+        """Loads an aggregate the actor may act on; anything else is not found."""
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             aggregate = None
-        if not isinstance(aggregate, cls):
+        if not isinstance(aggregate, cls) or not actor.may_act_for(aggregate.school_id):
             raise NotFound(f"no {label} {aggregate_id}", id=str(aggregate_id))
         return aggregate
 
     def record(self, *aggregates: Aggregate) -> int:
         """Saves every pending event of the aggregates in one transaction."""
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, request=_request.get())
         except IntegrityError:
             raise AlreadyExists(
                 "that was recorded already, or changed by someone else meanwhile; "
@@ -92,10 +109,16 @@ class Funds(Application[UUID]):
 
     # --- commands --------------------------------------------------------
 
-    def handle(self, command: Any, actor: Actor) -> int:
+    def handle(
+        self, command: Any, actor: Actor, request: RequestKey | None = None
+    ) -> int:
         """Executes one command; returns the log position of what it recorded."""
-        name = type(command).__name__
-        return self.logged(name, actor, lambda: self.execute(command, actor))
+        token = _request.set(request)
+        try:
+            name = type(command).__name__
+            return self.logged(name, actor, partial(self.execute, command, actor))
+        finally:
+            _request.reset(token)
 
     def logged(
         self, command: str, actor: Actor, run: Callable[[], int], **fields: Any
@@ -115,6 +138,8 @@ class Funds(Application[UUID]):
 
     @execute.register
     def register_school(self, cmd: c.RegisterSchool, actor: Actor) -> int:
+        if not actor.may_act_for(School.id_for(cmd.code)):
+            raise NotFound(f"school {cmd.code} is outside your scope")
         school = School.register(
             district=cmd.district, code=cmd.code, name=cmd.name, stamp=self.stamp(actor)
         )
@@ -122,7 +147,7 @@ class Funds(Application[UUID]):
 
     @execute.register
     def open_term(self, cmd: c.OpenTerm, actor: Actor) -> int:
-        school = self.load(School, cmd.school_id, "school")
+        school = self.load(School, cmd.school_id, "school", actor)
         term = Term.open(
             school=school,
             code=cmd.code,
@@ -140,7 +165,7 @@ class Funds(Application[UUID]):
 
     @execute.register
     def register_teacher(self, cmd: c.RegisterTeacher, actor: Actor) -> int:
-        self.load(School, cmd.school_id, "school")
+        self.load(School, cmd.school_id, "school", actor)
         teacher = Teacher.register(
             school_id=cmd.school_id,
             code=cmd.code,
@@ -152,14 +177,14 @@ class Funds(Application[UUID]):
 
     @execute.register
     def change_rate(self, cmd: c.ChangeRate, actor: Actor) -> int:
-        teacher = self.load(Teacher, cmd.teacher_id, "teacher")
+        teacher = self.load(Teacher, cmd.teacher_id, "teacher", actor)
         teacher.change_rate(cmd.rate, stamp=self.stamp(actor, cmd.effective))
         return self.record(teacher)
 
     @execute.register
     def open_course(self, cmd: c.OpenCourse, actor: Actor) -> int:
-        term = self.load(Term, cmd.term_id, "term")
-        teacher = self.load(Teacher, cmd.teacher_id, "teacher")
+        term = self.load(Term, cmd.term_id, "term", actor)
+        teacher = self.load(Teacher, cmd.teacher_id, "teacher", actor)
         check_same_school(teacher.school_id, term.school_id, "teacher")
         course = Course.open(
             term=term,
@@ -187,7 +212,7 @@ class Funds(Application[UUID]):
         courses: dict[UUID, Course] = {}
         for cmd in cmds:
             course = courses.get(cmd.course_id) or self.load(
-                Course, cmd.course_id, "course"
+                Course, cmd.course_id, "course", actor
             )
             courses[course.id] = course
             course.enrol(
@@ -197,19 +222,19 @@ class Funds(Application[UUID]):
 
     @execute.register
     def approve_leave(self, cmd: c.ApproveLeave, actor: Actor) -> int:
-        course = self.load(Course, cmd.course_id, "course")
+        course = self.load(Course, cmd.course_id, "course", actor)
         course.approve_leave(cmd.student_id, cmd.dates, stamp=self.stamp(actor))
         return self.record(course)
 
     @execute.register
     def withdraw(self, cmd: c.Withdraw, actor: Actor) -> int:
-        course = self.load(Course, cmd.course_id, "course")
+        course = self.load(Course, cmd.course_id, "course", actor)
         course.withdraw(cmd.student_id, stamp=self.stamp(actor, cmd.on))
         return self.record(course)
 
     @execute.register
     def waive_fee(self, cmd: c.WaiveFee, actor: Actor) -> int:
-        course = self.load(Course, cmd.course_id, "course")
+        course = self.load(Course, cmd.course_id, "course", actor)
         course.waive_fee(cmd.student_id, stamp=self.stamp(actor, cmd.on))
         return self.record(course)
 
@@ -227,16 +252,16 @@ class Funds(Application[UUID]):
         teachers: dict[UUID, Teacher] = {}
         for cmd in cmds:
             course = courses.get(cmd.course_id) or self.load(
-                Course, cmd.course_id, "course"
+                Course, cmd.course_id, "course", actor
             )
             courses[course.id] = course
             teacher = teachers.get(cmd.teacher_id) or self.load(
-                Teacher, cmd.teacher_id, "teacher"
+                Teacher, cmd.teacher_id, "teacher", actor
             )
             teachers[teacher.id] = teacher
             check_same_school(teacher.school_id, course.school_id, "teacher")
             course.deliver(
-                term_id=cmd.term_id,
+                term_id=cmd.term_id or course.term_id,
                 starts=cmd.starts,
                 ends=cmd.ends,
                 teacher_id=teacher.id,
@@ -249,14 +274,14 @@ class Funds(Application[UUID]):
 
     @execute.register
     def reverse_session(self, cmd: c.ReverseSession, actor: Actor) -> int:
-        course = self.load(Course, cmd.course_id, "course")
+        course = self.load(Course, cmd.course_id, "course", actor)
         course.reverse_delivery(cmd.day, reason=cmd.reason, stamp=self.stamp(actor))
         return self.record(course)
 
     @execute.register
     def record_payment(self, cmd: c.RecordPayment, actor: Actor) -> int:
         """Books a payment once; a re-delivered notification gets the first result."""
-        self.load(School, cmd.school_id, "school")
+        self.load(School, cmd.school_id, "school", actor)
         payment = Payment.receive(
             school_id=cmd.school_id,
             student_id=cmd.student_id,
@@ -268,12 +293,15 @@ class Funds(Application[UUID]):
         try:
             return self.record(payment)
         except AlreadyExists:
-            self.load(Payment, payment.id, "payment").check_same(payment)
+            original = self.load(
+                Payment, payment.id, "payment", Actor("fund", "system")
+            )
+            original.check_same(payment)
             return self.position_of(payment.id)
 
     @execute.register
     def request_refund(self, cmd: c.RequestRefund, actor: Actor) -> int:
-        self.load(School, cmd.school_id, "school")
+        self.load(School, cmd.school_id, "school", actor)
         refund = Refund.request(
             school_id=cmd.school_id,
             student_id=cmd.student_id,
@@ -287,14 +315,14 @@ class Funds(Application[UUID]):
 
     @execute.register
     def approve_refund(self, cmd: c.ApproveRefund, actor: Actor) -> int:
-        refund = self.load(Refund, cmd.refund_id, "refund")
+        refund = self.load(Refund, cmd.refund_id, "refund", actor)
         credit = self.credit_of(refund.school_id, refund.student_id) + refund.amount
         refund.approve(credit=credit, stamp=self.stamp(actor))
         return self.record(refund)
 
     @execute.register
     def pay_refund(self, cmd: c.PayRefund, actor: Actor) -> int:
-        refund = self.load(Refund, cmd.refund_id, "refund")
+        refund = self.load(Refund, cmd.refund_id, "refund", actor)
         refund.pay(
             bank_reference=cmd.bank_reference, stamp=self.stamp(actor, cmd.paid_on)
         )
@@ -302,7 +330,7 @@ class Funds(Application[UUID]):
 
     @execute.register
     def receive_subsidy(self, cmd: c.ReceiveSubsidy, actor: Actor) -> int:
-        self.load(School, cmd.school_id, "school")
+        self.load(School, cmd.school_id, "school", actor)
         grant = SubsidyGrant.receive(
             school_id=cmd.school_id,
             reference=cmd.reference,
@@ -314,8 +342,8 @@ class Funds(Application[UUID]):
 
     @execute.register
     def allocate_subsidy(self, cmd: c.AllocateSubsidy, actor: Actor) -> int:
-        grant = self.load(SubsidyGrant, cmd.grant_id, "subsidy grant")
-        course = self.load(Course, cmd.course_id, "course")
+        grant = self.load(SubsidyGrant, cmd.grant_id, "subsidy grant", actor)
+        course = self.load(Course, cmd.course_id, "course", actor)
         grant.allocate(
             course_id=course.id,
             course_school_id=course.school_id,

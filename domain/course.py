@@ -97,6 +97,7 @@ class Course(Aggregate):
             course.seats[self.student_id] = Seat(waived=self.waived, owed=owed)
 
     class LeaveApproved(Fact):
+        school_id: UUID
         student_id: str
         dates: Sequence[date]
 
@@ -262,6 +263,7 @@ class Course(Aggregate):
                 raise InvalidSetup(f"the session of {day} is already delivered")
         self.trigger_event(
             self.LeaveApproved,
+            school_id=self.school_id,
             student_id=student_id,
             dates=tuple(dates),
             **stamp.fields(),

@@ -16,8 +16,14 @@ def stable_id(*parts: object) -> UUID:
 
 @dataclass(frozen=True)
 class Actor:
+    """Who acts, in which role, and for which schools (None: any school)."""
+
     id: str
     role: str
+    schools: frozenset[UUID] | None = None
+
+    def may_act_for(self, school_id: UUID) -> bool:
+        return self.schools is None or school_id in self.schools
 
 
 @dataclass(frozen=True)

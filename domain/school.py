@@ -27,6 +27,10 @@ class School(Aggregate):
     def id_for(code: str) -> UUID:
         return stable_id("school", code)
 
+    @property
+    def school_id(self) -> UUID:
+        return self.id
+
     @classmethod
     def register(cls, *, district: str, code: str, name: str, stamp: Stamp) -> "School":
         for label, value in (("district", district), ("code", code), ("name", name)):

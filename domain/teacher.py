@@ -29,6 +29,7 @@ class Teacher(Aggregate):
             teacher.rates = [(self.effective, self.rate)]
 
     class RateChanged(Fact):
+        school_id: UUID
         rate: int
 
         def apply(self, teacher: "Teacher") -> None:
@@ -59,7 +60,9 @@ class Teacher(Aggregate):
 
     def change_rate(self, rate: int, *, stamp: Stamp) -> None:
         check_rate(rate)
-        self.trigger_event(self.RateChanged, rate=rate, **stamp.fields())
+        self.trigger_event(
+            self.RateChanged, school_id=self.school_id, rate=rate, **stamp.fields()
+        )
 
     def rate_on(self, day: date) -> int:
         """The rate in force on ``day``; before the first rate, the first rate."""

@@ -49,6 +49,7 @@ class Database:
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_POOL_SIZE": str(pool_size),
             "POSTGRES_MAX_OVERFLOW": str(pool_size),
+            "APPLICATION_RECORDER_TOPIC": "infra.recorder:FundRecorder",
         }
 
     def named(self, dbname: str) -> "Database":

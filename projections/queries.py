@@ -1,8 +1,9 @@
 """Questions bursars, auditors and regulators ask, answered from the read tables."""
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -87,6 +88,40 @@ class TrialBalance:
 
 
 @dataclass(frozen=True)
+class EntryLine:
+    account: str
+    flow: str
+    debit: int
+    credit: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    entry_id: UUID
+    position: int
+    effective: date
+    recorded_at: datetime
+    kind: str
+    source_id: UUID
+    reverses: UUID | None
+    actor: str
+    role: str
+    lines: list[EntryLine]
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    position: int
+    version: int
+    type: str
+    actor: str
+    role: str
+    recorded_at: datetime
+    effective: date
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class CourseBalance:
     course_id: UUID
     school_id: UUID
@@ -160,6 +195,46 @@ _CREDIT = SQL("""
 """)
 
 
+_ENTRIES = SQL("""
+    SELECT e.entry_id, e.position, e.effective, e.recorded_at, e.kind, e.source_id,
+           e.reverses, e.actor, e.role,
+           json_agg(json_build_object('account', l.account, 'flow', l.flow,
+                    'debit', l.debit, 'credit', l.credit) ORDER BY l.line_no) AS lines
+    FROM ledger_entries e JOIN ledger_lines l ON l.entry_id = e.entry_id
+    WHERE e.school_id = %s AND e.position > %s AND {until}
+      AND (%s::text IS NULL OR e.entry_id IN (
+          SELECT entry_id FROM ledger_lines
+          WHERE school_id = %s AND account = %s))
+    GROUP BY e.entry_id ORDER BY e.position LIMIT %s
+""")
+
+_HISTORY = SQL("""
+    SELECT position, originator_version AS version, type, actor, role, recorded_at,
+           effective, payload
+    FROM audit_events WHERE originator_id = %s ORDER BY originator_version
+""")
+
+_OWNER = SQL("""
+    SELECT school_id FROM audit_events
+    WHERE originator_id = %s ORDER BY originator_version LIMIT 1
+""")
+
+_STUDENTS = SQL("""
+    SELECT school_id, student_id, charged, cancelled, paid, consumed, refunded,
+           refund_paid
+    FROM student_balances
+    WHERE school_id = %s AND {status}
+    ORDER BY student_id LIMIT %s
+""")
+
+STUDENT_STATUS = {
+    "owes": SQL("charged - cancelled - paid + refunded > 0"),
+    "in credit": SQL("charged - cancelled - paid + refunded < 0"),
+    "settled": SQL("charged - cancelled - paid + refunded = 0"),
+    "all": SQL("true"),
+}
+
+
 class Queries:
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
@@ -225,14 +300,12 @@ class Queries:
 
     def trial_balance(
         self,
+        schools: Collection[UUID],
         *,
-        school_id: UUID | None = None,
         as_of: date | None = None,
         at_position: int | None = None,
     ) -> TrialBalance:
-        where, params = SQL("school_id = %s") if school_id else SQL("true"), []
-        if school_id:
-            params.append(school_id)
+        where, params = SQL("school_id = ANY(%s)"), [list(schools)]
         if as_of is None and at_position is None:
             rows = self.rows(_BALANCES.format(where=where), params)
         else:
@@ -251,17 +324,58 @@ class Queries:
             raise NotFound(f"no course {course_id}")
         return CourseBalance(**rows[0])
 
+    def schools_in(self, district: str) -> set[UUID]:
+        rows = self.rows(
+            SQL("SELECT school_id FROM schools WHERE district = %s"), (district,)
+        )
+        return {r["school_id"] for r in rows}
+
+    def entries(
+        self,
+        school_id: UUID,
+        *,
+        account: str | None = None,
+        as_of: date | None = None,
+        at_position: int | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> list[Entry]:
+        until, limits = _until(as_of, at_position, prefix="e.")
+        rows = self.rows(
+            _ENTRIES.format(until=until or SQL("true")),
+            (school_id, after, *limits, account, school_id, account, limit),
+        )
+        return [
+            Entry(**(r | {"lines": [EntryLine(**x) for x in r["lines"]]})) for r in rows
+        ]
+
+    def owner(self, entity_id: UUID) -> UUID | None:
+        """The school an entity belongs to, as the audit trail knows it."""
+        rows = self.rows(_OWNER, (entity_id,))
+        return rows[0]["school_id"] if rows else None
+
+    def history(self, entity_id: UUID) -> list[HistoryEvent]:
+        return [HistoryEvent(**r) for r in self.rows(_HISTORY, (entity_id,))]
+
+    def students(
+        self, school_id: UUID, status: str, limit: int
+    ) -> list[StudentBalance]:
+        statement = _STUDENTS.format(status=STUDENT_STATUS[status])
+        return [StudentBalance(**r) for r in self.rows(statement, (school_id, limit))]
+
     def credit(self, school_id: UUID, student_id: str) -> int:
         rows = self.rows(_CREDIT, (school_id, student_id))
         return rows[0]["credit"] if rows else 0
 
 
-def _until(as_of: date | None, at_position: int | None) -> tuple[Composable, list]:
+def _until(
+    as_of: date | None, at_position: int | None, prefix: str = ""
+) -> tuple[Composable, list]:
     clauses, params = [], []
     if as_of is not None:
-        clauses.append(SQL("effective <= %s"))
+        clauses.append(SQL(prefix + "effective <= %s"))
         params.append(as_of)
     if at_position is not None:
-        clauses.append(SQL("position <= %s"))
+        clauses.append(SQL(prefix + "position <= %s"))
         params.append(at_position)
     return SQL(" AND ").join(clauses), params

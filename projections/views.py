@@ -11,7 +11,7 @@ from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
 
 from domain.facts import Fact
-from projections import balances, ledger
+from projections import audit, balances, ledger
 from projections.rows import Change, Table, write
 
 Batch = Sequence[tuple[int, Fact]]
@@ -45,6 +45,10 @@ class BalancesView(View):
     tables = balances.TABLES
 
 
+class AuditView(View):
+    tables = audit.TABLES
+
+
 class FundProjection(Projection[View]):
     """Maps events to row changes; a batch is written with its tracking."""
 
@@ -72,4 +76,14 @@ class BalancesProjection(FundProjection):
     rows = balances.balance_rows
 
 
-PROJECTIONS: tuple[type[FundProjection], ...] = (LedgerProjection, BalancesProjection)
+class AuditProjection(FundProjection):
+    name = "audit"
+    view_class = AuditView
+    rows = audit.audit_rows
+
+
+PROJECTIONS: tuple[type[FundProjection], ...] = (
+    LedgerProjection,
+    BalancesProjection,
+    AuditProjection,
+)

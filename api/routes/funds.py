@@ -1,23 +1,35 @@
+from datetime import date
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query
 
+from api.auth import Reader
 from api.deps import QueriesDep
-from api.schemas import DistrictPublic, FundPublic
+from api.requests import StudentId
+from api.schemas import (
+    READ_PROBLEMS,
+    CourseBalancePublic,
+    DistrictPublic,
+    FundPublic,
+    StudentBalancePublic,
+)
+from domain.errors import NotFound
 
-router = APIRouter(tags=["funds"])
-
-
-@router.get("/schools/{school_id}/fund")
-def school_fund(school_id: UUID, queries: QueriesDep) -> FundPublic:
-    """A school's supervised fund: bank, what it owes families and teachers."""
-    return FundPublic.of(queries.fund(school_id))
+router = APIRouter(tags=["balances"], responses=READ_PROBLEMS)
+District = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")
+]
 
 
 @router.get("/districts/{district}/funds")
-def district_funds(district: str, queries: QueriesDep) -> DistrictPublic:
+def district_funds(
+    district: District, queries: QueriesDep, who: Reader
+) -> DistrictPublic:
     """Every school's fund in a district, and which hold less than they owe."""
-    funds = queries.funds(district=district)
+    funds = [f for f in queries.funds(district=district) if f.school_id in who.schools]
+    if not funds:
+        raise NotFound(f"no district {district}")
     return DistrictPublic(
         district=district,
         schools=[FundPublic.of(f) for f in funds],
@@ -25,3 +37,52 @@ def district_funds(district: str, queries: QueriesDep) -> DistrictPublic:
         held_for_families=sum(f.held_for_families for f in funds),
         uncovered_schools=[f.code for f in funds if not f.covered],
     )
+
+
+@router.get("/schools/{school_id}/fund")
+def school_fund(school_id: UUID, queries: QueriesDep, who: Reader) -> FundPublic:
+    """A school's supervised fund: bank, what it owes families and teachers."""
+    who.check_school(school_id)
+    return FundPublic.of(queries.fund(school_id))
+
+
+@router.get("/schools/{school_id}/students")
+def students(
+    school_id: UUID,
+    queries: QueriesDep,
+    who: Reader,
+    status: Literal["owes", "in credit", "settled", "all"] = "all",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[StudentBalancePublic]:
+    """Students of a school by balance: who still owes, who is in credit."""
+    who.check_school(school_id)
+    return [
+        StudentBalancePublic.of(b) for b in queries.students(school_id, status, limit)
+    ]
+
+
+@router.get("/schools/{school_id}/students/{student_id}/balance")
+def student_balance(
+    school_id: UUID,
+    student_id: Annotated[StudentId, Path()],
+    queries: QueriesDep,
+    who: Reader,
+    as_of: date | None = None,
+    at_position: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> StudentBalancePublic:
+    """What a family was charged, paid, consumed and refunded; what it owes."""
+    who.check_school(school_id)
+    balance = queries.student_balance(
+        school_id, student_id, as_of=as_of, at_position=at_position
+    )
+    return StudentBalancePublic.of(balance, as_of=as_of, at_position=at_position)
+
+
+@router.get("/courses/{course_id}/balance")
+def course_balance(
+    course_id: UUID, queries: QueriesDep, who: Reader
+) -> CourseBalancePublic:
+    """A course's fees charged, released and credited back; teacher pay; subsidy."""
+    course = queries.course(course_id)
+    who.check_school(course.school_id, "course")
+    return CourseBalancePublic(**course.__dict__)

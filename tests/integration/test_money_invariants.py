@@ -253,7 +253,7 @@ def test_random_histories_keep_the_money_invariants(
     system.projector.catch_up()
     ledger = {
         a.account: a.debit - a.credit
-        for a in system.queries.trial_balance(school_id=term.school).accounts
+        for a in system.queries.trial_balance([term.school]).accounts
         if a.debit - a.credit
     }
     assert ledger == {k: v for k, v in balances.items() if v}

@@ -126,7 +126,7 @@ def test_a_term_reads_back_with_exact_amounts(story, system):
     )
     assert course.subsidy == 20000
 
-    trial = q.trial_balance(school_id=story.school)
+    trial = q.trial_balance([story.school])
     assert trial.total_debit == trial.total_credit > 0
     assert sum(x.balance for x in trial.accounts if x.kind == "bank") == 133000
 
@@ -148,7 +148,7 @@ def test_balances_as_of_an_effective_date_and_a_log_position(story, system):
     assert q.student_balance(story.school, "a", as_of=SEP[30]) == q.student_balance(
         story.school, "a"
     )
-    then = q.trial_balance(at_position=position - 1)
+    then = q.trial_balance([story.school], at_position=position - 1)
     assert then.total_debit == then.total_credit
 
 

@@ -1,0 +1,82 @@
+"""Bearer tokens, roles and scope.
+
+A role decides which routes a token may call (otherwise 403). Its scope, a
+district or listed schools, decides what it may see: anything outside is
+answered exactly as if it did not exist (404).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.deps import SystemDep
+from domain.errors import DomainError, NotFound
+from domain.facts import Actor
+from domain.school import School
+from infra.tokens import Grant, Role
+
+READERS = (Role.REGULATOR, Role.AUDITOR, Role.BURSAR, Role.SCHOOL_ADMIN)
+SETUP = (Role.SCHOOL_ADMIN,)
+MONEY = (Role.BURSAR,)
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+    status = 401
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+@dataclass(frozen=True)
+class Principal:
+    grant: Grant
+    schools: frozenset[UUID]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.grant.subject, self.grant.role.value, self.schools)
+
+    def check_school(self, school_id: UUID | None, what: str = "school") -> None:
+        if school_id not in self.schools:
+            raise NotFound(f"no {what} with that id")
+
+
+bearer = HTTPBearer(auto_error=False, description="a token from `fundledger tokens`")
+
+
+def authenticate(
+    request: Request,
+    system: SystemDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    grant = system.tokens.find(credentials.credentials) if credentials else None
+    if grant is None:
+        raise Unauthenticated("a valid bearer token is required")
+    schools = {School.id_for(code) for code in grant.schools}
+    if grant.district:
+        schools |= system.queries.schools_in(grant.district)
+    principal = Principal(grant, frozenset(schools))
+    request.state.principal = principal
+    return principal
+
+
+def allow(*roles: Role) -> Callable[..., Principal]:
+    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if principal.grant.role not in roles:
+            raise Forbidden(f"a {principal.grant.role} token may not do this")
+        return principal
+
+    check.roles = roles  # read by the authorization matrix test
+    return check
+
+
+Reader = Annotated[Principal, Depends(allow(*READERS))]
+SchoolAdmin = Annotated[Principal, Depends(allow(*SETUP))]
+Bursar = Annotated[Principal, Depends(allow(*MONEY))]

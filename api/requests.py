@@ -1,0 +1,220 @@
+"""Request models: what a client may send. Money in yuan as decimal strings."""
+
+from datetime import date, time
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from domain.course import Category
+from domain.errors import InvalidAmount
+from domain.money import parse_yuan
+
+YUAN_PATTERN = r"^-?\d{1,12}(\.\d{1,2})?$"
+
+
+def _yuan(value: object) -> int:
+    if not isinstance(value, str):
+        raise ValueError("an amount is a decimal string in yuan, such as '360.00'")
+    try:
+        return parse_yuan(value)
+    except InvalidAmount as error:
+        raise ValueError(error.message) from None
+
+
+YuanIn = Annotated[
+    int,
+    BeforeValidator(_yuan),
+    WithJsonSchema({"type": "string", "pattern": YUAN_PATTERN, "examples": ["360.00"]}),
+]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+Text = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+    ),
+]
+StudentId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
+    Field(description="a pseudonymous student id, never a name"),
+]
+Reference = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
+]
+Categories = Literal[tuple(c.value for c in Category)]  # type: ignore[valid-type]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def example(**values: object) -> ConfigDict:
+    return ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"examples": [values]}
+    )
+
+
+class SchoolCreate(Body):
+    model_config = example(district="Pingcheng", code="PC-103", name="Xinjian Primary")
+    district: Text
+    code: Code
+    name: Text
+
+
+class TermCreate(Body):
+    model_config = example(
+        code="2026-autumn",
+        starts="2026-09-01",
+        ends="2027-01-15",
+        fee_per_term="360.00",
+        fee_cap="360.00",
+        planned_sessions=80,
+        refund_deadline_days=15,
+        absence_consumes=False,
+        closed_days=["2026-10-01"],
+    )
+    code: Code
+    starts: date
+    ends: date
+    fee_per_term: YuanIn
+    fee_cap: YuanIn
+    planned_sessions: int = Field(ge=1, le=1000)
+    refund_deadline_days: int = Field(default=15, ge=1, le=365)
+    absence_consumes: bool = False
+    closed_days: list[date] = Field(default=[], max_length=366)
+
+
+class TeacherCreate(Body):
+    model_config = example(code="T07", kind="staff", rate="50.00", since="2026-09-01")
+    code: Code
+    kind: Literal["staff", "external"]
+    rate: YuanIn
+    since: date | None = None
+
+
+class RateChange(Body):
+    model_config = example(rate="60.00", effective="2026-11-01")
+    rate: YuanIn
+    effective: date
+
+
+class CourseCreate(Body):
+    model_config = example(
+        code="CHESS-1",
+        name="Chess club",
+        category="science",
+        capacity=30,
+        teacher_id="8e1c0f5e-3c1b-5d7e-9a51-2f1f7a6b9c10",
+    )
+    code: Code
+    name: Text
+    category: Categories
+    capacity: int = Field(ge=1, le=10000)
+    teacher_id: UUID
+    fee: YuanIn | None = None
+    planned_sessions: int | None = Field(default=None, ge=1, le=1000)
+
+
+class EnrolmentCreate(Body):
+    model_config = example(student_id="PC-101-S300", on="2026-09-01", waived=False)
+    student_id: StudentId
+    on: date
+    waived: bool = False
+
+
+class LeaveCreate(Body):
+    model_config = example(dates=["2026-11-23", "2026-11-24"])
+    dates: list[date] = Field(min_length=1, max_length=366)
+
+
+class DatedChange(Body):
+    model_config = example(on="2026-11-20")
+    on: date
+
+
+class SessionCreate(Body):
+    model_config = example(
+        day="2026-11-20",
+        starts="15:30:00",
+        ends="17:30:00",
+        teacher_id="8e1c0f5e-3c1b-5d7e-9a51-2f1f7a6b9c10",
+        present=["PC-101-S001", "PC-101-S002"],
+        absent=["PC-101-S003"],
+    )
+    day: date
+    starts: time
+    ends: time
+    teacher_id: UUID
+    present: list[StudentId] = Field(max_length=1000)
+    absent: list[StudentId] = Field(default=[], max_length=1000)
+
+
+class Reversal(Body):
+    model_config = example(reason="roster recorded for the wrong class")
+    reason: Text
+
+
+class PaymentCreate(Body):
+    model_config = example(
+        student_id="PC-101-S001",
+        amount="360.00",
+        channel="wechat",
+        reference="4200001234202609011234567890",
+        received_on="2026-09-01",
+    )
+    student_id: StudentId
+    amount: YuanIn
+    channel: Code
+    reference: Reference
+    received_on: date
+
+
+class RefundCreate(Body):
+    model_config = example(
+        student_id="PC-101-S005",
+        amount="301.50",
+        reason="withdrew from the course",
+        reference="RF-2026-0001",
+    )
+    student_id: StudentId
+    amount: YuanIn
+    reason: Text
+    reference: Reference
+
+
+class RefundPayment(Body):
+    model_config = example(bank_reference="BANK-20260924-0001", paid_on="2026-09-24")
+    bank_reference: Reference
+    paid_on: date
+
+
+class SubsidyCreate(Body):
+    model_config = example(
+        reference="GRANT-2026-PC101",
+        source="Pingcheng Education Bureau",
+        amount="10000.00",
+        received_on="2026-09-10",
+    )
+    reference: Reference
+    source: Text
+    amount: YuanIn
+    received_on: date
+
+
+class AllocationCreate(Body):
+    model_config = example(
+        course_id="8e1c0f5e-3c1b-5d7e-9a51-2f1f7a6b9c10",
+        amount="2500.00",
+        on="2026-09-30",
+    )
+    course_id: UUID
+    amount: YuanIn
+    on: date

@@ -1,0 +1,127 @@
+"""Payments, refunds and subsidies: a bursar's commands."""
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+
+from api.auth import Bursar
+from api.commands import IdempotencyKey, Recorded, run
+from api.deps import SystemDep
+from api.requests import (
+    AllocationCreate,
+    PaymentCreate,
+    RefundCreate,
+    RefundPayment,
+    SubsidyCreate,
+)
+from api.schemas import WRITE_PROBLEMS
+from application import commands as c
+from domain.payment import Payment
+from domain.refund import Refund
+from domain.subsidy import SubsidyGrant
+
+router = APIRouter(tags=["money"], responses=WRITE_PROBLEMS)
+CREATED = {"status_code": 201, "response_model": Recorded}
+DONE = {"status_code": 200, "response_model": Recorded}
+
+
+@router.post("/schools/{school_id}/payments", **CREATED)
+def record_payment(
+    school_id: UUID,
+    body: PaymentCreate,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Book a fee payment once per channel reference; a re-sent notification
+    gets the first answer, the same reference with other content a 409."""
+    command = c.RecordPayment(
+        school_id,
+        body.student_id,
+        body.amount,
+        body.channel,
+        body.reference,
+        body.received_on,
+    )
+    entity = Payment.id_for(body.channel, body.reference)
+    return run(system, who, request, command, entity=entity, key=key, body=body)
+
+
+@router.post("/schools/{school_id}/refunds", **CREATED)
+def request_refund(
+    school_id: UUID,
+    body: RefundCreate,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Ask to refund part or all of a family's credit."""
+    command = c.RequestRefund(
+        school_id, body.student_id, body.amount, body.reason, body.reference
+    )
+    entity = Refund.id_for(school_id, body.reference)
+    return run(system, who, request, command, entity=entity, key=key, body=body)
+
+
+@router.post("/refunds/{refund_id}/approval", **DONE)
+def approve_refund(
+    refund_id: UUID,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Approve a refund; only someone other than who asked for it may."""
+    command = c.ApproveRefund(refund_id)
+    return run(
+        system, who, request, command, entity=refund_id, key=key, body=None, status=200
+    )
+
+
+@router.post("/refunds/{refund_id}/payment", **DONE)
+def pay_refund(
+    refund_id: UUID,
+    body: RefundPayment,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Record that an approved refund left the supervised account."""
+    command = c.PayRefund(refund_id, body.bank_reference, body.paid_on)
+    return run(
+        system, who, request, command, entity=refund_id, key=key, body=body, status=200
+    )
+
+
+@router.post("/schools/{school_id}/subsidies", **CREATED)
+def receive_subsidy(
+    school_id: UUID,
+    body: SubsidyCreate,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Book a government subsidy received into the fund."""
+    command = c.ReceiveSubsidy(
+        school_id, body.reference, body.source, body.amount, body.received_on
+    )
+    entity = SubsidyGrant.id_for(school_id, body.reference)
+    return run(system, who, request, command, entity=entity, key=key, body=body)
+
+
+@router.post("/subsidies/{grant_id}/allocations", **CREATED)
+def allocate_subsidy(
+    grant_id: UUID,
+    body: AllocationCreate,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Allocate part of a subsidy to a course of the same school."""
+    command = c.AllocateSubsidy(grant_id, body.course_id, body.amount, body.on)
+    return run(system, who, request, command, entity=grant_id, key=key, body=body)

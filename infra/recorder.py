@@ -1,0 +1,77 @@
+"""The event recorder, extended to keep a client's request key in the same
+transaction as the events the request recorded: a request is either recorded
+with its key, or not at all."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg.sql import SQL, Identifier
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS request_keys (
+    subject text NOT NULL,
+    key text NOT NULL,
+    fingerprint text NOT NULL,
+    status int NOT NULL,
+    body jsonb NOT NULL,
+    originator_id uuid NOT NULL,
+    originator_version bigint NOT NULL,
+    PRIMARY KEY (subject, key)
+)
+"""
+
+INSERT = """
+INSERT INTO request_keys
+    (subject, key, fingerprint, status, body, originator_id, originator_version)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+"""
+
+
+class FundRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.append(SQL(SCHEMA))
+
+    def _insert_events(self, curs, stored_events, *, request=None, **kwargs) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        if request is not None and stored_events:
+            last = stored_events[-1]
+            curs.execute(
+                INSERT,
+                (
+                    request.subject,
+                    request.key,
+                    request.fingerprint,
+                    request.status,
+                    json.dumps(request.body),
+                    last.originator_id,
+                    last.originator_version,
+                ),
+            )
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    fingerprint: str
+    status: int
+    body: dict[str, Any]
+    position: int
+
+
+class RequestKeys:
+    def __init__(self, datastore: PostgresDatastore, events_table: str) -> None:
+        self.datastore = datastore
+        self.find_statement = SQL(
+            "SELECT k.fingerprint, k.status, k.body, e.notification_id AS position"
+            " FROM request_keys k JOIN {} e ON e.originator_id = k.originator_id"
+            " AND e.originator_version = k.originator_version"
+            " WHERE k.subject = %s AND k.key = %s"
+        ).format(Identifier(events_table))
+
+    def find(self, subject: str, key: str) -> StoredRequest | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.find_statement, (subject, key))
+            row = curs.fetchone()
+        return StoredRequest(**row) if row else None
