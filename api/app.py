@@ -10,7 +10,7 @@ from structlog.contextvars import bound_contextvars
 
 from api.bootstrap import System
 from api.deps import SystemDep
-from api.errors import install_error_handlers
+from api.errors import install_error_handlers, problem
 from api.routes import funds, ledger, money, register, setup
 from api.schemas import Health
 
@@ -27,7 +27,7 @@ def create_app(system: System) -> FastAPI:
     app.state.system = system
     install_error_handlers(app)
     for module in (setup, register, money, funds, ledger):
-        app.include_router(module.router, prefix="/v1")
+        app.include_router(module.router)
 
     @app.get("/health", tags=["health"])
     def health(system: SystemDep) -> Health:
@@ -41,11 +41,16 @@ def create_app(system: System) -> FastAPI:
         request_id = given if REQUEST_ID.match(given) else uuid4().hex
         started = time.perf_counter()
         with bound_contextvars(request_id=request_id):
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception:
+                log.exception("unhandled error", path=request.url.path)
+                response = problem(500, "internal", "Internal error", "it was logged")
             principal = getattr(request.state, "principal", None)
             route = request.scope.get("route")
             log.info(
                 "request",
+                request_id=request_id,
                 method=request.method,
                 route=getattr(route, "path", request.url.path),
                 status=response.status_code,

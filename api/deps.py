@@ -18,10 +18,6 @@ def get_system(request: Request) -> System:
 SystemDep = Annotated[System, Depends(get_system)]
 
 
-def get_queries(system: SystemDep) -> Queries:
-    return system.queries
-
-
 class NotRecorded(Conflict):
     code = "position-not-recorded"
 
@@ -42,4 +38,9 @@ def fresh(
         raise TimeoutError(f"the read models have not reached {min_position} yet")
 
 
-QueriesDep = Annotated[Queries, Depends(get_queries), Depends(fresh)]
+def get_queries(system: SystemDep, _: Annotated[None, Depends(fresh)]) -> Queries:
+    """The read models, once they have reached the position asked for."""
+    return system.queries
+
+
+QueriesDep = Annotated[Queries, Depends(get_queries)]

@@ -48,8 +48,3 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TimeoutError)
     def behind(request: Request, exc: TimeoutError) -> JSONResponse:
         return problem(503, "read-models-behind", "Try again shortly", str(exc))
-
-    @app.exception_handler(Exception)
-    def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", path=request.url.path)
-        return problem(500, "internal", "Internal error", "the error was logged")

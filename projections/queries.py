@@ -342,7 +342,7 @@ class Queries:
     ) -> list[Entry]:
         until, limits = _until(as_of, at_position, prefix="e.")
         rows = self.rows(
-            _ENTRIES.format(until=until or SQL("true")),
+            _ENTRIES.format(until=until),
             (school_id, after, *limits, account, school_id, account, limit),
         )
         return [
@@ -378,4 +378,4 @@ def _until(
     if at_position is not None:
         clauses.append(SQL(prefix + "position <= %s"))
         params.append(at_position)
-    return SQL(" AND ").join(clauses), params
+    return (SQL(" AND ").join(clauses) if clauses else SQL("true")), params

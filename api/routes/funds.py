@@ -16,7 +16,7 @@ from api.schemas import (
 )
 from domain.errors import NotFound
 
-router = APIRouter(tags=["balances"], responses=READ_PROBLEMS)
+router = APIRouter(prefix="/v1", tags=["balances"], responses=READ_PROBLEMS)
 District = Annotated[
     str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")
 ]

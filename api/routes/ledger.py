@@ -14,7 +14,7 @@ from api.schemas import (
     TrialBalancePublic,
 )
 
-router = APIRouter(tags=["ledger"], responses=READ_PROBLEMS)
+router = APIRouter(prefix="/v1", tags=["ledger"], responses=READ_PROBLEMS)
 AsOf = Annotated[date | None, Query(description="effective date, inclusive")]
 AtPosition = Annotated[
     int | None, Query(ge=0, le=2**62, description="log position, inclusive")

@@ -20,7 +20,7 @@ from domain.payment import Payment
 from domain.refund import Refund
 from domain.subsidy import SubsidyGrant
 
-router = APIRouter(tags=["money"], responses=WRITE_PROBLEMS)
+router = APIRouter(prefix="/v1", tags=["money"], responses=WRITE_PROBLEMS)
 CREATED = {"status_code": 201, "response_model": Recorded}
 DONE = {"status_code": 200, "response_model": Recorded}
 

@@ -21,7 +21,7 @@ from api.schemas import WRITE_PROBLEMS
 from application import commands as c
 from domain.course import Course
 
-router = APIRouter(tags=["register"], responses=WRITE_PROBLEMS)
+router = APIRouter(prefix="/v1", tags=["register"], responses=WRITE_PROBLEMS)
 CREATED = {"status_code": 201, "response_model": Recorded}
 DONE = {"status_code": 200, "response_model": Recorded}
 Student = Annotated[StudentId, Path()]

@@ -20,7 +20,7 @@ from domain.course import Course
 from domain.school import School, Term
 from domain.teacher import Teacher
 
-router = APIRouter(tags=["set-up"], responses=WRITE_PROBLEMS)
+router = APIRouter(prefix="/v1", tags=["set-up"], responses=WRITE_PROBLEMS)
 CREATED = {"status_code": 201, "response_model": Recorded}
 
 

@@ -1,45 +1,17 @@
 """The sample district, served over real HTTP on the embedded PostgreSQL."""
 
-import socket
-import threading
-import time
-from uuid import uuid4
-
-import httpx
 import pytest
-import uvicorn
 
-from api.app import create_app
-from application.sample import DISTRICT, load_sample
+from application.sample import DISTRICT
 from domain.school import School
-from infra.database import ensure_database
-from tests.conftest import make_system
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from infra.tokens import Role
 
 
 @pytest.fixture(scope="module")
-def served(pg_server):
-    system = make_system(ensure_database(pg_server, f"e2e_{uuid4().hex[:12]}"))
-    load_sample(system.funds)
-    system.projector.catch_up()
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(system), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+def served(sample):
+    token = sample.token("regulator", Role.REGULATOR, district=DISTRICT)
+    with sample.client(token) as client:
         yield client
-    server.should_exit = True
-    thread.join()
-    system.close()
 
 
 def test_health_reports_the_read_models_caught_up(served):

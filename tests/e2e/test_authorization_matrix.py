@@ -1,0 +1,262 @@
+"""Every route, for every role, in scope and out of scope, from the app's own route
+table. A route without an entry in ALLOWED fails this test."""
+
+from datetime import date, time
+
+import pytest
+
+from application import commands as c
+from domain.course import Course
+from domain.facts import Actor
+from domain.refund import Refund
+from domain.school import School, Term
+from domain.subsidy import SubsidyGrant
+from domain.teacher import Teacher
+from infra.tokens import Role
+
+R, A, B, S = Role.REGULATOR, Role.AUDITOR, Role.BURSAR, Role.SCHOOL_ADMIN
+READ = {R, A, B, S}
+ALLOWED = {
+    ("POST", "/v1/schools"): {S},
+    ("POST", "/v1/schools/{school_id}/terms"): {S},
+    ("POST", "/v1/schools/{school_id}/teachers"): {S},
+    ("POST", "/v1/teachers/{teacher_id}/rates"): {S},
+    ("POST", "/v1/terms/{term_id}/courses"): {S},
+    ("POST", "/v1/courses/{course_id}/enrolments"): {S},
+    ("POST", "/v1/courses/{course_id}/enrolments/{student_id}/leave"): {S},
+    ("POST", "/v1/courses/{course_id}/enrolments/{student_id}/withdrawal"): {S},
+    ("POST", "/v1/courses/{course_id}/enrolments/{student_id}/waiver"): {S},
+    ("POST", "/v1/courses/{course_id}/sessions"): {S},
+    ("POST", "/v1/courses/{course_id}/sessions/{day}/reversal"): {S},
+    ("POST", "/v1/schools/{school_id}/payments"): {B},
+    ("POST", "/v1/schools/{school_id}/refunds"): {B},
+    ("POST", "/v1/refunds/{refund_id}/approval"): {B},
+    ("POST", "/v1/refunds/{refund_id}/payment"): {B},
+    ("POST", "/v1/schools/{school_id}/subsidies"): {B},
+    ("POST", "/v1/subsidies/{grant_id}/allocations"): {B},
+    ("GET", "/v1/districts/{district}/funds"): READ,
+    ("GET", "/v1/schools/{school_id}/fund"): READ,
+    ("GET", "/v1/schools/{school_id}/students"): READ,
+    ("GET", "/v1/schools/{school_id}/students/{student_id}/balance"): READ,
+    ("GET", "/v1/courses/{course_id}/balance"): READ,
+    ("GET", "/v1/ledger/trial-balance"): READ,
+    ("GET", "/v1/schools/{school_id}/ledger/entries"): READ,
+    ("GET", "/v1/history/{entity_id}"): READ,
+}
+
+
+class Place:
+    """The ids of one school's things, to fill a route's path and body."""
+
+    def __init__(self, district: str, code: str, student: str) -> None:
+        self.district, self.code, self.student = district, code, student
+        self.school_id = School.id_for(code)
+        self.term_id = Term.id_for(self.school_id, "2026-autumn")
+        self.teacher_id = Teacher.id_for(self.school_id, "T01")
+        self.course_id = Course.id_for(self.term_id, "HW-3A")
+        self.grant_id = SubsidyGrant.id_for(self.school_id, f"{code}-GRANT-2026")
+        self.refund_id = Refund.id_for(self.school_id, f"{code}-RF-{code}-S005")
+
+    def path(self, template: str) -> str:
+        values = {
+            "school_id": self.school_id,
+            "term_id": self.term_id,
+            "teacher_id": self.teacher_id,
+            "course_id": self.course_id,
+            "grant_id": self.grant_id,
+            "refund_id": self.refund_id,
+            "entity_id": self.course_id,
+            "student_id": self.student,
+            "district": self.district,
+            "day": "2026-09-01",
+        }
+        return template.format(**values)
+
+    def body(self, method: str, template: str, role: Role) -> dict | None:
+        tail = template.rsplit("/", 1)[-1]
+        tag = f"M{role.value[:3]}"
+        bodies = {
+            "schools": {"district": self.district, "code": self.code, "name": "X"},
+            "terms": {
+                "code": tag,
+                "starts": "2026-09-01",
+                "ends": "2027-01-15",
+                "fee_per_term": "360.00",
+                "fee_cap": "360.00",
+                "planned_sessions": 80,
+            },
+            "teachers": {"code": tag, "kind": "staff", "rate": "50.00"},
+            "rates": {"rate": "55.00", "effective": "2026-12-01"},
+            "courses": {
+                "code": tag,
+                "name": "X",
+                "category": "arts",
+                "capacity": 5,
+                "teacher_id": str(self.teacher_id),
+            },
+            "enrolments": {"student_id": f"{self.code}-{tag}", "on": "2026-09-02"},
+            "leave": {"dates": ["2027-01-10"]},
+            "withdrawal": {"on": "2026-10-20"},
+            "waiver": {"on": "2026-10-20"},
+            "sessions": {
+                "day": "2026-10-30",
+                "starts": "15:30",
+                "ends": "17:30",
+                "teacher_id": str(self.teacher_id),
+                "present": [],
+            },
+            "reversal": {"reason": "matrix"},
+            "payments": {
+                "student_id": self.student,
+                "amount": "1.00",
+                "channel": "matrix",
+                "reference": f"{self.code}-{tag}",
+                "received_on": "2026-09-02",
+            },
+            "refunds": {
+                "student_id": self.student,
+                "amount": "1.00",
+                "reason": "matrix",
+                "reference": f"{self.code}-{tag}",
+            },
+            "approval": None,
+            "payment": {"bank_reference": "B-matrix", "paid_on": "2026-11-01"},
+            "subsidies": {
+                "reference": f"{self.code}-{tag}",
+                "source": "bureau",
+                "amount": "1.00",
+                "received_on": "2026-09-02",
+            },
+            "allocations": {
+                "course_id": str(self.course_id),
+                "amount": "1.00",
+                "on": "2026-09-30",
+            },
+        }
+        return bodies[tail] if method == "POST" else None
+
+
+INSIDE = Place("Pingcheng", "PC-101", "PC-101-S001")
+OUTSIDE = Place("Yungang", "YG-201", "YG-201-S001")
+
+
+def set_up_outside(funds) -> None:
+    """A school in another district, with one of each thing the routes name."""
+    o, actor = OUTSIDE, Actor("setup", "school_admin")
+    funds.handle(c.RegisterSchool(o.district, o.code, "Yungang School"), actor)
+    funds.handle(
+        c.OpenTerm(
+            o.school_id,
+            "2026-autumn",
+            date(2026, 9, 1),
+            date(2027, 1, 15),
+            36000,
+            36000,
+            80,
+        ),
+        actor,
+    )
+    funds.handle(c.RegisterTeacher(o.school_id, "T01", "staff", 5000), actor)
+    funds.handle(
+        c.OpenCourse(o.term_id, "HW-3A", "Homework", "homework", 30, o.teacher_id),
+        actor,
+    )
+    for student in (o.student, f"{o.code}-S005"):
+        funds.handle(c.Enrol(o.course_id, student, date(2026, 9, 1)), actor)
+        funds.handle(
+            c.RecordPayment(
+                o.school_id, student, 36000, "bank", f"YG-{student}", date(2026, 9, 1)
+            ),
+            actor,
+        )
+    funds.handle(
+        c.DeliverSession(
+            o.course_id,
+            None,
+            date(2026, 9, 1),
+            time(15, 30),
+            time(17, 30),
+            o.teacher_id,
+            (o.student,),
+        ),
+        actor,
+    )
+    funds.handle(c.Withdraw(o.course_id, f"{o.code}-S005", date(2026, 9, 2)), actor)
+    funds.handle(
+        c.RequestRefund(
+            o.school_id, f"{o.code}-S005", 100, "left", f"{o.code}-RF-{o.code}-S005"
+        ),
+        actor,
+    )
+    funds.handle(
+        c.ReceiveSubsidy(
+            o.school_id, f"{o.code}-GRANT-2026", "bureau", 100, date(2026, 9, 1)
+        ),
+        actor,
+    )
+
+
+@pytest.fixture(scope="module")
+def clients(sample):
+    set_up_outside(sample.system.funds)
+    sample.system.projector.catch_up()
+    tokens = {
+        R: sample.token("m-regulator", R, district="Pingcheng"),
+        A: sample.token("m-auditor", A, schools=["PC-101"]),
+        B: sample.token("m-bursar", B, schools=["PC-101"]),
+        S: sample.token("m-admin", S, schools=["PC-101"]),
+    }
+    made = {role: sample.client(token) for role, token in tokens.items()}
+    made[None] = sample.client()
+    yield made
+    for client in made.values():
+        client.close()
+
+
+def routes(sample) -> list[tuple[str, str]]:
+    paths = sample.client().get("/openapi.json").json()["paths"]
+    return sorted(
+        (method.upper(), path)
+        for path, operations in paths.items()
+        for method in operations
+        if path.startswith("/v1/")
+    )
+
+
+def test_every_route_has_an_entry_in_the_matrix(sample):
+    assert set(routes(sample)) == set(ALLOWED)
+
+
+@pytest.mark.parametrize("role", [R, A, B, S])
+def test_each_role_is_allowed_forbidden_or_kept_in_scope(sample, clients, role):
+    failures = []
+    for method, template in routes(sample):
+        allowed = role in ALLOWED[(method, template)]
+        for place, inside in ((INSIDE, True), (OUTSIDE, False)):
+            response = clients[role].request(
+                method,
+                place.path(template),
+                json=place.body(method, template, role),
+                params={"school_id": str(place.school_id)}
+                if "{" not in template
+                else {},
+            )
+            if not allowed:
+                expected_ok = response.status_code == 403
+            elif inside:
+                expected_ok = response.status_code not in (401, 403, 404, 500)
+                if method == "GET":
+                    expected_ok = response.status_code == 200
+            else:
+                expected_ok = response.status_code == 404
+            if not expected_ok:
+                where = "in scope" if inside else "out of scope"
+                failures.append(f"{method} {template} {where}: {response.status_code}")
+    assert failures == []
+
+
+def test_without_a_token_every_route_is_401(sample, clients):
+    for method, template in routes(sample):
+        response = clients[None].request(method, INSIDE.path(template))
+        assert response.status_code == 401, (method, template)
+        assert response.headers["content-type"] == "application/problem+json"

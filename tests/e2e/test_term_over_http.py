@@ -1,0 +1,298 @@
+"""A term told over HTTP by the people who run it, read back with exact amounts."""
+
+from datetime import datetime
+
+import pytest
+from structlog.testing import capture_logs
+
+from domain.course import BEIJING
+from infra.tokens import Role
+
+SCHOOL = "PC-201"
+
+
+def today():
+    return datetime.now(BEIJING).date()
+
+
+class Clients:
+    def __init__(self, served) -> None:
+        def client(subject, role, **scope):
+            return served.client(served.token(subject, role, **scope))
+
+        self.admin = client("admin-201", Role.SCHOOL_ADMIN, schools=[SCHOOL])
+        self.bursar = client("bursar-201", Role.BURSAR, schools=[SCHOOL])
+        self.approver = client("approver-201", Role.BURSAR, schools=[SCHOOL])
+        self.regulator = client("regulator-yg", Role.REGULATOR, district="Yungang")
+        self.outsider = client("bursar-999", Role.BURSAR, schools=["PC-999"])
+        self.position = 0
+
+    def post(self, client, path: str, body: dict | None = None, status: int = 201):
+        response = client.post(f"/v1{path}", json=body)
+        assert response.status_code == status, response.text
+        self.position = max(self.position, response.json().get("position", 0))
+        return response.json()
+
+    def get(self, client, path: str, **params):
+        params["min_position"] = self.position
+        response = client.get(f"/v1{path}", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="module")
+def term(empty):
+    """School PC-201: fee ¥300 over 10 sessions (¥30 each), teacher ¥50."""
+    c = Clients(empty)
+    school = c.post(
+        c.admin,
+        "/schools",
+        {"district": "Yungang", "code": SCHOOL, "name": "Yungang Road Primary"},
+    )["id"]
+    term = c.post(
+        c.admin,
+        f"/schools/{school}/terms",
+        {
+            "code": "T",
+            "starts": "2026-09-01",
+            "ends": "2027-01-15",
+            "fee_per_term": "300.00",
+            "fee_cap": "360.00",
+            "planned_sessions": 10,
+        },
+    )["id"]
+    teacher = c.post(
+        c.admin,
+        f"/schools/{school}/teachers",
+        {
+            "code": "li",
+            "kind": "staff",
+            "rate": "50.00",
+            "since": "2026-09-01",
+        },
+    )["id"]
+    course = c.post(
+        c.admin,
+        f"/terms/{term}/courses",
+        {
+            "code": "C1",
+            "name": "Chess",
+            "category": "science",
+            "capacity": 30,
+            "teacher_id": teacher,
+        },
+    )["id"]
+    for student, waived in (("a", False), ("b", False), ("c", True)):
+        c.post(
+            c.admin,
+            f"/courses/{course}/enrolments",
+            {"student_id": student, "on": "2026-09-01", "waived": waived},
+        )
+    for student, amount, ref, on in (
+        ("a", "300.00", "W1", "2026-09-01"),
+        ("b", "100.00", "B1", "2026-09-02"),
+    ):
+        c.post(
+            c.bursar,
+            f"/schools/{school}/payments",
+            {
+                "student_id": student,
+                "amount": amount,
+                "channel": "wechat",
+                "reference": ref,
+                "received_on": on,
+            },
+        )
+    c.post(
+        c.admin,
+        f"/courses/{course}/enrolments/b/leave",
+        {"dates": ["2026-09-03"]},
+        status=200,
+    )
+    for day, present in (
+        ("2026-09-01", ["a", "b", "c"]),
+        ("2026-09-02", ["a", "c"]),
+        ("2026-09-03", ["a", "c"]),
+    ):
+        c.post(
+            c.admin,
+            f"/courses/{course}/sessions",
+            {
+                "day": day,
+                "starts": "15:30",
+                "ends": "17:30",
+                "teacher_id": teacher,
+                "present": present,
+            },
+        )
+    c.post(
+        c.admin,
+        f"/courses/{course}/enrolments/b/withdrawal",
+        {"on": "2026-09-04"},
+        status=200,
+    )
+    return c, school, course
+
+
+def test_a_refund_takes_two_people_and_the_books_read_back_exactly(term):
+    c, school, course = term
+    refund = c.post(
+        c.bursar,
+        f"/schools/{school}/refunds",
+        {
+            "student_id": "b",
+            "amount": "70.00",
+            "reason": "withdrew",
+            "reference": "RF-b",
+        },
+    )["id"]
+    own = c.bursar.post(f"/v1/refunds/{refund}/approval")
+    assert own.status_code == 403
+    assert own.json()["type"].endswith("/four-eyes")
+    c.post(c.approver, f"/refunds/{refund}/approval", status=200)
+    c.post(
+        c.bursar,
+        f"/refunds/{refund}/payment",
+        {"bank_reference": "BANK-77", "paid_on": str(today())},
+        status=200,
+    )
+
+    a = c.get(c.bursar, f"/schools/{school}/students/a/balance")
+    assert (a["charged"], a["paid"], a["consumed"], a["unconsumed"], a["owed"]) == (
+        "300.00",
+        "300.00",
+        "90.00",
+        "210.00",
+        "0.00",
+    )
+    b = c.get(c.bursar, f"/schools/{school}/students/b/balance")
+    assert (b["paid"], b["consumed"], b["cancelled"], b["refunded"], b["owed"]) == (
+        "100.00",
+        "30.00",
+        "270.00",
+        "70.00",
+        "0.00",
+    )
+    fund = c.get(c.regulator, f"/schools/{school}/fund")
+    assert (fund["bank"], fund["unearned"], fund["payable_teacher"]) == (
+        "330.00",
+        "210.00",
+        "150.00",
+    )
+    assert fund["held_for_families"] == "210.00" and fund["covered"] is True
+    balance = c.get(c.regulator, f"/courses/{course}/balance")
+    assert (balance["sessions"], balance["released"], balance["teacher_pay"]) == (
+        3,
+        "120.00",
+        "150.00",
+    )
+    trial = c.get(c.regulator, "/ledger/trial-balance")
+    assert trial["balanced"] and trial["total_debit"] == trial["total_credit"]
+
+    history = c.get(c.regulator, f"/history/{refund}")
+    assert [(h["type"], h["actor"], h["role"]) for h in history] == [
+        ("Refund.Requested", "bursar-201", "bursar"),
+        ("Refund.Approved", "approver-201", "bursar"),
+        ("Refund.Paid", "bursar-201", "bursar"),
+    ]
+
+
+def test_a_bursar_of_another_school_sees_nothing(term):
+    c, school, course = term
+    for path in (
+        f"/schools/{school}/students/a/balance",
+        f"/schools/{school}/fund",
+        f"/courses/{course}/balance",
+        f"/history/{course}",
+    ):
+        response = c.outsider.get(f"/v1{path}")
+        assert response.status_code == 404, path
+        assert "PC-201" not in response.text and "Chess" not in response.text
+
+
+def test_an_idempotency_key_replays_the_first_answer_and_refuses_other_bodies(term):
+    c, school, _ = term
+    body = {
+        "student_id": "a",
+        "amount": "1.00",
+        "channel": "bank",
+        "reference": "IDEM-1",
+        "received_on": "2026-09-05",
+    }
+    headers = {"Idempotency-Key": "pay-a-idem-1"}
+    first = c.bursar.post(f"/v1/schools/{school}/payments", json=body, headers=headers)
+    c.position = first.json()["position"]
+    head = c.get(c.regulator, "/ledger/trial-balance")
+    again = c.bursar.post(f"/v1/schools/{school}/payments", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert c.get(c.regulator, "/ledger/trial-balance") == head
+    other = c.bursar.post(
+        f"/v1/schools/{school}/payments",
+        json=body | {"amount": "2.00"},
+        headers=headers,
+    )
+    assert other.status_code == 409
+    assert other.json()["type"].endswith("/idempotency-key-reused")
+
+
+def test_a_replayed_command_is_not_executed_twice(term):
+    c, _, course = term
+    body = {"student_id": "d", "on": "2026-09-05"}
+    headers = {"Idempotency-Key": "enrol-d"}
+    first = c.admin.post(f"/v1/courses/{course}/enrolments", json=body, headers=headers)
+    again = c.admin.post(f"/v1/courses/{course}/enrolments", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json() == again.json()
+    fresh = c.admin.post(f"/v1/courses/{course}/enrolments", json=body)
+    assert fresh.status_code == 409
+
+
+def test_a_read_waits_for_the_position_a_write_returned(term):
+    c, school, _ = term
+    written = c.post(
+        c.bursar,
+        f"/schools/{school}/payments",
+        {
+            "student_id": "c",
+            "amount": "5.00",
+            "channel": "bank",
+            "reference": "RYW-1",
+            "received_on": "2026-09-06",
+        },
+    )
+    balance = c.bursar.get(
+        f"/v1/schools/{school}/students/c/balance",
+        params={"min_position": written["position"]},
+    )
+    assert balance.json()["paid"] == "5.00"
+    future = c.bursar.get(
+        f"/v1/schools/{school}/fund",
+        params={"min_position": written["position"] + 10_000},
+    )
+    assert future.status_code == 409
+    assert future.json()["type"].endswith("/position-not-recorded")
+
+
+def test_every_request_is_logged_once_without_its_token(term):
+    c, school, _ = term
+    with capture_logs() as logs:
+        response = c.bursar.get(
+            f"/v1/schools/{school}/fund", headers={"X-Request-ID": "req-42"}
+        )
+    assert response.headers["X-Request-ID"] == "req-42"
+    [line] = [entry for entry in logs if entry["event"] == "request"]
+    assert line["request_id"] == "req-42" and line["actor"] == "bursar-201"
+    assert line["route"] == "/v1/schools/{school_id}/fund" and line["status"] == 200
+    token = c.bursar.headers["Authorization"].split()[1]
+    assert all(token not in str(entry) for entry in logs)
+
+
+def test_no_token_is_401_and_a_read_only_role_cannot_write(term):
+    c, school, _ = term
+    anonymous = c.regulator.get(
+        f"/v1/schools/{school}/fund", headers={"Authorization": ""}
+    )
+    assert anonymous.status_code == 401
+    refused = c.regulator.post(f"/v1/schools/{school}/payments", json={})
+    assert refused.status_code == 403
