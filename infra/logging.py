@@ -6,7 +6,7 @@ import sys
 import structlog
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", *, cache: bool = True) -> None:
     renderer = (
         structlog.dev.ConsoleRenderer()
         if sys.stderr.isatty()
@@ -24,5 +24,5 @@ def configure_logging(level: str = "INFO") -> None:
             logging.getLevelName(level.upper())
         ),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=cache,
     )

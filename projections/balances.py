@@ -50,10 +50,10 @@ TEACHERS = Table(
     """
     CREATE TABLE IF NOT EXISTS teachers (
         teacher_id uuid PRIMARY KEY,
-        school_id uuid NOT NULL,
-        code text NOT NULL,
-        kind text NOT NULL,
-        rate bigint NOT NULL
+        school_id uuid,
+        code text,
+        kind text,
+        rate bigint
     )
     """,
 )

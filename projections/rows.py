@@ -35,7 +35,10 @@ class Insert:
 
 @dataclass(frozen=True)
 class Put:
-    """Sets columns of the row with this key, creating it when missing."""
+    """Sets columns of the row with this key, creating it when missing.
+
+    PostgreSQL checks NOT NULL before ON CONFLICT, so a table that takes
+    partial puts keeps its other columns nullable."""
 
     table: Table
     key: tuple[Any, ...]

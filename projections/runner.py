@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 import psycopg
 import structlog
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 from psycopg import sql
 
 from projections.views import FundProjection
@@ -50,31 +50,33 @@ class Projector:
         return min(self.positions().values())
 
     def run_once(self) -> int:
-        """Projects the next batch; returns how many events it covered."""
-        positions = self.positions()
-        start = min(positions.values())
-        notifications = self.app.recorder.select_notifications(
-            start=start + 1, limit=self.batch_size
-        )
-        if not notifications:
-            return 0
-        batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
-        last = notifications[-1].id
-        try:
-            with self.datastore.transaction(commit=True) as curs:
-                curs.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (LOCK_KEY,))
-                if not curs.fetchone()["ok"]:
-                    return 0
-                for projection in self.projections:
-                    seen = positions[projection.name]
-                    if seen >= last:
-                        continue
-                    projection.apply(curs, [(n, e) for n, e in batch if n > seen])
-                    tracking = Tracking(self.app.name, last)
-                    projection.view._insert_tracking(curs, tracking)
-        except (IntegrityError, psycopg.errors.LockNotAvailable):
-            log.info("batch already projected elsewhere", start=start, last=last)
-            return 0
+        """Projects the next batch; returns how many positions it covered.
+
+        Positions are read under the lock, inside the batch's transaction, so
+        they cannot move before the batch commits.
+        """
+        name = self.app.name
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (LOCK_KEY,))
+            if not curs.fetchone()["ok"]:
+                return 0
+            seen = {
+                p.name: p.view._max_tracking_id(name, curs) or 0
+                for p in self.projections
+            }
+            start = min(seen.values())
+            notifications = self.app.recorder.select_notifications(
+                start=start + 1, limit=self.batch_size
+            )
+            if not notifications:
+                return 0
+            last = notifications[-1].id
+            batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
+            for projection in self.projections:
+                if seen[projection.name] < last:
+                    mine = [(n, e) for n, e in batch if n > seen[projection.name]]
+                    projection.apply(curs, mine)
+                    projection.view._insert_tracking(curs, Tracking(name, last))
         log.debug("projected", start=start + 1, last=last, events=len(batch))
         return last - start
 

@@ -13,7 +13,10 @@ import pytest
 from api.bootstrap import System, bootstrap
 from application.sample import SimulatedClock
 from infra.database import Database, ensure_database, from_url, start_embedded
+from infra.logging import configure_logging
 from infra.settings import Settings
+
+configure_logging("WARNING", cache=False)
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,10 @@ class Place:
         self.refund_id = Refund.id_for(self.school_id, f"{code}-RF-{code}-S005")
 
     def path(self, template: str) -> str:
-        values = {
+        return template.format(**self.values())
+
+    def values(self) -> dict[str, object]:
+        ids = {
             "school_id": self.school_id,
             "term_id": self.term_id,
             "teacher_id": self.teacher_id,
@@ -70,7 +73,7 @@ class Place:
             "district": self.district,
             "day": "2026-09-01",
         }
-        return template.format(**values)
+        return {name: str(value) for name, value in ids.items()}
 
     def body(self, method: str, template: str, role: Role) -> dict | None:
         tail = template.rsplit("/", 1)[-1]

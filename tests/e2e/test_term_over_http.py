@@ -6,6 +6,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from domain.course import BEIJING
+from infra.logging import configure_logging
 from infra.tokens import Role
 
 SCHOOL = "PC-201"
@@ -276,6 +277,7 @@ def test_a_read_waits_for_the_position_a_write_returned(term):
 
 def test_every_request_is_logged_once_without_its_token(term):
     c, school, _ = term
+    configure_logging("INFO", cache=False)
     with capture_logs() as logs:
         response = c.bursar.get(
             f"/v1/schools/{school}/fund", headers={"X-Request-ID": "req-42"}
@@ -286,6 +288,7 @@ def test_every_request_is_logged_once_without_its_token(term):
     assert line["route"] == "/v1/schools/{school_id}/fund" and line["status"] == 200
     token = c.bursar.headers["Authorization"].split()[1]
     assert all(token not in str(entry) for entry in logs)
+    configure_logging("WARNING", cache=False)
 
 
 def test_no_token_is_401_and_a_read_only_role_cannot_write(term):

@@ -163,3 +163,12 @@ def test_a_refund_needs_a_second_person_and_enough_credit(story, system):
     assert system.funds.head() == head
     with pytest.raises(InsufficientCredit, match="0 fen of credit"):
         story.do(c.RequestRefund(story.school, "b", 1, "again", "RF-y"), BURSAR)
+
+
+def test_a_rate_change_pays_later_sessions_at_the_new_rate(story, system):
+    story.do(c.ChangeRate(story.teacher, 6000, SEP[8]), on=SEP[8])
+    story.deliver(SEP[7], "a")
+    story.deliver(SEP[8], "a")
+    system.projector.catch_up()
+    course = system.queries.course(story.course)
+    assert course.teacher_pay == 15000 + 5000 + 6000
