@@ -1,0 +1,149 @@
+"""The API under load: a payment POST and a student-balance GET at 1 and 8
+concurrent clients, against a served app, next to the same work done directly
+through the application layer."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+
+import httpx
+
+from api.bootstrap import System, bootstrap
+from application import commands as c
+from application.sample import load_sample
+from bench.common import Result, fresh_database, percentile, timed
+from domain.facts import Actor
+from domain.school import School
+from infra.settings import Settings
+from infra.tokens import Role
+
+SCHOOL = School.id_for("PC-101")
+STUDENT = "PC-101-S001"
+Call = Callable[[int, int], object]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(system: System) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": system.database.url,
+        "FUNDLEDGER_PORT": str(port),
+        "FUNDLEDGER_POOL_SIZE": "10",
+    }
+    command = [sys.executable, "-c", "from api.cli import main; main()", "serve"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the API did not start")
+
+
+def load(clients: int, per_client: int, call: Call) -> tuple[float, float, float]:
+    """Requests per second, p50 and p99 latency (ms) of ``call`` under load."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def worker(client: int) -> None:
+        mine = [timed(lambda n=n: call(client, n)) for n in range(per_client)]
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return (
+        len(latencies) / elapsed,
+        percentile(latencies, 50),
+        percentile(latencies, 99),
+    )
+
+
+def payment(tag: str, client: int, n: int) -> c.RecordPayment:
+    return c.RecordPayment(
+        SCHOOL, STUDENT, 100, "bench", f"{tag}-{client}-{n}", date(2026, 9, 2)
+    )
+
+
+def run(quick: bool) -> list[Result]:
+    per_client = 40 if quick else 400
+    system = bootstrap(Settings(pool_size=10), database=fresh_database())
+    load_sample(system.funds)
+    system.projector.catch_up()
+    _, token = system.tokens.create(
+        subject="bench-bursar", role=Role.BURSAR, schools=("PC-101",)
+    )
+    actor = Actor("bench-bursar", "bursar", frozenset({SCHOOL}))
+    process, base = serve(system)
+    local = threading.local()
+
+    def http() -> httpx.Client:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {token}"}
+            )
+        return local.client
+
+    def post(client: int, n: int) -> None:
+        p = payment(f"http{len(results)}", client, n)
+        body = {
+            "student_id": p.student_id,
+            "amount": "1.00",
+            "channel": p.channel,
+            "reference": p.reference,
+            "received_on": str(p.received_on),
+        }
+        response = http().post(f"/v1/schools/{SCHOOL}/payments", json=body)
+        assert response.status_code == 201, response.text
+
+    def get(client: int, n: int) -> None:
+        response = http().get(f"/v1/schools/{SCHOOL}/students/{STUDENT}/balance")
+        assert response.status_code == 200, response.text
+
+    def direct_post(client: int, n: int) -> None:
+        system.funds.handle(payment(f"app{len(results)}", client, n), actor)
+
+    def direct_get(client: int, n: int) -> None:
+        system.queries.student_balance(SCHOOL, STUDENT)
+
+    results: list[Result] = []
+    try:
+        for label, over_http, directly in (
+            ("payment_post", post, direct_post),
+            ("balance_get", get, direct_get),
+        ):
+            for clients in (1, 8):
+                rps, p50, p99 = load(clients, per_client, over_http)
+                base_rps, base_p50, base_p99 = load(clients, per_client, directly)
+                name = f"api.{label}.c{clients}"
+                results += [
+                    Result(f"{name}.rps", rps, "req/s", "application layer", base_rps),
+                    Result(f"{name}.p50", p50, "ms", "application layer", base_p50),
+                    Result(f"{name}.p99", p99, "ms", "application layer", base_p99),
+                ]
+    finally:
+        process.terminate()
+        process.wait()
+        system.close()
+    return results
