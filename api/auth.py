@@ -5,7 +5,7 @@ district or listed schools, decides what it may see: anything outside is
 answered exactly as if it did not exist (404).
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
@@ -13,7 +13,7 @@ from uuid import UUID
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import SystemDep
+from api.bootstrap import System
 from domain.errors import DomainError, NotFound
 from domain.facts import Actor
 from domain.school import School
@@ -51,24 +51,25 @@ class Principal:
 bearer = HTTPBearer(auto_error=False, description="a token from `fundledger tokens`")
 
 
-def authenticate(
-    request: Request,
-    system: SystemDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
-    grant = system.tokens.find(credentials.credentials) if credentials else None
+def authenticate(system: System, token: str | None) -> Principal:
+    grant = system.tokens.find(token) if token else None
     if grant is None:
         raise Unauthenticated("a valid bearer token is required")
     schools = {School.id_for(code) for code in grant.schools}
     if grant.district:
         schools |= system.queries.schools_in(grant.district)
-    principal = Principal(grant, frozenset(schools))
-    request.state.principal = principal
-    return principal
+    return Principal(grant, frozenset(schools))
 
 
-def allow(*roles: Role) -> Callable[..., Principal]:
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+def allow(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    # One small dependency per route: FastAPI's per-dependency cost is real.
+    async def check(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        token = credentials.credentials if credentials else None
+        principal = authenticate(request.app.state.system, token)
+        request.state.principal = principal
         if principal.grant.role not in roles:
             raise Forbidden(f"a {principal.grant.role} token may not do this")
         return principal

@@ -56,7 +56,7 @@ def project_with_progress(
     return position
 
 
-def serve_api(settings: Settings, system: System) -> None:
+def serve_api(settings: Settings, system: System, *, projections: bool = True):
     stop = threading.Event()
 
     @asynccontextmanager
@@ -64,10 +64,12 @@ def serve_api(settings: Settings, system: System) -> None:
         runner = threading.Thread(
             target=system.projector.run_forever, args=(stop,), daemon=True
         )
-        runner.start()
+        if projections:
+            runner.start()
         yield
         stop.set()
-        runner.join(timeout=5)
+        if projections:
+            runner.join(timeout=5)
 
     app = create_app(system)
     app.router.lifespan_context = lifespan
@@ -129,10 +131,29 @@ def demo() -> None:
 
 
 @cli.command()
-def serve() -> None:
-    """Serve the API, with the projections running in the same process."""
+def serve(
+    projections: Annotated[
+        bool, typer.Option(help="also run the projections in this process")
+    ] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="API processes; projections then run apart")
+    ] = 1,
+) -> None:
+    """Serve the API. With --no-projections or several --workers, run
+    `fundledger project` beside it."""
     settings, system = start()
-    serve_api(settings, system)
+    if workers > 1:
+        system.close()
+        uvicorn.run(
+            "api.server:app",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+        )
+        return
+    serve_api(settings, system, projections=projections)
 
 
 @cli.command()

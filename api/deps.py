@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from api.bootstrap import System
 from domain.errors import Conflict
@@ -11,7 +12,8 @@ from projections.queries import Queries
 READ_WAIT_SECONDS = 5.0
 
 
-def get_system(request: Request) -> System:
+# Cheap dependencies are async: a sync one costs a trip through the threadpool.
+async def get_system(request: Request) -> System:
     return request.app.state.system
 
 
@@ -22,24 +24,25 @@ class NotRecorded(Conflict):
     code = "position-not-recorded"
 
 
-def fresh(
-    system: SystemDep,
+def wait_for(system: System, position: int) -> None:
+    if position > system.funds.head():
+        raise NotRecorded(f"position {position} has not been recorded")
+    if not system.projector.wait(position, timeout=READ_WAIT_SECONDS):
+        raise TimeoutError(f"the read models have not reached {position} yet")
+
+
+async def get_queries(
+    request: Request,
     min_position: Annotated[
         int | None,
         Query(ge=0, le=2**62, description="wait until the read models reach it"),
     ] = None,
-) -> None:
-    """Read-your-writes: waits, briefly, until the read models reach a position."""
-    if not min_position:
-        return
-    if min_position > system.funds.head():
-        raise NotRecorded(f"position {min_position} has not been recorded")
-    if not system.projector.wait(min_position, timeout=READ_WAIT_SECONDS):
-        raise TimeoutError(f"the read models have not reached {min_position} yet")
-
-
-def get_queries(system: SystemDep, _: Annotated[None, Depends(fresh)]) -> Queries:
-    """The read models, once they have reached the position asked for."""
+) -> Queries:
+    """The read models; read-your-writes: with ``min_position``, once they have
+    reached it (a brief wait at most)."""
+    system = request.app.state.system
+    if min_position:
+        await run_in_threadpool(wait_for, system, min_position)
     return system.queries
 
 

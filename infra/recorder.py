@@ -71,7 +71,7 @@ class RequestKeys:
         ).format(Identifier(events_table))
 
     def find(self, subject: str, key: str) -> StoredRequest | None:
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.cursor() as curs:
             curs.execute(self.find_statement, (subject, key))
             row = curs.fetchone()
         return StoredRequest(**row) if row else None

@@ -97,7 +97,7 @@ class TokenStore:
         return grant, token
 
     def find(self, token: str) -> Grant | None:
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.cursor() as curs:
             curs.execute(
                 "SELECT token_id, subject, role, district, schools FROM api_tokens"
                 " WHERE token_hash = %s AND revoked_at IS NULL",
@@ -133,7 +133,7 @@ class TokenStore:
             return curs.rowcount
 
     def list(self) -> list[dict]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.cursor() as curs:
             curs.execute(
                 "SELECT token_id, subject, role, district, schools, created_at,"
                 " revoked_at FROM api_tokens ORDER BY created_at"

@@ -152,18 +152,22 @@ FUND_KINDS = {
 }
 
 _FUNDS = SQL("""
+    WITH chosen AS (SELECT * FROM schools s WHERE {where}),
+    held AS (
+        SELECT school_id,
+               sum(greatest(paid - consumed - refunded, 0) + refunded - refund_paid)
+                   AS held
+        FROM student_balances WHERE school_id IN (SELECT school_id FROM chosen)
+        GROUP BY school_id
+    )
     SELECT s.school_id, s.district, s.code, s.name, b.kind,
-           coalesce(sum(b.debit), 0) AS debit, coalesce(sum(b.credit), 0) AS credit
-    FROM schools s LEFT JOIN ledger_balances b ON b.school_id = s.school_id
-    WHERE {where}
-    GROUP BY s.school_id, s.district, s.code, s.name, b.kind
+           coalesce(sum(b.debit), 0) AS debit, coalesce(sum(b.credit), 0) AS credit,
+           coalesce(h.held, 0) AS held
+    FROM chosen s
+    LEFT JOIN ledger_balances b ON b.school_id = s.school_id
+    LEFT JOIN held h ON h.school_id = s.school_id
+    GROUP BY s.school_id, s.district, s.code, s.name, b.kind, h.held
     ORDER BY s.code
-""")
-
-_HELD = SQL("""
-    SELECT school_id,
-           sum(greatest(paid - consumed - refunded, 0) + refunded - refund_paid) AS held
-    FROM student_balances WHERE school_id = ANY(%s) GROUP BY school_id
 """)
 
 _STUDENT = SQL("""
@@ -240,7 +244,7 @@ class Queries:
         self.datastore = datastore
 
     def rows(self, statement: Composable, params: Any = ()) -> list[dict[str, Any]]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.cursor() as curs:
             curs.execute(statement, params)
             return curs.fetchall()
 
@@ -252,14 +256,14 @@ class Queries:
             fund = sums.setdefault(
                 row["school_id"],
                 {k: row[k] for k in ("school_id", "district", "code", "name")}
-                | dict.fromkeys(FUND_KINDS.values(), 0),
+                | dict.fromkeys(FUND_KINDS.values(), 0)
+                | {"held_for_families": row["held"]},
             )
             if row["kind"]:
                 net = row["debit"] - row["credit"]
                 field = FUND_KINDS[row["kind"]]
                 fund[field] = net if row["kind"] in ("bank", "receivable") else -net
-        held = {r["school_id"]: r["held"] for r in self.rows(_HELD, (list(sums),))}
-        return [Fund(**f, held_for_families=held.get(i, 0)) for i, f in sums.items()]
+        return [Fund(**fund) for fund in sums.values()]
 
     def fund(self, school_id: UUID) -> Fund:
         funds = self.funds(school_id=school_id)
