@@ -2,14 +2,13 @@
 concurrent clients, against a served app, next to the same work done directly
 through the application layer."""
 
-import asyncio
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date
 
 import httpx
@@ -17,6 +16,7 @@ import httpx
 from api.bootstrap import System, bootstrap
 from application import commands as c
 from application.sample import load_sample
+from bench import loadgen
 from bench.common import Result, fresh_database, percentile, timed
 from domain.facts import Actor
 from domain.school import School
@@ -27,7 +27,6 @@ SCHOOL = School.id_for("PC-101")
 STUDENT = "PC-101-S001"
 WORKERS = 2
 Call = Callable[[int, int], object]
-Request = Callable[[httpx.AsyncClient, int, int], Awaitable[httpx.Response]]
 
 
 def free_port() -> int:
@@ -74,27 +73,9 @@ def summary(latencies: list[float], elapsed: float) -> tuple[float, float, float
 
 
 def load_http(
-    clients: int, per_client: int, base: str, token: str, request: Request
+    clients: int, per_client: int, base: str, token: str, request: loadgen.Request
 ) -> tuple[float, float, float]:
-    """``clients`` concurrent keep-alive connections, from one event loop so the
-    load generator spends as little CPU as it can."""
-    latencies: list[float] = []
-    headers = {"Authorization": f"Bearer {token}"}
-
-    async def client(number: int) -> None:
-        async with httpx.AsyncClient(base_url=base, headers=headers) as http:
-            for n in range(per_client):
-                started = time.perf_counter()
-                response = await request(http, number, n)
-                latencies.append((time.perf_counter() - started) * 1000)
-                assert response.status_code < 300, response.text
-
-    async def all_clients() -> float:
-        started = time.perf_counter()
-        await asyncio.gather(*(client(i) for i in range(clients)))
-        return time.perf_counter() - started
-
-    return summary(latencies, asyncio.run(all_clients()))
+    return summary(*loadgen.run(base, token, clients, per_client, request))
 
 
 def load(clients: int, per_client: int, call: Call) -> tuple[float, float, float]:
@@ -138,7 +119,7 @@ def run(quick: bool) -> list[Result]:
     actor = Actor("bench-bursar", "bursar", frozenset({SCHOOL}))
     processes, base = serve(system)
 
-    def post(http: httpx.AsyncClient, client: int, n: int):
+    def post(client: int, n: int):
         p = payment(f"http{len(results)}", client, n)
         body = {
             "student_id": p.student_id,
@@ -147,10 +128,10 @@ def run(quick: bool) -> list[Result]:
             "reference": p.reference,
             "received_on": str(p.received_on),
         }
-        return http.post(f"/v1/schools/{SCHOOL}/payments", json=body)
+        return "POST", f"/v1/schools/{SCHOOL}/payments", body
 
-    def get(http: httpx.AsyncClient, client: int, n: int):
-        return http.get(f"/v1/schools/{SCHOOL}/students/{STUDENT}/balance")
+    def get(client: int, n: int):
+        return "GET", f"/v1/schools/{SCHOOL}/students/{STUDENT}/balance", None
 
     def direct_post(client: int, n: int) -> None:
         system.funds.handle(payment(f"app{len(results)}", client, n), actor)
