@@ -26,6 +26,7 @@ from infra.tokens import Role
 SCHOOL = School.id_for("PC-101")
 STUDENT = "PC-101-S001"
 WORKERS = 2
+WARM_UP = 50
 Call = Callable[[int, int], object]
 
 
@@ -109,7 +110,7 @@ def payment(tag: str, client: int, n: int) -> c.RecordPayment:
 
 
 def run(quick: bool) -> list[Result]:
-    per_client = 40 if quick else 400
+    per_client = 50 if quick else 500
     system = bootstrap(Settings(pool_size=10), database=fresh_database())
     load_sample(system.funds)
     system.projector.catch_up()
@@ -145,6 +146,8 @@ def run(quick: bool) -> list[Result]:
             ("payment_post", post, direct_post),
             ("balance_get", get, direct_get),
         ):
+            load_http(2, WARM_UP, base, token, over_http)
+            load(2, WARM_UP, directly)
             for clients in (1, 8):
                 rps, p50, p99 = load_http(clients, per_client, base, token, over_http)
                 base_rps, base_p50, base_p99 = load(clients, per_client, directly)
