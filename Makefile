@@ -11,7 +11,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -24,6 +24,7 @@ def main() -> None:
     except NotEmpty as refusal:
         raise SystemExit(str(refusal)) from None
     table = Table("figure", "value", "unit", "baseline", "baseline value", "ratio")
+    table.columns[0].no_wrap = True
     for r in results:
         table.add_row(
             r.name,
@@ -33,7 +34,7 @@ def main() -> None:
             f"{r.baseline_value:,.2f}",
             f"{r.ratio:.2f}",
         )
-    Console().print(table)
+    Console(width=120).print(table)
     RESULTS.write_text(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
     print(f"wrote {RESULTS}")
 
