@@ -23,7 +23,7 @@ from infra.tokens import Role, ScopeError
 cli = typer.Typer(help="Supervised funds of school after-school services.")
 tokens = typer.Typer(help="Create, list and revoke API tokens.")
 cli.add_typer(tokens, name="tokens")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 log = structlog.get_logger("cli")
 
 
