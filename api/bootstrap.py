@@ -1,11 +1,13 @@
 """The one place where the fund is wired together, for the API, CLI and tests."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore
 
-from application.funds import Clock, Funds, utc_now
+from application.funds import Clock, Funds, PaySession, utc_now
 from infra.database import Database, open_database
 from infra.recorder import RequestKeys
 from infra.settings import Settings
@@ -14,7 +16,34 @@ from projections.queries import Queries
 from projections.runner import Projector
 from projections.views import PROJECTIONS
 
-REFUND_SYNC_SECONDS = 10.0
+SYNC_SECONDS = 10.0
+
+
+class CaughtUpBooks:
+    """The application's view of the books: the read models, first brought up
+    to the log's head, so a refund or a payroll decides on everything
+    recorded before it."""
+
+    projector: Projector
+
+    def __init__(self, queries: Queries) -> None:
+        self.queries = queries
+
+    def sync(self) -> Queries:
+        self.projector.catch_up(timeout=SYNC_SECONDS)
+        return self.queries
+
+    def credit(self, school_id: UUID, student_id: str) -> int:
+        return self.sync().credit(school_id, student_id)
+
+    def free_cash(self, school_id: UUID) -> int:
+        return self.sync().free_cash(school_id)
+
+    def pay_sessions(self, school_id: UUID, through: date) -> list[PaySession]:
+        return [PaySession(**r) for r in self.sync().pay_sessions(school_id, through)]
+
+    def covered(self, delivery_ids: Sequence[UUID]) -> set[UUID]:
+        return self.sync().covered(delivery_ids)
 
 
 @dataclass
@@ -54,17 +83,14 @@ def bootstrap(
         view.create_table()
         projections.append(cls(view))
     queries = Queries(datastore)
-
-    def credit(school_id: UUID, student_id: str) -> int:
-        projector.catch_up(timeout=REFUND_SYNC_SECONDS)
-        return queries.credit(school_id, student_id)
-
-    funds = Funds(database.library_env(settings.pool_size), clock=clock, credit=credit)
+    books = CaughtUpBooks(queries)
+    funds = Funds(database.library_env(settings.pool_size), clock=clock, books=books)
     projector = Projector(
         funds,
         projections,
         conninfo=database.conninfo,
         batch_size=settings.projection_batch,
     )
+    books.projector = projector
     requests = RequestKeys(datastore, funds.recorder.events_table_name)
     return System(database, funds, projector, queries, TokenStore(datastore), requests)

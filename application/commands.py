@@ -150,3 +150,21 @@ class AllocateSubsidy:
     course_id: UUID
     amount: int
     on: date
+
+
+@dataclass(frozen=True)
+class DraftPayroll:
+    school_id: UUID
+    month: date
+
+
+@dataclass(frozen=True)
+class ApprovePayroll:
+    run_id: UUID
+
+
+@dataclass(frozen=True)
+class PayPayroll:
+    run_id: UUID
+    bank_references: tuple[tuple[UUID, str], ...]
+    paid_on: date

@@ -3,9 +3,9 @@
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import partial, singledispatchmethod
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import structlog
@@ -20,6 +20,7 @@ from domain.course import BEIJING, Course
 from domain.errors import AlreadyExists, DomainError, InvalidSetup, NotFound
 from domain.facts import Actor, Stamp
 from domain.payment import Payment
+from domain.payroll import PayItem, PayrollRun, month_end, month_of
 from domain.refund import Refund
 from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
@@ -29,9 +30,39 @@ A = TypeVar("A", bound=Aggregate)
 log = structlog.get_logger("funds")
 
 Clock = Callable[[], datetime]
-CreditLookup = Callable[[UUID, str], int]
-"""A family's refundable credit: what it paid beyond what it owes, less refunds
-already in progress. Read from the ledger once it has caught up with the log."""
+
+
+@dataclass(frozen=True)
+class PaySession:
+    """A delivery the books say is not yet paid, or was paid and then reversed."""
+
+    delivery_id: UUID
+    session_id: UUID
+    course_id: UUID
+    teacher_id: UUID
+    day: date
+    starts: time
+    ends: time
+    roster: int
+    accrued: int
+    reversed: bool
+    paid_amount: int | None
+
+
+class Books(Protocol):
+    """What decisions read from the ledger, once it has caught up with the log."""
+
+    def credit(self, school_id: UUID, student_id: str) -> int:
+        """What a family paid beyond what it owes, less refunds in progress."""
+
+    def free_cash(self, school_id: UUID) -> int:
+        """Bank money not held for families or for refunds they are owed."""
+
+    def pay_sessions(self, school_id: UUID, through: date) -> list[PaySession]:
+        """Deliveries up to a day that no payroll has settled yet."""
+
+    def covered(self, delivery_ids: Sequence[UUID]) -> set[UUID]:
+        """Those of the deliveries an approved payroll already pays."""
 
 
 def utc_now() -> datetime:
@@ -60,11 +91,11 @@ class Funds(Application[UUID]):
         env: dict[str, str] | None = None,
         *,
         clock: Clock = utc_now,
-        credit: CreditLookup | None = None,
+        books: Books | None = None,
     ) -> None:
         super().__init__(env)
         self.clock = clock
-        self.credit = credit
+        self._books = books
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -352,6 +383,78 @@ class Funds(Application[UUID]):
         )
         return self.record(grant)
 
+    @execute.register
+    def draft_payroll(self, cmd: c.DraftPayroll, actor: Actor) -> int:
+        self.load(School, cmd.school_id, "school", actor)
+        stamp = self.stamp(actor)
+        items = self.pay_items(cmd.school_id, month_end(month_of(cmd.month)), actor)
+        run_id = PayrollRun.id_for(cmd.school_id, cmd.month)
+        try:
+            run = self.load(PayrollRun, run_id, "payroll", actor)
+        except NotFound:
+            run = PayrollRun.draft(
+                school_id=cmd.school_id, month=cmd.month, items=items, stamp=stamp
+            )
+        else:
+            run.redraft(items, stamp=stamp)
+        return self.record(run)
+
+    def pay_items(self, school_id: UUID, through: date, actor: Actor) -> list[PayItem]:
+        """Unsettled deliveries at the rate in force on their day; reversed ones
+        already paid come back negative."""
+        teachers: dict[UUID, Teacher] = {}
+        items = []
+        for s in self.books.pay_sessions(school_id, through):
+            if s.teacher_id not in teachers:
+                teachers[s.teacher_id] = self.load(
+                    Teacher, s.teacher_id, "teacher", actor
+                )
+            if s.reversed:
+                amount, accrued = -(s.paid_amount or 0), -s.accrued
+            else:
+                amount, accrued = teachers[s.teacher_id].rate_on(s.day), s.accrued
+            items.append(
+                PayItem(
+                    s.teacher_id,
+                    s.delivery_id,
+                    s.session_id,
+                    s.course_id,
+                    s.day,
+                    s.starts,
+                    s.ends,
+                    s.roster,
+                    amount,
+                    accrued,
+                )
+            )
+        return items
+
+    @execute.register
+    def approve_payroll(self, cmd: c.ApprovePayroll, actor: Actor) -> int:
+        run = self.load(PayrollRun, cmd.run_id, "payroll", actor)
+        teachers = [
+            self.load(Teacher, t, "teacher", actor) for t in sorted(run.teachers)
+        ]
+        stamp = self.stamp(actor)
+        run.approve(
+            rate_setters={t.rate_set_by for t in teachers},
+            covered=self.books.covered([i.delivery_id for i in run.items]),
+            stamp=stamp,
+        )
+        for teacher in teachers:
+            teacher.lock_pay(month_end(run.month), stamp=stamp)
+        return self.record(run, *teachers)
+
+    @execute.register
+    def pay_payroll(self, cmd: c.PayPayroll, actor: Actor) -> int:
+        run = self.load(PayrollRun, cmd.run_id, "payroll", actor)
+        run.pay(
+            bank_references=dict(cmd.bank_references),
+            free_cash=self.books.free_cash(run.school_id),
+            stamp=self.stamp(actor, cmd.paid_on),
+        )
+        return self.record(run)
+
     # --- helpers ---------------------------------------------------------
 
     def record_new(self, aggregate: Aggregate, label: str) -> int:
@@ -362,10 +465,14 @@ class Funds(Application[UUID]):
                 f"{label} exists already", id=str(aggregate.id)
             ) from None
 
+    @property
+    def books(self) -> Books:
+        if self._books is None:
+            raise RuntimeError("refunds and payroll need the books: wire them in")
+        return self._books
+
     def credit_of(self, school_id: UUID, student_id: str) -> int:
-        if self.credit is None:
-            raise RuntimeError("refunds need the ledger: wire a credit lookup")
-        return self.credit(school_id, student_id)
+        return self.books.credit(school_id, student_id)
 
 
 def check_same_school(theirs: UUID, ours: UUID, label: str) -> None:

@@ -32,6 +32,8 @@ from domain.money import session_share
 from domain.school import Term
 
 BEIJING = timezone(timedelta(hours=8))
+BACKFILLED_AFTER_DAYS = 2
+"""A session recorded more days than this after it happened is flagged."""
 
 
 class Category(StrEnum):
@@ -133,6 +135,7 @@ class Course(Aggregate):
         ends: time
         teacher_id: UUID
         teacher_pay: int
+        delay_days: int
         number: int
         share: int
         present: Sequence[str]
@@ -140,6 +143,10 @@ class Course(Aggregate):
         on_leave: Sequence[str]
         released: Sequence[str]
         cancelled: Sequence[str]
+
+        @property
+        def backfilled(self) -> bool:
+            return self.delay_days > BACKFILLED_AFTER_DAYS
 
         def apply(self, course: "Course") -> None:
             for student in (*self.released, *self.cancelled):
@@ -307,15 +314,17 @@ class Course(Aggregate):
         absent: Iterable[str] = (),
         stamp: Stamp,
     ) -> None:
-        """Records a delivered session on ``stamp.on`` and settles every share."""
+        """Records a delivered session on ``stamp.on`` and settles every share.
+        A session nobody attended earns the teacher nothing."""
         day = stamp.on
+        recorded_on = stamp.at.astimezone(BEIJING).date()
         if term_id != self.term_id:
             raise OutsideTerm(
                 f"course {self.code} belongs to another term; "
                 "a session is delivered in its own course's term"
             )
         self.check_in_term(day)
-        if day > stamp.at.astimezone(BEIJING).date():
+        if day > recorded_on:
             raise InvalidSession(f"the session of {day} has not happened yet")
         if ends <= starts:
             raise InvalidSession(f"check-out {ends} precedes check-in {starts}")
@@ -345,7 +354,8 @@ class Course(Aggregate):
             starts=starts,
             ends=ends,
             teacher_id=teacher_id,
-            teacher_pay=teacher_pay,
+            teacher_pay=teacher_pay if present else 0,
+            delay_days=(recorded_on - day).days,
             number=number,
             share=self.share(number),
             present=tuple(sorted(present)),

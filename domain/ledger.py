@@ -21,6 +21,7 @@ from uuid import UUID
 from domain.course import Course
 from domain.facts import Fact, event_id
 from domain.payment import Payment
+from domain.payroll import PayrollRun
 from domain.refund import Refund
 from domain.subsidy import SubsidyGrant
 
@@ -221,3 +222,22 @@ def _(e: SubsidyGrant.Allocated) -> Posting:
         debit=subsidy(e.originator_id),
         credit=released(e.course_id),
     )
+
+
+@_post.register
+def _(e: PayrollRun.Approved) -> Posting:
+    posting = Posting()
+    for course, teacher, delta in e.adjustments:
+        debit, credit = released(course), teacher_payable(teacher)
+        if delta < 0:
+            debit, credit, delta = credit, debit, -delta
+        posting.move("teacher_pay", delta, debit=debit, credit=credit)
+    return posting
+
+
+@_post.register
+def _(e: PayrollRun.Paid) -> Posting:
+    posting = Posting()
+    for teacher, amount, _reference in e.payments:
+        posting.move("payroll", amount, debit=teacher_payable(teacher), credit=BANK)
+    return posting

@@ -1,12 +1,12 @@
 """Teachers and outside instructors, paid per delivered session."""
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import InvalidAmount, InvalidSetup
+from domain.errors import Conflict, InvalidAmount, InvalidSetup
 from domain.facts import Created, Fact, Stamp, stable_id
 
 
@@ -27,6 +27,8 @@ class Teacher(Aggregate):
             teacher.code = self.code
             teacher.kind = self.kind
             teacher.rates = [(self.effective, self.rate)]
+            teacher.rate_set_by = self.actor
+            teacher.locked_through = None
 
     class RateChanged(Fact):
         school_id: UUID
@@ -34,6 +36,15 @@ class Teacher(Aggregate):
 
         def apply(self, teacher: "Teacher") -> None:
             teacher.rates = sorted([*teacher.rates, (self.effective, self.rate)])
+            teacher.rate_set_by = self.actor
+
+    class PayLocked(Fact):
+        """Pay up to ``effective`` is approved: no rate may change it now."""
+
+        school_id: UUID
+
+        def apply(self, teacher: "Teacher") -> None:
+            teacher.locked_through = self.effective
 
     @staticmethod
     def id_for(school_id: UUID, code: str) -> UUID:
@@ -60,9 +71,22 @@ class Teacher(Aggregate):
 
     def change_rate(self, rate: int, *, stamp: Stamp) -> None:
         check_rate(rate)
+        if self.locked_through and stamp.on <= self.locked_through:
+            raise Conflict(
+                f"pay up to {self.locked_through} is approved; a new rate can start "
+                f"from {self.locked_through + timedelta(days=1)} at the earliest"
+            )
         self.trigger_event(
             self.RateChanged, school_id=self.school_id, rate=rate, **stamp.fields()
         )
+
+    def lock_pay(self, through: date, *, stamp: Stamp) -> None:
+        if self.locked_through is None or through > self.locked_through:
+            self.trigger_event(
+                self.PayLocked,
+                school_id=self.school_id,
+                **stamp.fields() | {"effective": through},
+            )
 
     def rate_on(self, day: date) -> int:
         """The rate in force on ``day``; before the first rate, the first rate."""

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -161,8 +161,9 @@ _FUNDS = SQL("""
         GROUP BY school_id
     )
     SELECT s.school_id, s.district, s.code, s.name, b.kind,
-           coalesce(sum(b.debit), 0) AS debit, coalesce(sum(b.credit), 0) AS credit,
-           coalesce(h.held, 0) AS held
+           coalesce(sum(b.debit), 0)::bigint AS debit,
+           coalesce(sum(b.credit), 0)::bigint AS credit,
+           coalesce(h.held, 0)::bigint AS held
     FROM chosen s
     LEFT JOIN ledger_balances b ON b.school_id = s.school_id
     LEFT JOIN held h ON h.school_id = s.school_id
@@ -176,7 +177,7 @@ _STUDENT = SQL("""
 """)
 
 _STUDENT_FLOWS = SQL("""
-    SELECT kind, flow, sum(debit) AS debit, sum(credit) AS credit
+    SELECT kind, flow, sum(debit)::bigint AS debit, sum(credit)::bigint AS credit
     FROM ledger_lines
     WHERE school_id = %s AND account = ANY(%s) AND {until}
     GROUP BY kind, flow
@@ -188,7 +189,8 @@ _BALANCES = SQL("""
 """)
 
 _BALANCES_UNTIL = SQL("""
-    SELECT school_id, account, kind, sum(debit) AS debit, sum(credit) AS credit
+    SELECT school_id, account, kind, sum(debit)::bigint AS debit,
+           sum(credit)::bigint AS credit
     FROM ledger_lines WHERE {where}
     GROUP BY school_id, account, kind ORDER BY school_id, account
 """)
@@ -237,6 +239,80 @@ STUDENT_STATUS = {
     "settled": SQL("charged - cancelled - paid + refunded = 0"),
     "all": SQL("true"),
 }
+
+
+_PAY_SESSIONS = SQL("""
+    SELECT delivery_id, session_id, course_id, teacher_id, day, starts, ends, roster,
+           accrued, reversed, paid_amount
+    FROM pay_deliveries
+    WHERE school_id = %s AND day <= %s AND (
+        (NOT reversed AND paid_run IS NULL AND roster > 0)
+        OR (reversed AND paid_run IS NOT NULL AND reversal_run IS NULL))
+    ORDER BY teacher_id, day, delivery_id
+""")
+
+_COVERED = SQL("""
+    SELECT delivery_id FROM pay_deliveries
+    WHERE delivery_id = ANY(%s) AND paid_run IS NOT NULL
+""")
+
+_RUN = SQL("""
+    SELECT run_id, school_id, month, status, drafted_by, approved_by, approved_on,
+           paid_on, draft_version
+    FROM payroll_runs WHERE {where}
+""")
+
+_RUN_ITEMS = SQL("""
+    SELECT i.teacher_id, t.code AS teacher_code, t.kind AS teacher_kind,
+           i.delivery_id, i.session_id, i.course_id, c.code AS course_code,
+           i.day, i.starts, i.ends, i.roster, i.amount, i.accrued,
+           p.bank_reference, p.paid_on
+    FROM payroll_items i
+    JOIN payroll_runs r ON r.run_id = i.run_id AND r.draft_version = i.version
+    LEFT JOIN teachers t ON t.teacher_id = i.teacher_id
+    LEFT JOIN courses c ON c.course_id = i.course_id
+    LEFT JOIN payroll_payments p ON p.run_id = i.run_id AND p.teacher_id = i.teacher_id
+    WHERE i.run_id = %s AND (%s::uuid IS NULL OR i.teacher_id = %s)
+    ORDER BY t.code, i.day, c.code
+""")
+
+
+@dataclass(frozen=True)
+class PayLine:
+    """One session (or, negative, one reversed session) in a teacher's pay."""
+
+    teacher_id: UUID
+    teacher_code: str
+    teacher_kind: str
+    delivery_id: UUID
+    session_id: UUID
+    course_id: UUID
+    course_code: str
+    day: date
+    starts: time
+    ends: time
+    roster: int
+    amount: int
+    accrued: int
+    bank_reference: str | None
+    paid_on: date | None
+
+
+@dataclass(frozen=True)
+class Payroll:
+    run_id: UUID
+    school_id: UUID
+    month: date
+    status: str
+    drafted_by: str
+    approved_by: str | None
+    approved_on: date | None
+    paid_on: date | None
+    lines: list[PayLine]
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines)
 
 
 class Queries:
@@ -366,6 +442,37 @@ class Queries:
     ) -> list[StudentBalance]:
         statement = _STUDENTS.format(status=STUDENT_STATUS[status])
         return [StudentBalance(**r) for r in self.rows(statement, (school_id, limit))]
+
+    def pay_sessions(self, school_id: UUID, through: date) -> list[dict[str, Any]]:
+        return self.rows(_PAY_SESSIONS, (school_id, through))
+
+    def covered(self, delivery_ids: list[UUID]) -> set[UUID]:
+        return {r["delivery_id"] for r in self.rows(_COVERED, (list(delivery_ids),))}
+
+    def payroll(
+        self,
+        *,
+        run_id: UUID | None = None,
+        school_id: UUID | None = None,
+        month: date | None = None,
+        teacher_id: UUID | None = None,
+    ) -> Payroll:
+        """A run by id, or a school's run of a month; one teacher's lines or all."""
+        if run_id:
+            runs = self.rows(_RUN.format(where=SQL("run_id = %s")), (run_id,))
+        else:
+            where = SQL("school_id = %s AND month = %s")
+            runs = self.rows(_RUN.format(where=where), (school_id, month))
+        if not runs:
+            raise NotFound("no payroll for that month")
+        run = runs[0]
+        del run["draft_version"]
+        lines = self.rows(_RUN_ITEMS, (run["run_id"], teacher_id, teacher_id))
+        return Payroll(**run, lines=[PayLine(**line) for line in lines])
+
+    def free_cash(self, school_id: UUID) -> int:
+        fund = self.fund(school_id)
+        return fund.bank - fund.held_for_families - fund.payable_refund
 
     def credit(self, school_id: UUID, student_id: str) -> int:
         rows = self.rows(_CREDIT, (school_id, student_id))

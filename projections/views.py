@@ -11,7 +11,7 @@ from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
 
 from domain.facts import Fact
-from projections import audit, balances, ledger
+from projections import audit, balances, ledger, payroll
 from projections.rows import Change, Table, write
 
 Batch = Sequence[tuple[int, Fact]]
@@ -49,6 +49,10 @@ class AuditView(View):
     tables = audit.TABLES
 
 
+class PayrollView(View):
+    tables = payroll.TABLES
+
+
 class FundProjection(Projection[View]):
     """Maps events to row changes; a batch is written with its tracking."""
 
@@ -82,8 +86,15 @@ class AuditProjection(FundProjection):
     rows = audit.audit_rows
 
 
+class PayrollProjection(FundProjection):
+    name = "payroll"
+    view_class = PayrollView
+    rows = payroll.payroll_rows
+
+
 PROJECTIONS: tuple[type[FundProjection], ...] = (
     LedgerProjection,
     BalancesProjection,
     AuditProjection,
+    PayrollProjection,
 )

@@ -11,7 +11,6 @@ from collections import defaultdict
 from datetime import date, time, timedelta
 
 import psycopg
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -225,14 +224,11 @@ def check_balances(balances, released, courses, delivered) -> None:
         assert released[f"released:{course_id}"] <= bound
 
 
-@pytest.fixture
-def clean(system):
-    def reset() -> None:
-        with psycopg.connect(system.database.conninfo, autocommit=True) as conn:
-            conn.execute("TRUNCATE funds_events")
-        system.projector.reset()
-
-    return reset
+def reset(system) -> None:
+    """An empty log and empty read models, for the next generated history."""
+    with psycopg.connect(system.database.conninfo, autocommit=True) as conn:
+        conn.execute("TRUNCATE funds_events")
+    system.projector.reset()
 
 
 @settings(
@@ -241,10 +237,8 @@ def clean(system):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(policy=policy, history=st.lists(operation, min_size=5, max_size=30))
-def test_random_histories_keep_the_money_invariants(
-    system, clock, clean, policy, history
-):
-    clean()
+def test_random_histories_keep_the_money_invariants(system, clock, policy, history):
+    reset(system)
     term = Term_(system, clock, policy)
     for op in history:
         term.run(op)

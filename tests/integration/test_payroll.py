@@ -1,0 +1,160 @@
+"""Teacher pay from delivered sessions: drafted, approved by a second person,
+paid; explainable session by session; corrected only in a later run."""
+
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from application import commands as c
+from domain.errors import Conflict, InsufficientCredit, InvalidSetup, SameApprover
+from domain.payroll import PayrollRun
+from tests.builders import ADMIN, BURSAR, SECOND_BURSAR
+from tests.integration.test_money_invariants import reset
+from tests.integration.test_term_story import SEP, Story
+
+SEPTEMBER, OCTOBER = date(2026, 9, 1), date(2026, 10, 1)
+
+
+@pytest.fixture
+def story(system, clock) -> Story:
+    story = Story(system, clock)
+    story.play()
+    return story
+
+
+def run_of(story, month: date):
+    return PayrollRun.id_for(story.school, month)
+
+
+def pay_month(story, month: date, on: date) -> None:
+    run = run_of(story, month)
+    story.do(c.DraftPayroll(story.school, month), BURSAR, on)
+    story.do(c.ApprovePayroll(run), SECOND_BURSAR, on)
+    refs = ((story.teacher, f"PAY-{month:%Y%m}"),)
+    story.do(c.PayPayroll(run, refs, on), BURSAR, on)
+
+
+def test_a_month_is_drafted_approved_by_another_and_paid(story, system):
+    pay_month(story, SEPTEMBER, SEP[30])
+    system.projector.catch_up()
+    payroll = system.queries.payroll(run_id=run_of(story, SEPTEMBER))
+    assert payroll.status == "paid" and payroll.total == 15000
+    assert [(x.day, x.roster, x.amount) for x in payroll.lines] == [
+        (SEP[1], 3, 5000),
+        (SEP[2], 2, 5000),
+        (SEP[3], 2, 5000),
+    ]
+    assert {x.bank_reference for x in payroll.lines} == {"PAY-202609"}
+    fund = system.queries.fund(story.school)
+    assert (fund.bank, fund.payable_teacher) == (140000 - 15000, 0)
+    trial = system.queries.trial_balance([story.school])
+    assert trial.total_debit == trial.total_credit
+
+
+def test_the_drafter_cannot_approve(story, system):
+    story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
+    head = system.funds.head()
+    with pytest.raises(SameApprover, match="drafter"):
+        story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), BURSAR, SEP[30])
+    assert system.funds.head() == head
+
+
+def test_whoever_set_a_rate_cannot_approve_the_pay_at_it(story, system):
+    story.do(c.ChangeRate(story.teacher, 6000, SEP[2]), SECOND_BURSAR, SEP[4])
+    story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
+    with pytest.raises(SameApprover, match="rate"):
+        story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), SECOND_BURSAR, SEP[30])
+    story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), ADMIN, SEP[30])
+
+
+def test_pay_is_at_the_rate_in_force_on_each_day_and_accruals_are_trued_up(
+    story, system
+):
+    story.do(c.ChangeRate(story.teacher, 6000, SEP[2]), ADMIN, SEP[4])
+    pay_month(story, SEPTEMBER, SEP[30])
+    system.projector.catch_up()
+    payroll = system.queries.payroll(run_id=run_of(story, SEPTEMBER))
+    assert [x.amount for x in payroll.lines] == [5000, 6000, 6000]
+    assert [x.accrued for x in payroll.lines] == [5000, 5000, 5000]
+    assert system.queries.fund(story.school).payable_teacher == 0
+
+
+def test_a_rate_cannot_change_pay_already_approved(story, system):
+    pay_month(story, SEPTEMBER, SEP[30])
+    head = system.funds.head()
+    with pytest.raises(Conflict, match="2026-09-30 is approved"):
+        story.do(c.ChangeRate(story.teacher, 9000, SEP[15]), ADMIN, OCTOBER)
+    assert system.funds.head() == head
+    story.do(c.ChangeRate(story.teacher, 9000, OCTOBER), ADMIN, OCTOBER)
+
+
+def test_a_session_reversed_after_payment_is_taken_back_in_a_later_run(story, system):
+    story.deliver(SEP[7], "a")
+    pay_month(story, SEPTEMBER, SEP[30])
+    story.do(c.ReverseSession(story.course, SEP[7], "wrong class"), ADMIN, OCTOBER)
+    story.deliver(date(2026, 10, 8), "a")
+    story.deliver(date(2026, 10, 9), "a")
+    pay_month(story, OCTOBER, date(2026, 10, 31))
+    system.projector.catch_up()
+    october = system.queries.payroll(run_id=run_of(story, OCTOBER))
+    assert sorted(x.amount for x in october.lines) == [-5000, 5000, 5000]
+    assert october.total == 5000
+    assert system.queries.fund(story.school).payable_teacher == 0
+
+
+def test_a_payroll_cannot_pay_out_money_held_for_families(system, clock):
+    story = Story(system, clock)
+    story.set_up()
+    story.do(c.RecordPayment(story.school, "a", 3000, "bank", "B-a", SEP[1]), BURSAR)
+    story.deliver(SEP[1], "a")  # releases a's 3,000; the teacher earns 5,000
+    story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
+    story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), SECOND_BURSAR, SEP[30])
+    run, refs = run_of(story, SEPTEMBER), ((story.teacher, "PAY-1"),)
+    with pytest.raises(InvalidSetup, match="bank reference"):
+        story.do(c.PayPayroll(run, (), SEP[30]), BURSAR, SEP[30])
+    with pytest.raises(InsufficientCredit, match="3000 fen for pay"):
+        story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])
+    story.do(c.ReceiveSubsidy(story.school, "G1", "bureau", 2000, SEP[30]), BURSAR)
+    story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])
+
+
+def test_nothing_to_pay_is_a_clear_refusal(system, clock):
+    story = Story(system, clock)
+    story.set_up()
+    with pytest.raises(InvalidSetup, match="no pay"):
+        story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
+
+
+rates = st.lists(
+    st.tuples(st.integers(2, 28), st.integers(0, 20000)), min_size=0, max_size=3
+)
+days = st.sets(st.integers(1, 30), min_size=1, max_size=12)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(rates=rates, days=days)
+def test_a_payroll_equals_sessions_times_the_rate_in_force(system, clock, rates, days):
+    reset(system)
+    story = Story(system, clock)
+    story.set_up()
+    for day, rate in rates:
+        story.do(c.ChangeRate(story.teacher, rate, SEP[day]), ADMIN, SEP[1])
+    for day in sorted(days):
+        story.deliver(SEP[day], "a")
+
+    def in_force(day: int) -> int:
+        changes = [(1, 5000), *sorted(rates)]
+        return [r for since, r in changes if since <= day][-1]
+
+    expected = sum(in_force(day) for day in days)
+    if expected == 0:
+        return
+    story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
+    system.projector.catch_up()
+    assert system.queries.payroll(run_id=run_of(story, SEPTEMBER)).total == expected
