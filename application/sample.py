@@ -2,8 +2,9 @@
 
 Deterministic for a given seed, and recorded day by day on a simulated clock,
 so every fact is recorded when it happened. Two breaches are deliberate, for
-the regulator to find: at Heping Road one course ends at 17:00, and one course
-charges more than the fee cap.
+the regulator to find, both at Heping Road: football ends at 17:00, and the
+choir charges ¥400 against a cap of ¥360. Families of the external robotics
+course pay by the month, inside the prepaid caps.
 """
 
 import random
@@ -31,6 +32,7 @@ STAFF_RATE, EXTERNAL_RATE = 5000, 12000
 STARTS, ENDS = time(15, 30), time(17, 30)
 STUDENTS_PER_COURSE = 25
 WITHDRAWAL_DAY = date(2026, 9, 21)
+MONTHLY_DUE = (date(2026, 9, 1), date(2026, 10, 8))
 GRANT_DAY, ALLOCATION_DAY = date(2026, 9, 10), date(2026, 9, 30)
 
 
@@ -42,6 +44,7 @@ class CoursePlan:
     teacher: str
     kind: str = "staff"
     fee: int | None = None
+    starts: time = STARTS
     ends: time = ENDS
 
 
@@ -62,9 +65,11 @@ SCHOOLS = {
         (
             CoursePlan("HW-5A", "Homework club 5A", "homework", "T11"),
             CoursePlan("HW-6A", "Homework club 6A", "homework", "T12"),
-            CoursePlan("FB-2", "Football", "sports", "T13", ends=time(17, 0)),
-            CoursePlan("ROBO", "Robotics", "science", "X01", "external", fee=48000),
-            CoursePlan("CHOIR", "Choir", "arts", "T14"),
+            CoursePlan(
+                "FB-2", "Football", "sports", "T13", starts=time(15), ends=time(17)
+            ),
+            CoursePlan("ROBO", "Robotics", "science", "X01", "external", fee=30000),
+            CoursePlan("CHOIR", "Choir", "arts", "T14", fee=40000),
             CoursePlan("GARDEN", "School garden", "labour", "T15"),
         ),
     ),
@@ -157,24 +162,30 @@ class SampleSchool:
         self.funds.enrol_many(enrolments, admin(self.code))
 
     def plan_payments(self) -> dict[date, list[c.RecordPayment]]:
-        """Most families pay in the first week; some pay half; a few not yet."""
+        """Most families pay in the first week; some pay half; a few not yet.
+        External courses are paid a month at a time."""
         payments: dict[date, list[c.RecordPayment]] = {}
         for plan, students in self.rosters.items():
             fee = plan.fee or FEE
             for n, student in enumerate(students):
                 if n == 0 or n % 20 == 0:
                     continue  # exempt, or not paid yet
-                day = TERM_STARTS + timedelta(days=self.rng.randrange(0, 4))
-                payments.setdefault(day, []).append(
-                    c.RecordPayment(
-                        self.school_id,
-                        student,
-                        fee // 2 if n % 12 == 0 else fee,
-                        "wechat" if n % 3 else "bank",
-                        f"{self.code}-{student}-{day:%m%d}",
-                        day,
+                if plan.kind == "external":
+                    dues = [(day, fee // 4) for day in MONTHLY_DUE]
+                else:
+                    day = TERM_STARTS + timedelta(days=self.rng.randrange(0, 4))
+                    dues = [(day, fee // 2 if n % 12 == 0 else fee)]
+                for day, amount in dues:
+                    payments.setdefault(day, []).append(
+                        c.RecordPayment(
+                            self.school_id,
+                            student,
+                            amount,
+                            "wechat" if n % 3 else "bank",
+                            f"{self.code}-{student}-{day:%m%d}",
+                            day,
+                        )
                     )
-                )
         return payments
 
     def morning(self, day: date) -> None:
@@ -211,7 +222,7 @@ class SampleSchool:
                 self.course_id(plan),
                 self.term_id,
                 day,
-                STARTS,
+                plan.starts,
                 plan.ends,
                 Teacher.id_for(self.school_id, plan.teacher),
                 tuple(s for s in students if self.attends(s, day)),

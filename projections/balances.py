@@ -39,7 +39,10 @@ TERMS = Table(
         fee_cap bigint NOT NULL,
         planned_sessions int NOT NULL,
         refund_deadline_days int NOT NULL,
-        absence_consumes boolean NOT NULL
+        absence_consumes boolean NOT NULL,
+        closed_days date[] NOT NULL,
+        min_minutes int NOT NULL,
+        earliest_end time NOT NULL
     )
     """,
 )
@@ -96,6 +99,7 @@ ENROLMENTS = Table(
         status text,
         waived boolean,
         enrolled_on date,
+        withdrawn_on date,
         charged bigint NOT NULL DEFAULT 0,
         consumed bigint NOT NULL DEFAULT 0,
         cancelled bigint NOT NULL DEFAULT 0,
@@ -162,7 +166,9 @@ def _(e: School.Registered, position: int) -> list[Change]:
 def _(e: Term.Opened, position: int) -> list[Change]:
     fields = ("school_id", "code", "starts", "ends", "fee_per_term", "fee_cap")
     fields += ("planned_sessions", "refund_deadline_days", "absence_consumes")
-    return [Put(TERMS, (e.originator_id,), {f: getattr(e, f) for f in fields})]
+    fields += ("min_minutes", "earliest_end")
+    row = {f: getattr(e, f) for f in fields} | {"closed_days": list(e.closed_days)}
+    return [Put(TERMS, (e.originator_id,), row)]
 
 
 @balance_rows.register
@@ -197,7 +203,11 @@ def _(e: Course.StudentEnrolled, position: int) -> list[Change]:
 @balance_rows.register
 def _(e: Course.StudentWithdrawn, position: int) -> list[Change]:
     return [
-        Put(ENROLMENTS, (e.originator_id, e.student_id), {"status": "withdrawn"}),
+        Put(
+            ENROLMENTS,
+            (e.originator_id, e.student_id),
+            {"status": "withdrawn", "withdrawn_on": e.effective},
+        ),
         Add(COURSES, (e.originator_id,), {"enrolled": -1}),
         *_cancellation(e),
     ]

@@ -11,7 +11,7 @@ from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
 
 from domain.facts import Fact
-from projections import audit, balances, ledger, payroll
+from projections import audit, balances, compliance, ledger, payroll
 from projections.rows import Change, Table, write
 
 Batch = Sequence[tuple[int, Fact]]
@@ -53,6 +53,10 @@ class PayrollView(View):
     tables = payroll.TABLES
 
 
+class ComplianceView(View):
+    tables = compliance.TABLES
+
+
 class FundProjection(Projection[View]):
     """Maps events to row changes; a batch is written with its tracking."""
 
@@ -92,9 +96,16 @@ class PayrollProjection(FundProjection):
     rows = payroll.payroll_rows
 
 
+class ComplianceProjection(FundProjection):
+    name = "compliance"
+    view_class = ComplianceView
+    rows = compliance.compliance_rows
+
+
 PROJECTIONS: tuple[type[FundProjection], ...] = (
     LedgerProjection,
     BalancesProjection,
     AuditProjection,
     PayrollProjection,
+    ComplianceProjection,
 )

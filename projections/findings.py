@@ -1,0 +1,361 @@
+"""Service compliance: what the regulator checks, one SQL rule per finding kind,
+each finding naming the sessions, courses, enrolments or payments behind it.
+
+The period checked for missing service runs from the term's start to its
+last recorded service day, so a term in progress is not blamed for days still
+to come.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+from uuid import UUID
+
+from psycopg.sql import SQL
+
+from projections.queries import Queries
+
+EXTERNAL_PREPAID_CAP = 500_000  # ¥5,000
+EXTERNAL_PREPAID_HOURS = 60
+EXTERNAL_PREPAID_DAYS = 91  # three months
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    school_id: UUID
+    school_code: str
+    subject: str
+    detail: str
+    evidence: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServiceDay:
+    school_id: UUID
+    day: date
+    sessions: int
+    first_start: time
+    last_end: time
+    service_minutes: int
+    homework: bool
+    categories: list[str]
+
+
+def evidence(kind: str, ids: list[Any]) -> list[dict[str, str]]:
+    return [{"kind": kind, "id": str(i)} for i in ids]
+
+
+RULES: dict[str, tuple[str, SQL]] = {
+    "ends-before-off-work": (
+        "medium",
+        SQL("""
+        SELECT c.school_id, c.code, t.earliest_end, count(*) AS n,
+               min(s.ends) AS ends, array_agg(s.session_id ORDER BY s.day) AS ids
+        FROM service_sessions s
+        JOIN courses c ON c.course_id = s.course_id
+        JOIN terms t ON t.term_id = c.term_id
+        WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
+          AND s.ends < t.earliest_end
+        GROUP BY c.school_id, c.course_id, c.code, t.earliest_end
+        """),
+    ),
+    "service-too-short": (
+        "medium",
+        SQL("""
+        SELECT c.school_id, c.code, t.min_minutes, count(*) AS n,
+               min(extract(epoch FROM s.ends - s.starts) / 60)::int AS minutes,
+               array_agg(s.session_id ORDER BY s.day) AS ids
+        FROM service_sessions s
+        JOIN courses c ON c.course_id = s.course_id
+        JOIN terms t ON t.term_id = c.term_id
+        WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
+          AND extract(epoch FROM s.ends - s.starts) / 60 < t.min_minutes
+        GROUP BY c.school_id, c.course_id, c.code, t.min_minutes
+        """),
+    ),
+    "day-without-service": (
+        "medium",
+        SQL("""
+        WITH span AS (
+            SELECT t.school_id, t.starts, least(t.ends, max(s.day)) AS until,
+                   t.closed_days
+            FROM terms t
+            JOIN courses c ON c.term_id = t.term_id
+            JOIN service_sessions s ON s.course_id = c.course_id AND NOT s.reversed
+            WHERE t.school_id = ANY(%(schools)s)
+            GROUP BY t.term_id, t.school_id, t.starts, t.ends, t.closed_days
+        )
+        SELECT span.school_id, d::date AS day
+        FROM span, generate_series(span.starts, span.until, interval '1 day') d
+        WHERE extract(isodow FROM d) < 6 AND NOT d::date = ANY(span.closed_days)
+          AND NOT EXISTS (
+              SELECT 1 FROM service_sessions s
+              WHERE s.school_id = span.school_id AND s.day = d::date
+                AND NOT s.reversed)
+        ORDER BY 1, 2
+        """),
+    ),
+    "week-without-homework-guidance": (
+        "low",
+        SQL("""
+        SELECT s.school_id, date_trunc('week', s.day)::date AS week,
+               array_agg(s.session_id ORDER BY s.day) AS ids
+        FROM service_sessions s JOIN courses c ON c.course_id = s.course_id
+        WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
+        GROUP BY s.school_id, week
+        HAVING NOT bool_or(c.category = 'homework')
+        """),
+    ),
+    "over-capacity": (
+        "high",
+        SQL("""
+        SELECT c.school_id, c.code, c.capacity, s.day, cardinality(s.present) AS n,
+               ARRAY[s.session_id] AS ids
+        FROM service_sessions s JOIN courses c ON c.course_id = s.course_id
+        WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
+          AND cardinality(s.present) > c.capacity
+        """),
+    ),
+    "fee-over-cap": (
+        "high",
+        SQL("""
+        SELECT c.school_id, c.code, c.course_id, c.fee, t.fee_cap,
+               array_remove(array_agg(e.student_id), NULL) AS students
+        FROM courses c
+        JOIN terms t ON t.term_id = c.term_id
+        LEFT JOIN enrolments e ON e.course_id = c.course_id AND e.charged > 0
+        WHERE c.school_id = ANY(%(schools)s) AND c.fee > t.fee_cap
+        GROUP BY c.school_id, c.code, c.course_id, c.fee, t.fee_cap
+        """),
+    ),
+    "prepaid-beyond-term": (
+        "high",
+        SQL("""
+        WITH paid AS (
+            SELECT p.*, sum(p.amount) OVER (
+                PARTITION BY p.school_id, p.student_id ORDER BY p.position) AS to_date
+            FROM payments p WHERE p.school_id = ANY(%(schools)s)
+        )
+        SELECT paid.school_id, paid.student_id, paid.payment_id, paid.to_date,
+               charged.total
+        FROM paid JOIN LATERAL (
+            SELECT sum(e.charged) AS total FROM enrolments e
+            WHERE e.school_id = paid.school_id AND e.student_id = paid.student_id
+        ) charged ON true
+        WHERE paid.to_date > coalesce(charged.total, 0)
+          AND NOT EXISTS (
+              SELECT 1 FROM enrolments e
+              WHERE e.school_id = paid.school_id AND e.student_id = paid.student_id
+                AND e.waived)
+        """),
+    ),
+    "prepaid-over-external-cap": (
+        "high",
+        SQL("""
+        WITH external AS (
+            SELECT e.school_id, e.student_id, c.code,
+                   least(%(cap)s,
+                         c.fee * %(hours)s * 60
+                             / (c.planned_sessions * t.min_minutes),
+                         c.fee * %(days)s / (t.ends - t.starts + 1)) AS cap
+            FROM enrolments e
+            JOIN courses c ON c.course_id = e.course_id
+            JOIN terms t ON t.term_id = c.term_id
+            JOIN teachers k ON k.teacher_id = c.teacher_id AND k.kind = 'external'
+            WHERE e.school_id = ANY(%(schools)s) AND NOT e.waived
+        ), held AS (
+            SELECT x.school_id, x.student_id, x.code, x.cap, p.payment_id,
+                   (SELECT sum(q.amount) FROM payments q
+                     WHERE q.school_id = p.school_id AND q.student_id = p.student_id
+                       AND q.position <= p.position)
+                 - coalesce((SELECT sum(l.debit - l.credit) FROM ledger_lines l
+                     WHERE l.school_id = p.school_id
+                       AND l.account = 'unearned:' || p.student_id
+                       AND l.flow = 'consumption' AND l.position <= p.position), 0)
+                   AS prepaid
+            FROM external x JOIN payments p
+              ON p.school_id = x.school_id AND p.student_id = x.student_id
+        )
+        SELECT * FROM held WHERE prepaid > cap
+        """),
+    ),
+    "exempt-family-charged": (
+        "high",
+        SQL("""
+        SELECT p.school_id, p.student_id, p.payment_id, p.amount,
+               array_agg(e.course_id) AS courses
+        FROM payments p
+        JOIN enrolments e ON e.school_id = p.school_id AND e.student_id = p.student_id
+        WHERE p.school_id = ANY(%(schools)s)
+        GROUP BY p.school_id, p.student_id, p.payment_id, p.amount
+        HAVING bool_and(e.waived)
+        """),
+    ),
+    "refund-late": (
+        "high",
+        SQL("""
+        SELECT e.school_id, e.student_id, e.course_id, e.withdrawn_on,
+               e.withdrawn_on + t.refund_deadline_days AS due,
+               r.refund_id, r.paid_on,
+               b.charged - b.cancelled - b.paid + b.refunded AS owed
+        FROM enrolments e
+        JOIN courses c ON c.course_id = e.course_id
+        JOIN terms t ON t.term_id = c.term_id
+        JOIN student_balances b
+          ON b.school_id = e.school_id AND b.student_id = e.student_id
+        LEFT JOIN LATERAL (
+            SELECT refund_id, paid_on FROM refunds r
+            WHERE r.school_id = e.school_id AND r.student_id = e.student_id
+              AND r.requested_on >= e.withdrawn_on AND r.status = 'paid'
+            ORDER BY paid_on LIMIT 1
+        ) r ON true
+        WHERE e.school_id = ANY(%(schools)s) AND e.withdrawn_on IS NOT NULL
+          AND (r.paid_on > e.withdrawn_on + t.refund_deadline_days
+               OR (r.refund_id IS NULL
+                   AND %(today)s > e.withdrawn_on + t.refund_deadline_days
+                   AND b.charged - b.cancelled - b.paid + b.refunded < 0))
+        """),
+    ),
+}
+
+
+def _describe(rule: str, r: dict[str, Any]) -> tuple[str, str, list[dict[str, str]]]:
+    """Subject, detail and evidence of one rule's row."""
+    match rule:
+        case "ends-before-off-work":
+            return (
+                f"course {r['code']}",
+                f"{r['n']} session(s) ended before {r['earliest_end']:%H:%M}, "
+                f"as early as {r['ends']:%H:%M}",
+                evidence("session", r["ids"]),
+            )
+        case "service-too-short":
+            return (
+                f"course {r['code']}",
+                f"{r['n']} session(s) shorter than {r['min_minutes']} minutes, "
+                f"as short as {r['minutes']}",
+                evidence("session", r["ids"]),
+            )
+        case "day-without-service":
+            return f"{r['day']}", "a school day without after-school service", []
+        case "week-without-homework-guidance":
+            return (
+                f"week of {r['week']}",
+                "no homework guidance in a week with service",
+                evidence("session", r["ids"]),
+            )
+        case "over-capacity":
+            return (
+                f"course {r['code']} on {r['day']}",
+                f"{r['n']} present for {r['capacity']} places",
+                evidence("session", r["ids"]),
+            )
+        case "fee-over-cap":
+            return (
+                f"course {r['code']}",
+                f"fee {r['fee'] / 100:.2f} above the cap of {r['fee_cap'] / 100:.2f}, "
+                f"charged to {len(r['students'])} student(s)",
+                evidence("course", [r["course_id"]])
+                + evidence(
+                    "enrolment", [f"{r['course_id']}/{s}" for s in r["students"]]
+                ),
+            )
+        case "prepaid-beyond-term":
+            return (
+                f"student {r['student_id']}",
+                f"paid {r['to_date'] / 100:.2f}, more than the term's "
+                f"{(r['total'] or 0) / 100:.2f}",
+                evidence("payment", [r["payment_id"]]),
+            )
+        case "prepaid-over-external-cap":
+            return (
+                f"student {r['student_id']}",
+                f"{r['prepaid'] / 100:.2f} prepaid for external course {r['code']}, "
+                f"above the cap of {r['cap'] / 100:.2f}",
+                evidence("payment", [r["payment_id"]]),
+            )
+        case "exempt-family-charged":
+            return (
+                f"student {r['student_id']}",
+                f"an exempt family paid {r['amount'] / 100:.2f}",
+                evidence("payment", [r["payment_id"]])
+                + evidence(
+                    "enrolment", [f"{c}/{r['student_id']}" for c in r["courses"]]
+                ),
+            )
+        case "refund-late":
+            when = f"paid {r['paid_on']}" if r["paid_on"] else "not paid"
+            return (
+                f"student {r['student_id']}",
+                f"withdrew {r['withdrawn_on']}, refund due by {r['due']}, {when}",
+                evidence("enrolment", [f"{r['course_id']}/{r['student_id']}"])
+                + evidence("refund", [r["refund_id"]] if r["refund_id"] else []),
+            )
+    raise ValueError(rule)
+
+
+_DAYS = SQL("""
+    SELECT s.school_id, s.day, count(*) AS sessions, min(s.starts) AS first_start,
+           max(s.ends) AS last_end,
+           (extract(epoch FROM max(s.ends) - min(s.starts)) / 60)::int
+               AS service_minutes,
+           bool_or(c.category = 'homework') AS homework,
+           array_agg(DISTINCT c.category) AS categories
+    FROM service_sessions s JOIN courses c ON c.course_id = s.course_id
+    WHERE s.school_id = ANY(%s) AND NOT s.reversed
+      AND (%s::date IS NULL OR s.day >= %s) AND (%s::date IS NULL OR s.day <= %s)
+    GROUP BY s.school_id, s.day ORDER BY s.school_id, s.day
+""")
+
+_MIX = SQL("""
+    SELECT c.category, count(*) AS sessions
+    FROM service_sessions s JOIN courses c ON c.course_id = s.course_id
+    WHERE s.school_id = ANY(%s) AND NOT s.reversed
+    GROUP BY c.category ORDER BY c.category
+""")
+
+_CODES = SQL("SELECT school_id, code FROM schools WHERE school_id = ANY(%s)")
+
+
+class Compliance:
+    def __init__(self, queries: Queries) -> None:
+        self.queries = queries
+
+    def findings(
+        self, schools: Collection[UUID], *, today: date, rules: Collection[str] = ()
+    ) -> list[Finding]:
+        ids = list(schools)
+        codes = {r["school_id"]: r["code"] for r in self.queries.rows(_CODES, (ids,))}
+        params = {
+            "schools": ids,
+            "today": today,
+            "cap": EXTERNAL_PREPAID_CAP,
+            "hours": EXTERNAL_PREPAID_HOURS,
+            "days": EXTERNAL_PREPAID_DAYS,
+        }
+        found = []
+        for rule, (severity, statement) in RULES.items():
+            if rules and rule not in rules:
+                continue
+            for row in self.queries.rows(statement, params):
+                subject, detail, proof = _describe(rule, row)
+                school = row["school_id"]
+                found.append(
+                    Finding(
+                        rule, severity, school, codes[school], subject, detail, proof
+                    )
+                )
+        return sorted(found, key=lambda f: (f.school_code, f.rule, f.subject))
+
+    def days(
+        self, schools: Collection[UUID], start: date | None, end: date | None
+    ) -> list[ServiceDay]:
+        rows = self.queries.rows(_DAYS, (list(schools), start, start, end, end))
+        return [ServiceDay(**r) for r in rows]
+
+    def category_mix(self, schools: Collection[UUID]) -> dict[str, int]:
+        rows = self.queries.rows(_MIX, (list(schools),))
+        return {r["category"]: r["sessions"] for r in rows}
