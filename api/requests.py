@@ -218,3 +218,29 @@ class AllocationCreate(Body):
     course_id: UUID
     amount: YuanIn
     on: date
+
+
+Month = Annotated[
+    str,
+    StringConstraints(pattern=r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"),
+    Field(description="a month, YYYY-MM", examples=["2026-09"]),
+]
+
+
+def first_day(month: str) -> date:
+    year, number = map(int, month.split("-"))
+    return date(year, number, 1)
+
+
+class PayrollCreate(Body):
+    model_config = example(month="2026-09")
+    month: Month
+
+
+class PayrollPayment(Body):
+    model_config = example(
+        bank_references={"8e1c0f5e-3c1b-5d7e-9a51-2f1f7a6b9c10": "BANK-PAY-0001"},
+        paid_on="2026-10-05",
+    )
+    bank_references: dict[UUID, Reference] = Field(max_length=10000)
+    paid_on: date

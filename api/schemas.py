@@ -163,3 +163,113 @@ def problems(*statuses: int) -> dict[int | str, dict]:
 
 READ_PROBLEMS = problems(401, 403, 404, 409, 422, 503)
 WRITE_PROBLEMS = problems(401, 403, 404, 409, 422, 503)
+
+
+class PayLinePublic(Public):
+    session_id: UUID
+    course_id: UUID
+    course_code: str
+    day: date
+    starts: str
+    ends: str
+    roster: int
+    rate: Yuan = Field(description="pay for this session; negative: taken back")
+    accrued: Yuan
+
+
+class TeacherPayPublic(Public):
+    teacher_id: UUID
+    teacher_code: str
+    kind: str
+    month: date
+    run_id: UUID
+    status: str
+    sessions: int
+    gross: Yuan
+    bank_reference: str | None
+    paid_on: date | None
+    lines: list[PayLinePublic]
+
+
+class PayrollPublic(Public):
+    run_id: UUID
+    school_id: UUID
+    month: date
+    status: str
+    drafted_by: str
+    approved_by: str | None
+    approved_on: date | None
+    paid_on: date | None
+    total: Yuan
+    teachers: list[TeacherPayPublic]
+
+
+class FindingPublic(Public):
+    rule: str
+    severity: str
+    school_id: UUID
+    school_code: str
+    subject: str
+    detail: str
+    evidence: list[dict[str, str]]
+
+
+class ServiceDayPublic(Public):
+    day: date
+    sessions: int
+    first_start: str
+    last_end: str
+    service_minutes: int
+    homework: bool
+    categories: list[str]
+
+
+class SchoolCompliancePublic(Public):
+    school_id: UUID
+    days: list[ServiceDayPublic]
+    category_mix: dict[str, int]
+    findings: list[FindingPublic]
+
+
+class DistrictCompliancePublic(Public):
+    district: str
+    schools: int
+    findings: list[FindingPublic]
+
+
+def teacher_pays(payroll: q.Payroll) -> list[TeacherPayPublic]:
+    by_teacher: dict[UUID, list[q.PayLine]] = {}
+    for line in payroll.lines:
+        by_teacher.setdefault(line.teacher_id, []).append(line)
+    return [
+        TeacherPayPublic(
+            teacher_id=teacher,
+            teacher_code=lines[0].teacher_code,
+            kind=lines[0].teacher_kind,
+            month=payroll.month,
+            run_id=payroll.run_id,
+            status=payroll.status,
+            sessions=sum(1 if x.amount > 0 else -1 for x in lines),
+            gross=sum(x.amount for x in lines),
+            bank_reference=lines[0].bank_reference,
+            paid_on=lines[0].paid_on,
+            lines=[
+                PayLinePublic(
+                    **{k: getattr(x, k) for k in ("session_id", "course_id", "day")},
+                    course_code=x.course_code,
+                    starts=f"{x.starts:%H:%M}",
+                    ends=f"{x.ends:%H:%M}",
+                    roster=x.roster,
+                    rate=x.amount,
+                    accrued=x.accrued,
+                )
+                for x in lines
+            ],
+        )
+        for teacher, lines in by_teacher.items()
+    ]
+
+
+def payroll_public(payroll: q.Payroll) -> PayrollPublic:
+    fields = {k: v for k, v in payroll.__dict__.items() if k != "lines"}
+    return PayrollPublic(**fields, total=payroll.total, teachers=teacher_pays(payroll))

@@ -470,6 +470,12 @@ class Queries:
         lines = self.rows(_RUN_ITEMS, (run["run_id"], teacher_id, teacher_id))
         return Payroll(**run, lines=[PayLine(**line) for line in lines])
 
+    def teacher_school(self, teacher_id: UUID) -> UUID | None:
+        rows = self.rows(
+            SQL("SELECT school_id FROM teachers WHERE teacher_id = %s"), (teacher_id,)
+        )
+        return rows[0]["school_id"] if rows else None
+
     def free_cash(self, school_id: UUID) -> int:
         fund = self.fund(school_id)
         return fund.bank - fund.held_for_families - fund.payable_refund

@@ -8,12 +8,14 @@ import pytest
 from application import commands as c
 from domain.course import Course
 from domain.facts import Actor
+from domain.payroll import PayrollRun
 from domain.refund import Refund
 from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
 from domain.teacher import Teacher
 from infra.tokens import Role
 
+SEPTEMBER = date(2026, 9, 1)
 R, A, B, S = Role.REGULATOR, Role.AUDITOR, Role.BURSAR, Role.SCHOOL_ADMIN
 READ = {R, A, B, S}
 ALLOWED = {
@@ -34,6 +36,15 @@ ALLOWED = {
     ("POST", "/v1/refunds/{refund_id}/payment"): {B},
     ("POST", "/v1/schools/{school_id}/subsidies"): {B},
     ("POST", "/v1/subsidies/{grant_id}/allocations"): {B},
+    ("POST", "/v1/schools/{school_id}/payroll"): {B},
+    ("POST", "/v1/payroll/{run_id}/approval"): {B},
+    ("POST", "/v1/payroll/{run_id}/payment"): {B},
+    ("GET", "/v1/payroll/{run_id}"): READ,
+    ("GET", "/v1/payroll/{run_id}/payslips"): READ,
+    ("GET", "/v1/schools/{school_id}/payroll/{month}"): READ,
+    ("GET", "/v1/teachers/{teacher_id}/pay/{month}"): READ,
+    ("GET", "/v1/schools/{school_id}/compliance"): READ,
+    ("GET", "/v1/districts/{district}/compliance"): READ,
     ("GET", "/v1/districts/{district}/funds"): READ,
     ("GET", "/v1/schools/{school_id}/fund"): READ,
     ("GET", "/v1/schools/{school_id}/students"): READ,
@@ -56,6 +67,7 @@ class Place:
         self.course_id = Course.id_for(self.term_id, "HW-3A")
         self.grant_id = SubsidyGrant.id_for(self.school_id, f"{code}-GRANT-2026")
         self.refund_id = Refund.id_for(self.school_id, f"{code}-RF-{code}-S005")
+        self.run_id = PayrollRun.id_for(self.school_id, SEPTEMBER)
 
     def path(self, template: str) -> str:
         return template.format(**self.values())
@@ -68,6 +80,8 @@ class Place:
             "course_id": self.course_id,
             "grant_id": self.grant_id,
             "refund_id": self.refund_id,
+            "run_id": self.run_id,
+            "month": "2026-09",
             "entity_id": self.course_id,
             "student_id": self.student,
             "district": self.district,
@@ -123,7 +137,15 @@ class Place:
                 "reference": f"{self.code}-{tag}",
             },
             "approval": None,
-            "payment": {"bank_reference": "B-matrix", "paid_on": "2026-11-01"},
+            "payment": (
+                {
+                    "bank_references": {str(self.teacher_id): "B-matrix"},
+                    "paid_on": "2026-11-01",
+                }
+                if "payroll" in template
+                else {"bank_reference": "B-matrix", "paid_on": "2026-11-01"}
+            ),
+            "payroll": {"month": "2026-10"},
             "subsidies": {
                 "reference": f"{self.code}-{tag}",
                 "source": "bureau",
@@ -199,9 +221,17 @@ def set_up_outside(funds) -> None:
     )
 
 
+def draft_september(funds) -> None:
+    for place in (INSIDE, OUTSIDE):
+        funds.handle(
+            c.DraftPayroll(place.school_id, SEPTEMBER), Actor("setup", "bursar")
+        )
+
+
 @pytest.fixture(scope="module")
 def clients(sample):
     set_up_outside(sample.system.funds)
+    draft_september(sample.system.funds)
     sample.system.projector.catch_up()
     tokens = {
         R: sample.token("m-regulator", R, district="Pingcheng"),

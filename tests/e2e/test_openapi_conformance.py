@@ -9,6 +9,7 @@ from infra.tokens import Role
 from tests.e2e.test_authorization_matrix import INSIDE
 
 MONEY = ("/payments", "/refunds", "/subsidies", "/allocations", "/approval", "/payment")
+MONEY += ("/payroll",)
 EXAMPLES_PER_OPERATION = 16
 # A schema-valid request may still break a business rule (a term ending before
 # it starts): that is a 422 problem by design, not a schema failure.

@@ -1,0 +1,89 @@
+"""Whether the service the money bought was given as the rules require."""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query
+
+from api.auth import Reader
+from api.deps import QueriesDep
+from api.schemas import (
+    READ_PROBLEMS,
+    DistrictCompliancePublic,
+    FindingPublic,
+    SchoolCompliancePublic,
+    ServiceDayPublic,
+)
+from domain.course import BEIJING
+from domain.errors import NotFound
+from projections.findings import RULES, Compliance
+
+router = APIRouter(prefix="/v1", tags=["compliance"], responses=READ_PROBLEMS)
+Rule = Literal[tuple(RULES)]  # type: ignore[valid-type]
+Severity = Literal["high", "medium", "low"]
+
+
+def today() -> date:
+    return datetime.now(BEIJING).date()
+
+
+@router.get("/schools/{school_id}/compliance")
+def school_compliance(
+    school_id: UUID,
+    queries: QueriesDep,
+    who: Reader,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> SchoolCompliancePublic:
+    """Per school day: sessions, service minutes, end time, homework, categories;
+    the term's category mix; and every finding with its evidence."""
+    who.check_school(school_id)
+    compliance = Compliance(queries)
+    days = [
+        ServiceDayPublic(
+            **{
+                k: v
+                for k, v in d.__dict__.items()
+                if k not in ("first_start", "last_end")
+            },
+            first_start=f"{d.first_start:%H:%M}",
+            last_end=f"{d.last_end:%H:%M}",
+        )
+        for d in compliance.days([school_id], start, end)
+    ]
+    found = compliance.findings([school_id], today=today())
+    return SchoolCompliancePublic(
+        school_id=school_id,
+        days=days,
+        category_mix=compliance.category_mix([school_id]),
+        findings=[FindingPublic(**f.__dict__) for f in found],
+    )
+
+
+@router.get("/districts/{district}/compliance")
+def district_compliance(
+    district: Annotated[
+        str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")
+    ],
+    queries: QueriesDep,
+    who: Reader,
+    rule: Rule | None = None,
+    severity: Severity | None = None,
+) -> DistrictCompliancePublic:
+    """Every finding in a district's schools, by rule and severity."""
+    schools = queries.schools_in(district) & who.schools
+    if not schools:
+        raise NotFound(f"no district {district}")
+    found = Compliance(queries).findings(
+        schools, today=today(), rules=[rule] if rule else ()
+    )
+    return DistrictCompliancePublic(
+        district=district,
+        schools=len(schools),
+        findings=[
+            FindingPublic(**f.__dict__)
+            for f in found
+            if severity is None or f.severity == severity
+        ],
+    )
