@@ -3,6 +3,7 @@
 import json
 import threading
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from domain.school import School
 from infra.logging import configure_logging
 from infra.settings import Settings
 from infra.tokens import Role, ScopeError
+from projections.export import export
 
 cli = typer.Typer(help="Supervised funds of school after-school services.")
 tokens = typer.Typer(help="Create, list and revoke API tokens.")
@@ -186,6 +188,36 @@ def rebuild(
         raise typer.Exit(2)
     position = project_with_progress(system, "Rebuilding", names)
     console.print(f"Rebuilt up to position {position:,}.")
+
+
+@cli.command("export")
+def export_term(
+    term: Annotated[str, typer.Option(help="term code, such as 2026-autumn")],
+    school: Annotated[str | None, typer.Option(help="one school's code")] = None,
+    district: Annotated[
+        str | None, typer.Option(help="every school of a district")
+    ] = None,
+    format: Annotated[str, typer.Option(help="jsonl or csv")] = "jsonl",
+    out: Annotated[Path, typer.Option(help="folder to write into")] = Path("export"),
+) -> None:
+    """Write a term's records for the national after-school platform."""
+    if bool(school) == bool(district) or format not in ("jsonl", "csv"):
+        console.print(
+            "Give --school or --district (one of them) and --format jsonl|csv."
+        )
+        raise typer.Exit(2)
+    _, system = start()
+    system.projector.catch_up()
+    schools = {School.id_for(school)} if school else system.queries.schools_in(district)
+    manifest = export(system.queries, term=term, schools=schools, fmt=format, out=out)
+    for entry in manifest["files"]:
+        console.print(
+            f"  {entry['file']:<26} {entry['rows']:>9,} rows  {entry['sha256']}"
+        )
+    if not any(entry["rows"] for entry in manifest["files"]):
+        console.print(f"Nothing recorded for term {term} there.")
+        raise typer.Exit(1)
+    console.print(f"Wrote {out / 'manifest.json'}")
 
 
 @tokens.command("create")

@@ -182,7 +182,7 @@ class SampleSchool:
                             student,
                             amount,
                             "wechat" if n % 3 else "bank",
-                            f"{self.code}-{student}-{day:%m%d}",
+                            f"{student}-{day:%m%d}",
                             day,
                         )
                     )

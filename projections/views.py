@@ -1,5 +1,6 @@
 """Each projection owns its tables and a tracking table, in one database."""
 
+import hashlib
 from collections.abc import Callable, Sequence
 from itertools import chain
 from typing import Any, ClassVar
@@ -15,6 +16,12 @@ from projections import audit, balances, compliance, ledger, payroll
 from projections.rows import Change, Table, write
 
 Batch = Sequence[tuple[int, Fact]]
+_SCHEMAS = """
+CREATE TABLE IF NOT EXISTS read_model_schemas (
+    tracking_table text PRIMARY KEY,
+    ddl_hash text NOT NULL
+)
+"""
 
 
 class View(PostgresTrackingRecorder):
@@ -24,6 +31,40 @@ class View(PostgresTrackingRecorder):
         super().__init__(datastore, **kwargs)
         for table in self.tables:
             self.sql_create_statements.extend(SQL(s) for s in table.statements())
+
+    @property
+    def ddl_hash(self) -> str:
+        ddl = "\n".join(s for table in self.tables for s in table.statements())
+        return hashlib.sha256(ddl.encode()).hexdigest()
+
+    def _create_table(self, curs: Cursor) -> None:
+        """Read models are disposable: when their tables' definition changed
+        since they were built, they are dropped and rebuilt from the log."""
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext('read_model_schemas'))")
+        curs.execute(_SCHEMAS)
+        curs.execute(
+            "SELECT ddl_hash FROM read_model_schemas WHERE tracking_table = %s",
+            (self.tracking_table_name,),
+        )
+        row = curs.fetchone()
+        curs.execute("SELECT to_regclass(%s) AS t", (self.tracking_table_name,))
+        built = curs.fetchone()["t"] is not None
+        if built and (row is None or row["ddl_hash"] != self.ddl_hash):
+            names = SQL(", ").join(Identifier(t.name) for t in self.tables)
+            curs.execute(SQL("DROP TABLE IF EXISTS {} CASCADE").format(names))
+            curs.execute(
+                SQL("DELETE FROM {} WHERE application_name <> %s").format(
+                    Identifier(self.tracking_table_name)
+                ),
+                (self.table_migration_identifier,),
+            )
+        super()._create_table(curs)
+        curs.execute(
+            "INSERT INTO read_model_schemas VALUES (%s, %s)"
+            " ON CONFLICT (tracking_table)"
+            " DO UPDATE SET ddl_hash = EXCLUDED.ddl_hash",
+            (self.tracking_table_name, self.ddl_hash),
+        )
 
     def reset(self, curs: Cursor, application_name: str) -> None:
         """Empties the tables and forgets the position, ready for a rebuild."""
