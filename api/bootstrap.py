@@ -84,7 +84,8 @@ def bootstrap(
         projections.append(cls(view))
     queries = Queries(datastore)
     books = CaughtUpBooks(queries)
-    funds = Funds(database.library_env(settings.pool_size), clock=clock, books=books)
+    env = database.library_env(settings.pool_size, settings.aggregate_cache)
+    funds = Funds(env, clock=clock, books=books)
     projector = Projector(
         funds,
         projections,

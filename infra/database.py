@@ -38,9 +38,10 @@ class Database:
         auth = f"{quote(self.user)}:{quote(self.password)}"
         return f"postgresql://{auth}@{host}:{self.port}/{self.dbname}"
 
-    def library_env(self, pool_size: int = 8) -> dict[str, str]:
+    def library_env(self, pool_size: int = 8, cache: int = 0) -> dict[str, str]:
         """The eventsourcing library's configuration for this database."""
-        return {
+        cached = {"AGGREGATE_CACHE_MAXSIZE": str(cache)} if cache else {}
+        return cached | {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_HOST": self.host,
             "POSTGRES_PORT": str(self.port),

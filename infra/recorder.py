@@ -3,10 +3,13 @@ transaction as the events the request recorded: a request is either recorded
 with its key, or not at all."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 SCHEMA = """
@@ -33,6 +36,22 @@ class FundRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.append(SQL(SCHEMA))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events, **kwargs) -> Sequence[int] | None:
+        """The library's insert, outside pipeline mode: with psycopg 3.3 a
+        pipelined statement of more than a few hundred kilobytes (a large
+        bulk save) never completes; this way costs a few round trips more."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _insert_events(self, curs, stored_events, *, request=None, **kwargs) -> None:
         super()._insert_events(curs, stored_events, **kwargs)

@@ -18,3 +18,6 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     projection_batch: int = Field(default=5000, ge=1)
+    aggregate_cache: int = Field(
+        default=0, ge=0, description="aggregates kept in memory by the writer"
+    )
