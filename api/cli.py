@@ -119,6 +119,7 @@ def demo() -> None:
         f"\n[bold]fundledger[/] is serving the Pingcheng sample district at {base}\n"
         f"  API documentation   {base}/docs\n"
         f"  District funds      {base}/v1/districts/{DISTRICT}/funds\n"
+        f"  District compliance {base}/v1/districts/{DISTRICT}/compliance\n"
         f"  A school's fund     {base}/v1/schools/{school}/fund\n"
         f"  A family's balance  {base}/v1/schools/{school}/students/PC-101-S005"
         "/balance\n"

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS request_keys (
 )
 """
 
+PIPELINE_LIMIT = 256 * 1024
+
 INSERT = """
 INSERT INTO request_keys
     (subject, key, fingerprint, status, body, originator_id, originator_version)
@@ -37,11 +39,16 @@ class FundRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.append(SQL(SCHEMA))
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events, **kwargs) -> Sequence[int] | None:
-        """The library's insert, outside pipeline mode: with psycopg 3.3 a
-        pipelined statement of more than a few hundred kilobytes (a large
-        bulk save) never completes; this way costs a few round trips more."""
+        """With psycopg 3.3 a pipelined statement of more than a few hundred
+        kilobytes (a large bulk save) never completes: those go without the
+        pipeline, at the cost of a few more round trips."""
+        if sum(len(e.state) for e in stored_events) < PIPELINE_LIMIT:
+            return super().insert_events(stored_events, **kwargs)
+        return self._insert_unpipelined(stored_events, **kwargs)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_unpipelined(self, stored_events, **kwargs) -> Sequence[int] | None:
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
