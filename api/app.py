@@ -6,7 +6,16 @@ from api.bootstrap import System
 from api.deps import SystemDep
 from api.errors import install_error_handlers
 from api.middleware import RequestLog
-from api.routes import compliance, funds, ledger, money, payroll, register, setup
+from api.routes import (
+    audit,
+    compliance,
+    funds,
+    ledger,
+    money,
+    payroll,
+    register,
+    setup,
+)
 from api.schemas import Health
 
 
@@ -18,7 +27,8 @@ def create_app(system: System) -> FastAPI:
     )
     app.state.system = system
     install_error_handlers(app)
-    for module in (setup, register, money, payroll, funds, ledger, compliance):
+    routers = (setup, register, money, payroll, funds, ledger, compliance, audit)
+    for module in routers:
         app.include_router(module.router)
 
     @app.get("/health", tags=["health"])

@@ -81,3 +81,4 @@ def allow(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 Reader = Annotated[Principal, Depends(allow(*READERS))]
 SchoolAdmin = Annotated[Principal, Depends(allow(*SETUP))]
 Bursar = Annotated[Principal, Depends(allow(*MONEY))]
+Auditor = Annotated[Principal, Depends(allow(Role.REGULATOR, Role.AUDITOR))]

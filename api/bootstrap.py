@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 
 from application.funds import Clock, Funds, PaySession, utc_now
+from infra.chain import Chain
 from infra.database import Database, open_database
 from infra.recorder import RequestKeys
 from infra.settings import Settings
@@ -54,6 +55,7 @@ class System:
     queries: Queries
     tokens: TokenStore
     requests: RequestKeys
+    chain: Chain
 
     def close(self) -> None:
         self.funds.close()
@@ -93,5 +95,9 @@ def bootstrap(
         batch_size=settings.projection_batch,
     )
     books.projector = projector
-    requests = RequestKeys(datastore, funds.recorder.events_table_name)
-    return System(database, funds, projector, queries, TokenStore(datastore), requests)
+    recorder = funds.recorder
+    requests = RequestKeys(datastore, recorder.events_table_name)
+    chain = Chain(datastore, recorder.events_table_name, recorder.chain_table)
+    return System(
+        database, funds, projector, queries, TokenStore(datastore), requests, chain
+    )

@@ -221,6 +221,16 @@ def export_term(
     console.print(f"Wrote {out / 'manifest.json'}")
 
 
+@cli.command()
+def verify() -> None:
+    """Recompute the hash chain from the first event; exit 1 on tampering."""
+    _, system = start()
+    verdict = system.chain.verify()
+    console.print(verdict.message)
+    if not verdict.intact:
+        raise typer.Exit(1)
+
+
 @tokens.command("create")
 def create_token(
     role: Annotated[Role, typer.Option(help="what the token may do")],

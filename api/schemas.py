@@ -273,3 +273,12 @@ def teacher_pays(payroll: q.Payroll) -> list[TeacherPayPublic]:
 def payroll_public(payroll: q.Payroll) -> PayrollPublic:
     fields = {k: v for k, v in payroll.__dict__.items() if k != "lines"}
     return PayrollPublic(**fields, total=payroll.total, teachers=teacher_pays(payroll))
+
+
+class VerdictPublic(Public):
+    intact: bool
+    position: int = Field(description="intact up to it, or the first bad one")
+    events: int
+    head: str = Field(description="chain hash at the position, hex")
+    message: str
+    problem: str | None

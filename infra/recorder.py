@@ -12,6 +12,34 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
+CHAIN = """
+CREATE TABLE IF NOT EXISTS {chain} (
+    position bigint PRIMARY KEY,
+    originator_id uuid NOT NULL,
+    originator_version bigint NOT NULL,
+    hash bytea NOT NULL
+);
+CREATE OR REPLACE FUNCTION {chain}_append() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    previous bytea;
+BEGIN
+    SELECT hash INTO previous FROM {chain} ORDER BY position DESC LIMIT 1;
+    INSERT INTO {chain} VALUES (
+        NEW.notification_id, NEW.originator_id, NEW.originator_version,
+        sha256(coalesce(previous, '\\x'::bytea)
+               || int8send(NEW.notification_id)
+               || uuid_send(NEW.originator_id)
+               || int8send(NEW.originator_version)
+               || int4send(octet_length(convert_to(NEW.topic, 'UTF8')))
+               || convert_to(NEW.topic, 'UTF8')
+               || int4send(octet_length(NEW.state))
+               || NEW.state));
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER {chain}_append AFTER INSERT ON {events}
+    FOR EACH ROW EXECUTE FUNCTION {chain}_append()
+"""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS request_keys (
     subject text NOT NULL,
@@ -38,6 +66,12 @@ class FundRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.append(SQL(SCHEMA))
+        chain = CHAIN.format(chain=self.chain_table, events=self.events_table_name)
+        self.sql_create_statements.append(SQL(chain))
+
+    @property
+    def chain_table(self) -> str:
+        return self.events_table_name.removesuffix("_events") + "_chain"
 
     def insert_events(self, stored_events, **kwargs) -> Sequence[int] | None:
         """With psycopg 3.3 a pipelined statement of more than a few hundred
