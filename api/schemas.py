@@ -282,3 +282,25 @@ class VerdictPublic(Public):
     head: str = Field(description="chain hash at the position, hex")
     message: str
     problem: str | None
+
+
+class UsePublic(Public):
+    kind: str = Field(description="session (a released share) or refund")
+    amount: Yuan
+    position: int
+    day: date
+    details: dict[str, Any]
+
+
+class TracePublic(Public):
+    payment_id: UUID
+    school_id: UUID
+    student_id: str
+    amount: Yuan
+    channel: str
+    reference: str
+    received_on: date
+    position: int
+    deposit_entry: UUID | None
+    uses: list[UsePublic]
+    remaining: Yuan = Field(description="not yet consumed nor refunded")

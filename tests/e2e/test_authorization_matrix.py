@@ -54,6 +54,7 @@ ALLOWED = {
     ("GET", "/v1/schools/{school_id}/ledger/entries"): READ,
     ("GET", "/v1/history/{entity_id}"): READ,
     ("GET", "/v1/audit/verify"): {R, A},
+    ("GET", "/v1/audit/trace/payment"): READ,
 }
 # Routes about the whole log rather than a school: no scope to stay inside.
 UNSCOPED = {("GET", "/v1/audit/verify")}
@@ -62,7 +63,9 @@ UNSCOPED = {("GET", "/v1/audit/verify")}
 class Place:
     """The ids of one school's things, to fill a route's path and body."""
 
-    def __init__(self, district: str, code: str, student: str) -> None:
+    def __init__(
+        self, district: str, code: str, student: str, payment: tuple[str, str]
+    ) -> None:
         self.district, self.code, self.student = district, code, student
         self.school_id = School.id_for(code)
         self.term_id = Term.id_for(self.school_id, "2026-autumn")
@@ -71,6 +74,7 @@ class Place:
         self.grant_id = SubsidyGrant.id_for(self.school_id, f"{code}-GRANT-2026")
         self.refund_id = Refund.id_for(self.school_id, f"{code}-RF-{code}-S005")
         self.run_id = PayrollRun.id_for(self.school_id, SEPTEMBER)
+        self.channel, self.payment_reference = payment
 
     def path(self, template: str) -> str:
         return template.format(**self.values())
@@ -91,6 +95,14 @@ class Place:
             "day": "2026-09-01",
         }
         return {name: str(value) for name, value in ids.items()}
+
+    def query_payment(self) -> tuple[str, str]:
+        return self.channel, self.payment_reference
+
+    def query(self, template: str) -> dict[str, str]:
+        if template.endswith("/trace/payment"):
+            return {"channel": self.channel, "reference": self.payment_reference}
+        return {"school_id": str(self.school_id)} if "{" not in template else {}
 
     def body(self, method: str, template: str, role: Role) -> dict | None:
         tail = template.rsplit("/", 1)[-1]
@@ -164,8 +176,8 @@ class Place:
         return bodies[tail] if method == "POST" else None
 
 
-INSIDE = Place("Pingcheng", "PC-101", "PC-101-S001")
-OUTSIDE = Place("Yungang", "YG-201", "YG-201-S001")
+INSIDE = Place("Pingcheng", "PC-101", "PC-101-S001", ("bank", "M-PAY-101"))
+OUTSIDE = Place("Yungang", "YG-201", "YG-201-S001", ("bank", "YG-YG-201-S001"))
 
 
 def set_up_outside(funds) -> None:
@@ -225,6 +237,16 @@ def set_up_outside(funds) -> None:
 
 
 def draft_september(funds) -> None:
+    funds.handle(
+        c.RecordPayment(
+            INSIDE.school_id,
+            INSIDE.student,
+            100,
+            *INSIDE.query_payment(),
+            date(2026, 9, 1),
+        ),
+        Actor("setup", "bursar"),
+    )
     for place in (INSIDE, OUTSIDE):
         funds.handle(
             c.DraftPayroll(place.school_id, SEPTEMBER), Actor("setup", "bursar")
@@ -273,9 +295,7 @@ def test_each_role_is_allowed_forbidden_or_kept_in_scope(sample, clients, role):
                 method,
                 place.path(template),
                 json=place.body(method, template, role),
-                params={"school_id": str(place.school_id)}
-                if "{" not in template
-                else {},
+                params=place.query(template),
             )
             if not allowed:
                 expected_ok = response.status_code == 403
@@ -287,7 +307,10 @@ def test_each_role_is_allowed_forbidden_or_kept_in_scope(sample, clients, role):
                 expected_ok = response.status_code == 404
             if not expected_ok:
                 where = "in scope" if inside else "out of scope"
-                failures.append(f"{method} {template} {where}: {response.status_code}")
+                failures.append(
+                    f"{method} {template} {where}: {response.status_code}"
+                    f" {response.text[:200]}"
+                )
     assert failures == []
 
 
