@@ -41,7 +41,8 @@ class Principal:
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.grant.subject, self.grant.role.value, self.schools)
+        grant = self.grant
+        return Actor(grant.subject, grant.role.value, self.schools, grant.district)
 
     def check_school(self, school_id: UUID | None, what: str = "school") -> None:
         if school_id not in self.schools:
@@ -56,7 +57,7 @@ def authenticate(system: System, token: str | None) -> Principal:
     if grant is None:
         raise Unauthenticated("a valid bearer token is required")
     schools = {School.id_for(code) for code in grant.schools}
-    if grant.district:
+    if grant.district and grant.role in (Role.REGULATOR, Role.AUDITOR):
         schools |= system.queries.schools_in(grant.district)
     return Principal(grant, frozenset(schools))
 

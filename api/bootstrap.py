@@ -1,6 +1,5 @@
 """The one place where the fund is wired together, for the API, CLI and tests."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -42,9 +41,6 @@ class CaughtUpBooks:
 
     def pay_sessions(self, school_id: UUID, through: date) -> list[PaySession]:
         return [PaySession(**r) for r in self.sync().pay_sessions(school_id, through)]
-
-    def covered(self, delivery_ids: Sequence[UUID]) -> set[UUID]:
-        return self.sync().covered(delivery_ids)
 
 
 @dataclass

@@ -83,7 +83,7 @@ DEMO_TOKENS = (
     ("demo-auditor", Role.AUDITOR, DISTRICT, ()),
     ("demo-bursar-pc-101", Role.BURSAR, None, ("PC-101",)),
     ("demo-approver-pc-101", Role.BURSAR, None, ("PC-101",)),
-    ("demo-admin-pc-101", Role.SCHOOL_ADMIN, None, ("PC-101",)),
+    ("demo-admin-pc-101", Role.SCHOOL_ADMIN, DISTRICT, ("PC-101",)),
     ("demo-bursar-pc-102", Role.BURSAR, None, ("PC-102",)),
 )
 
@@ -96,7 +96,7 @@ def demo_tokens(settings: Settings, system: System) -> dict[str, dict]:
         _, token = system.tokens.create(
             subject=subject, role=role, district=district, schools=schools
         )
-        scope = district or ", ".join(schools)
+        scope = ", ".join(schools) or district
         issued[subject] = {"role": role.value, "scope": scope, "token": token}
     path = settings.home / "demo-tokens.json"
     path.write_text(json.dumps(issued, indent=2))

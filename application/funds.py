@@ -61,9 +61,6 @@ class Books(Protocol):
     def pay_sessions(self, school_id: UUID, through: date) -> list[PaySession]:
         """Deliveries up to a day that no payroll has settled yet."""
 
-    def covered(self, delivery_ids: Sequence[UUID]) -> set[UUID]:
-        """Those of the deliveries an approved payroll already pays."""
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -171,6 +168,12 @@ class Funds(Application[UUID]):
     def register_school(self, cmd: c.RegisterSchool, actor: Actor) -> int:
         if not actor.may_act_for(School.id_for(cmd.code)):
             raise NotFound(f"school {cmd.code} is outside your scope")
+        if actor.schools is not None and actor.district != cmd.district:
+            raise InvalidSetup(
+                f"this token registers schools of district {actor.district} only"
+                if actor.district
+                else "this token is bound to no district; create it with --district"
+            )
         school = School.register(
             district=cmd.district, code=cmd.code, name=cmd.name, stamp=self.stamp(actor)
         )
@@ -432,18 +435,19 @@ class Funds(Application[UUID]):
     @execute.register
     def approve_payroll(self, cmd: c.ApprovePayroll, actor: Actor) -> int:
         run = self.load(PayrollRun, cmd.run_id, "payroll", actor)
-        teachers = [
-            self.load(Teacher, t, "teacher", actor) for t in sorted(run.teachers)
-        ]
+        teachers = {t: self.load(Teacher, t, "teacher", actor) for t in run.teachers}
         stamp = self.stamp(actor)
+        unsettled = self.books.pay_sessions(run.school_id, month_end(run.month))
         run.approve(
-            rate_setters={t.rate_set_by for t in teachers},
-            covered=self.books.covered([i.delivery_id for i in run.items]),
+            rate_setters={
+                teachers[i.teacher_id].rate_in_force(i.day).set_by for i in run.items
+            },
+            unsettled={s.delivery_id for s in unsettled},
             stamp=stamp,
         )
-        for teacher in teachers:
+        for teacher in teachers.values():
             teacher.lock_pay(month_end(run.month), stamp=stamp)
-        return self.record(run, *teachers)
+        return self.record(run, *teachers.values())
 
     @execute.register
     def pay_payroll(self, cmd: c.PayPayroll, actor: Actor) -> int:

@@ -278,6 +278,7 @@ class Course(Aggregate):
 
     def withdraw(self, student_id: str, *, stamp: Stamp) -> None:
         seat = self.check_enrolled(student_id)
+        self.check_dated(stamp)
         if not seat.active:
             raise AlreadyWithdrawn(f"student {student_id} already left {self.code}")
         self.trigger_event(
@@ -290,6 +291,7 @@ class Course(Aggregate):
 
     def waive_fee(self, student_id: str, *, stamp: Stamp) -> None:
         seat = self.check_active(student_id)
+        self.check_dated(stamp)
         if seat.waived:
             raise AlreadyWithdrawn(f"the fee of {student_id} is already waived")
         self.trigger_event(
@@ -326,6 +328,10 @@ class Course(Aggregate):
         self.check_in_term(day)
         if day > recorded_on:
             raise InvalidSession(f"the session of {day} has not happened yet")
+        if starts.tzinfo or ends.tzinfo:
+            raise InvalidSession(
+                "check-in and check-out are local times, without a zone"
+            )
         if ends <= starts:
             raise InvalidSession(f"check-out {ends} precedes check-in {starts}")
         if teacher_pay < 0:
@@ -427,6 +433,12 @@ class Course(Aggregate):
             raise OutsideTerm(
                 f"{day} is outside the term ({self.term_starts} to {self.term_ends})"
             )
+
+    def check_dated(self, stamp: Stamp) -> None:
+        """A change takes effect inside the term, and not before it is recorded."""
+        self.check_in_term(stamp.on)
+        if stamp.on > stamp.at.astimezone(BEIJING).date():
+            raise InvalidSetup(f"{stamp.on} is still to come; record it on the day")
 
     def check_enrolled(self, student_id: str) -> Seat:
         seat = self.seats.get(student_id)

@@ -16,11 +16,13 @@ def stable_id(*parts: object) -> UUID:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, in which role, and for which schools (None: any school)."""
+    """Who acts, in which role, and for which schools (None: any school) of
+    which district."""
 
     id: str
     role: str
     schools: frozenset[UUID] | None = None
+    district: str | None = None
 
     def may_act_for(self, school_id: UUID) -> bool:
         return self.schools is None or school_id in self.schools

@@ -157,3 +157,28 @@ def _check_old_size(old_size: int, size: int) -> None:
         raise ValueError(f"old size {old_size} is negative")
     if old_size > size:
         raise ValueError(f"old size {old_size} is past the end of a log of {size}")
+
+
+class RootBuilder:
+    """The root of a log read once, front to back, in O(log n) memory: it keeps
+    the perfect subtrees of the binary decomposition of the size so far."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._subtrees: list[tuple[int, bytes]] = []
+
+    def add(self, leaf: bytes) -> None:
+        node, width = leaf_hash(leaf), 1
+        while self._subtrees and self._subtrees[-1][0] == width:
+            node = node_hash(self._subtrees.pop()[1], node)
+            width *= 2
+        self._subtrees.append((width, node))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._subtrees:
+            return EMPTY_ROOT
+        node = self._subtrees[-1][1]
+        for _, left in reversed(self._subtrees[:-1]):
+            node = node_hash(left, node)
+        return node

@@ -21,8 +21,8 @@ class Payment(Aggregate):
             payment.received_on = self.effective
 
     @staticmethod
-    def id_for(channel: str, reference: str) -> UUID:
-        return stable_id("payment", channel, reference)
+    def id_for(school_id: UUID, channel: str, reference: str) -> UUID:
+        return stable_id("payment", school_id, channel, reference)
 
     @classmethod
     def receive(
@@ -41,7 +41,7 @@ class Payment(Aggregate):
             raise InvalidSetup("a payment names its channel and its reference")
         return cls._create(
             cls.Received,
-            id=cls.id_for(channel, reference),
+            id=cls.id_for(school_id, channel, reference),
             school_id=school_id,
             student_id=student_id,
             amount=amount,

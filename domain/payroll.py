@@ -48,6 +48,7 @@ class PayItem:
     roster: int
     amount: int
     accrued: int
+    reversal: bool = False
 
     def as_list(self) -> list:
         return list(self.__dict__.values())
@@ -134,10 +135,10 @@ class PayrollRun(Aggregate):
         )
 
     def approve(
-        self, *, rate_setters: set[str], covered: set[UUID], stamp: Stamp
+        self, *, rate_setters: set[str], unsettled: set[UUID], stamp: Stamp
     ) -> None:
-        """``rate_setters``: who last set a rate this run pays at; ``covered``:
-        deliveries another approved run already pays."""
+        """``rate_setters``: who set the rates this run pays at; ``unsettled``:
+        the deliveries no payroll has settled, as the books say now."""
         self.check_status(PayrollStatus.DRAFTED, "approved")
         who = stamp.actor.id
         if who == self.drafted_by:
@@ -148,10 +149,10 @@ class PayrollRun(Aggregate):
             raise SameApprover(
                 "whoever set a rate this payroll pays at may not approve it"
             )
-        if twice := {i.delivery_id for i in self.items if i.amount > 0} & covered:
+        if stale := {i.delivery_id for i in self.items} - unsettled:
             raise Conflict(
-                f"{len(twice)} session(s) are already in another approved payroll; "
-                "redraft this one"
+                f"{len(stale)} session(s) were settled or corrected since this "
+                "payroll was drafted; redraft it"
             )
         deltas: dict[tuple[UUID, UUID], int] = defaultdict(int)
         for item in self.items:
@@ -214,7 +215,7 @@ class PayrollRun(Aggregate):
 def check_draft(month: date, items: list[PayItem], stamp: Stamp) -> None:
     if month_of(month) > month_of(stamp.on):
         raise InvalidSetup(f"the month {month:%Y-%m} has not begun")
-    if any(item.day > month_end(month_of(month)) for item in items if item.amount > 0):
+    if any(i.day > month_end(month_of(month)) for i in items if not i.reversal):
         raise InvalidSetup("a payroll pays sessions up to the end of its month only")
     if not payable(items):
         raise InvalidSetup(f"there is no pay to draft for {month:%Y-%m}")

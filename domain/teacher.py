@@ -1,5 +1,6 @@
 """Teachers and outside instructors, paid per delivered session."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from uuid import UUID
@@ -8,6 +9,13 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import Conflict, InvalidAmount, InvalidSetup
 from domain.facts import Created, Fact, Stamp, stable_id
+
+
+@dataclass(frozen=True)
+class Rate:
+    since: date
+    amount: int
+    set_by: str
 
 
 class TeacherKind(StrEnum):
@@ -26,8 +34,7 @@ class Teacher(Aggregate):
             teacher.school_id = self.school_id
             teacher.code = self.code
             teacher.kind = self.kind
-            teacher.rates = [(self.effective, self.rate)]
-            teacher.rate_set_by = self.actor
+            teacher.rates = [Rate(self.effective, self.rate, self.actor)]
             teacher.locked_through = None
 
     class RateChanged(Fact):
@@ -35,8 +42,9 @@ class Teacher(Aggregate):
         rate: int
 
         def apply(self, teacher: "Teacher") -> None:
-            teacher.rates = sorted([*teacher.rates, (self.effective, self.rate)])
-            teacher.rate_set_by = self.actor
+            # stable: of two rates from the same day, the later one wins
+            rate = Rate(self.effective, self.rate, self.actor)
+            teacher.rates = sorted([*teacher.rates, rate], key=lambda r: r.since)
 
     class PayLocked(Fact):
         """Pay up to ``effective`` is approved: no rate may change it now."""
@@ -89,10 +97,13 @@ class Teacher(Aggregate):
             )
 
     def rate_on(self, day: date) -> int:
+        return self.rate_in_force(day).amount
+
+    def rate_in_force(self, day: date) -> "Rate":
         """The rate in force on ``day``; before the first rate, the first rate."""
-        in_force = self.rates[0][1]
-        for since, rate in self.rates:
-            if since <= day:
+        in_force = self.rates[0]
+        for rate in self.rates:
+            if rate.since <= day:
                 in_force = rate
         return in_force
 

@@ -17,23 +17,25 @@ CREATE TABLE IF NOT EXISTS {chain} (
     position bigint PRIMARY KEY,
     originator_id uuid NOT NULL,
     originator_version bigint NOT NULL,
+    leaf bytea NOT NULL,
     hash bytea NOT NULL
 );
 CREATE OR REPLACE FUNCTION {chain}_append() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     previous bytea;
+    content bytea;
 BEGIN
     SELECT hash INTO previous FROM {chain} ORDER BY position DESC LIMIT 1;
-    INSERT INTO {chain} VALUES (
-        NEW.notification_id, NEW.originator_id, NEW.originator_version,
-        sha256(coalesce(previous, '\\x'::bytea)
-               || int8send(NEW.notification_id)
+    content := int8send(NEW.notification_id)
                || uuid_send(NEW.originator_id)
                || int8send(NEW.originator_version)
                || int4send(octet_length(convert_to(NEW.topic, 'UTF8')))
                || convert_to(NEW.topic, 'UTF8')
                || int4send(octet_length(NEW.state))
-               || NEW.state));
+               || NEW.state;
+    INSERT INTO {chain} VALUES (
+        NEW.notification_id, NEW.originator_id, NEW.originator_version,
+        sha256(content), sha256(coalesce(previous, '\\x'::bytea) || content));
     RETURN NULL;
 END $$;
 CREATE OR REPLACE TRIGGER {chain}_append AFTER INSERT ON {events}

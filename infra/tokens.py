@@ -34,7 +34,8 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Grant:
-    """Who a token speaks for, and where: a district, or listed school codes."""
+    """Who a token speaks for, and where: a district, or listed school codes
+    (a school administrator's may also name the school's district)."""
 
     token_id: UUID
     subject: str
@@ -48,14 +49,18 @@ class ScopeError(ValueError):
 
 
 def check_scope(role: Role, district: str | None, schools: tuple[str, ...]) -> None:
-    if role in (Role.BURSAR, Role.SCHOOL_ADMIN):
-        if district or len(schools) != 1:
-            raise ScopeError(f"a {role} token is for exactly one school (--school)")
-    elif role == Role.REGULATOR:
-        if not district or schools:
+    match role:
+        case Role.BURSAR if district or len(schools) != 1:
+            raise ScopeError("a bursar token is for exactly one school (--school)")
+        case Role.SCHOOL_ADMIN if len(schools) != 1:
+            raise ScopeError(
+                "a school_admin token is for exactly one school (--school), and "
+                "to register that school, for its district (--district)"
+            )
+        case Role.REGULATOR if not district or schools:
             raise ScopeError("a regulator token is for one district (--district)")
-    elif bool(district) == bool(schools):
-        raise ScopeError("an auditor token is for a district or for listed schools")
+        case Role.AUDITOR if bool(district) == bool(schools):
+            raise ScopeError("an auditor token is for a district or for listed schools")
 
 
 def digest(token: str) -> str:

@@ -200,7 +200,7 @@ RULES: dict[str, tuple[str, SQL]] = {
         SELECT e.school_id, e.student_id, e.course_id, e.withdrawn_on,
                e.withdrawn_on + t.refund_deadline_days AS due,
                r.refund_id, r.paid_on,
-               b.charged - b.cancelled - b.paid + b.refunded AS owed
+               b.charged - b.cancelled - b.paid + b.refund_paid AS owed
         FROM enrolments e
         JOIN courses c ON c.course_id = e.course_id
         JOIN terms t ON t.term_id = c.term_id
@@ -216,7 +216,7 @@ RULES: dict[str, tuple[str, SQL]] = {
           AND (r.paid_on > e.withdrawn_on + t.refund_deadline_days
                OR (r.refund_id IS NULL
                    AND %(today)s > e.withdrawn_on + t.refund_deadline_days
-                   AND b.charged - b.cancelled - b.paid + b.refunded < 0))
+                   AND b.charged - b.cancelled - b.paid + b.refund_paid < 0))
         """),
     ),
 }

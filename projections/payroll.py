@@ -67,6 +67,7 @@ ITEMS = Table(
         roster int NOT NULL,
         amount bigint NOT NULL,
         accrued bigint NOT NULL,
+        reversal boolean NOT NULL,
         PRIMARY KEY (run_id, version, delivery_id)
     );
     CREATE INDEX IF NOT EXISTS payroll_items_teacher ON payroll_items (teacher_id, day)
@@ -145,9 +146,9 @@ def _(e: PayrollRun.Approved, position: int) -> list[Change]:
     changes: list[Change] = [Put(RUNS, (e.originator_id,), run)]
     for item in (PayItem(*i) for i in e.items):
         settled = (
-            {"paid_run": e.originator_id, "paid_amount": item.amount}
-            if item.amount > 0
-            else {"reversal_run": e.originator_id}
+            {"reversal_run": e.originator_id}
+            if item.reversal
+            else {"paid_run": e.originator_id, "paid_amount": item.amount}
         )
         changes.append(Put(DELIVERIES, (item.delivery_id,), settled))
     return changes

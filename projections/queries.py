@@ -251,11 +251,6 @@ _PAY_SESSIONS = SQL("""
     ORDER BY teacher_id, day, delivery_id
 """)
 
-_COVERED = SQL("""
-    SELECT delivery_id FROM pay_deliveries
-    WHERE delivery_id = ANY(%s) AND paid_run IS NOT NULL
-""")
-
 _RUN = SQL("""
     SELECT run_id, school_id, month, status, drafted_by, approved_by, approved_on,
            paid_on, draft_version
@@ -344,7 +339,7 @@ class Queries:
     def fund(self, school_id: UUID) -> Fund:
         funds = self.funds(school_id=school_id)
         if not funds:
-            raise NotFound(f"no school {school_id}")
+            raise NotFound("no school with that id")
         return funds[0]
 
     def student_balance(
@@ -401,7 +396,7 @@ class Queries:
             (course_id,),
         )
         if not rows:
-            raise NotFound(f"no course {course_id}")
+            raise NotFound("no course with that id")
         return CourseBalance(**rows[0])
 
     def schools_in(self, district: str) -> set[UUID]:
@@ -446,9 +441,6 @@ class Queries:
     def pay_sessions(self, school_id: UUID, through: date) -> list[dict[str, Any]]:
         return self.rows(_PAY_SESSIONS, (school_id, through))
 
-    def covered(self, delivery_ids: list[UUID]) -> set[UUID]:
-        return {r["delivery_id"] for r in self.rows(_COVERED, (list(delivery_ids),))}
-
     def payroll(
         self,
         *,
@@ -464,7 +456,7 @@ class Queries:
             where = SQL("school_id = %s AND month = %s")
             runs = self.rows(_RUN.format(where=where), (school_id, month))
         if not runs:
-            raise NotFound("no payroll for that month")
+            raise NotFound("no payroll with that id")
         run = runs[0]
         del run["draft_version"]
         lines = self.rows(_RUN_ITEMS, (run["run_id"], teacher_id, teacher_id))
@@ -477,8 +469,9 @@ class Queries:
         return rows[0]["school_id"] if rows else None
 
     def free_cash(self, school_id: UUID) -> int:
+        """Bank money not held for families (their refunds included)."""
         fund = self.fund(school_id)
-        return fund.bank - fund.held_for_families - fund.payable_refund
+        return fund.bank - fund.held_for_families
 
     def credit(self, school_id: UUID, student_id: str) -> int:
         rows = self.rows(_CREDIT, (school_id, student_id))

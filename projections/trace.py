@@ -88,7 +88,7 @@ _USES = SQL("""
 def trace_payment(queries: Queries, payment_id: UUID) -> Trace:
     rows = queries.rows(_PAYMENT, (payment_id,))
     if not rows:
-        raise NotFound(f"no payment {payment_id}")
+        raise NotFound("no payment with that id")
     trace = Trace(**rows[0], uses=[])
     school, student = trace.school_id, trace.student_id
     # How much of each use falls on this payment, first in, first out.

@@ -1,6 +1,7 @@
 """For auditors and regulators: is the history intact?"""
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 
@@ -11,10 +12,10 @@ from api.schemas import READ_PROBLEMS, TracePublic, UsePublic, VerdictPublic
 from domain.payment import Payment
 from projections.trace import trace_payment
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=READ_PROBLEMS)
+router = APIRouter(prefix="/v1", tags=["audit"], responses=READ_PROBLEMS)
 
 
-@router.get("/verify")
+@router.get("/audit/verify")
 def verify(system: SystemDep, who: Auditor) -> VerdictPublic:
     """Recompute the hash chain over every stored event: intact up to the last
     position, or the first position where stored data no longer matches."""
@@ -29,8 +30,9 @@ def verify(system: SystemDep, who: Auditor) -> VerdictPublic:
     )
 
 
-@router.get("/trace/payment")
+@router.get("/schools/{school_id}/payments/trace")
 def trace(
+    school_id: UUID,
     channel: Annotated[Code, Query()],
     reference: Annotated[Reference, Query()],
     queries: QueriesDep,
@@ -38,8 +40,8 @@ def trace(
 ) -> TracePublic:
     """Follow a payment: its deposit, each session share that consumed it (with
     the roster and the teacher it paid), and the refund of what was left."""
-    found = trace_payment(queries, Payment.id_for(channel, reference))
-    who.check_school(found.school_id, "payment")
+    who.check_school(school_id)
+    found = trace_payment(queries, Payment.id_for(school_id, channel, reference))
     fields = {k: v for k, v in found.__dict__.items() if k != "uses"}
     uses = [UsePublic(**use.__dict__) for use in found.uses]
     return TracePublic(**fields, uses=uses, remaining=found.remaining)

@@ -44,7 +44,7 @@ def record_payment(
         body.reference,
         body.received_on,
     )
-    entity = Payment.id_for(body.channel, body.reference)
+    entity = Payment.id_for(school_id, body.channel, body.reference)
     return run(system, who, request, command, entity=entity, key=key, body=body)
 
 

@@ -54,7 +54,7 @@ ALLOWED = {
     ("GET", "/v1/schools/{school_id}/ledger/entries"): READ,
     ("GET", "/v1/history/{entity_id}"): READ,
     ("GET", "/v1/audit/verify"): {R, A},
-    ("GET", "/v1/audit/trace/payment"): READ,
+    ("GET", "/v1/schools/{school_id}/payments/trace"): READ,
 }
 # Routes about the whole log rather than a school: no scope to stay inside.
 UNSCOPED = {("GET", "/v1/audit/verify")}
@@ -100,7 +100,7 @@ class Place:
         return self.channel, self.payment_reference
 
     def query(self, template: str) -> dict[str, str]:
-        if template.endswith("/trace/payment"):
+        if template.endswith("/payments/trace"):
             return {"channel": self.channel, "reference": self.payment_reference}
         return {"school_id": str(self.school_id)} if "{" not in template else {}
 

@@ -6,6 +6,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from domain.course import BEIJING
+from domain.school import School
 from infra.logging import configure_logging
 from infra.tokens import Role
 
@@ -21,7 +22,9 @@ class Clients:
         def client(subject, role, **scope):
             return served.client(served.token(subject, role, **scope))
 
-        self.admin = client("admin-201", Role.SCHOOL_ADMIN, schools=[SCHOOL])
+        self.admin = client(
+            "admin-201", Role.SCHOOL_ADMIN, schools=[SCHOOL], district="Yungang"
+        )
         self.bursar = client("bursar-201", Role.BURSAR, schools=[SCHOOL])
         self.approver = client("approver-201", Role.BURSAR, schools=[SCHOOL])
         self.regulator = client("regulator-yg", Role.REGULATOR, district="Yungang")
@@ -299,3 +302,13 @@ def test_no_token_is_401_and_a_read_only_role_cannot_write(term):
     assert anonymous.status_code == 401
     refused = c.regulator.post(f"/v1/schools/{school}/payments", json={})
     assert refused.status_code == 403
+
+
+def test_a_school_admins_district_does_not_widen_what_it_sees(empty):
+    other = empty.client(
+        empty.token(
+            "admin-202", Role.SCHOOL_ADMIN, schools=["PC-202"], district="Yungang"
+        )
+    )
+    response = other.get(f"/v1/schools/{School.id_for(SCHOOL)}/fund")
+    assert response.status_code == 404

@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 
 from application import commands as c
 from domain.errors import Conflict, InsufficientCredit, InvalidSetup, SameApprover
+from domain.facts import Actor
 from domain.payroll import PayrollRun
 from tests.builders import ADMIN, BURSAR, SECOND_BURSAR
 from tests.integration.test_money_invariants import reset
 from tests.integration.test_term_story import SEP, Story
 
 SEPTEMBER, OCTOBER = date(2026, 9, 1), date(2026, 10, 1)
+HEAD = Actor("head-1", "bursar")
 
 
 @pytest.fixture
@@ -66,7 +68,28 @@ def test_whoever_set_a_rate_cannot_approve_the_pay_at_it(story, system):
     story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
     with pytest.raises(SameApprover, match="rate"):
         story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), SECOND_BURSAR, SEP[30])
-    story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), ADMIN, SEP[30])
+    with pytest.raises(SameApprover, match="rate"):  # the admin set the first rate
+        story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), ADMIN, SEP[30])
+    story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), HEAD, SEP[30])
+
+
+def test_a_payroll_drafted_before_a_correction_must_be_redrafted(story, system):
+    story.deliver(SEP[7], "a")
+    story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
+    story.do(c.ReverseSession(story.course, SEP[7], "wrong class"), ADMIN, SEP[30])
+    with pytest.raises(Conflict, match="redraft"):
+        story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), SECOND_BURSAR, SEP[30])
+    story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
+    story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), SECOND_BURSAR, SEP[30])
+
+
+def test_of_two_rates_set_for_the_same_day_the_later_one_counts(story, system):
+    story.do(c.ChangeRate(story.teacher, 8000, SEP[2]), ADMIN, SEP[4])
+    story.do(c.ChangeRate(story.teacher, 6000, SEP[2]), ADMIN, SEP[4])
+    pay_month(story, SEPTEMBER, SEP[30])
+    system.projector.catch_up()
+    payroll = system.queries.payroll(run_id=run_of(story, SEPTEMBER))
+    assert [x.amount for x in payroll.lines] == [5000, 6000, 6000]
 
 
 def test_pay_is_at_the_rate_in_force_on_each_day_and_accruals_are_trued_up(

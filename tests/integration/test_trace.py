@@ -31,7 +31,7 @@ def test_a_payment_is_traced_to_each_session_share_its_roster_and_teacher(
     )
     system.projector.catch_up()
 
-    trace = trace_payment(system.queries, Payment.id_for("wechat", "W1"))
+    trace = trace_payment(system.queries, Payment.id_for(story.school, "wechat", "W1"))
     assert (trace.student_id, trace.amount, trace.deposit_entry is not None) == (
         "a",
         30000,
@@ -58,7 +58,7 @@ def test_a_refunded_remainder_ends_the_trace(story, system):
     story.do(c.PayRefund(refund, "BANK-77", SEP[7]), BURSAR, SEP[7])
     system.projector.catch_up()
 
-    trace = trace_payment(system.queries, Payment.id_for("bank", "B1"))
+    trace = trace_payment(system.queries, Payment.id_for(story.school, "bank", "B1"))
     assert [(u.kind, u.amount) for u in trace.uses] == [
         ("session", 3000),
         ("refund", 7000),
@@ -73,7 +73,10 @@ def test_later_payments_take_over_once_earlier_ones_are_used_up(story, system):
         story.deliver(SEP[day], "a")
     story.do(c.RecordPayment(story.school, "a", 500, "bank", "A2", SEP[9]), BURSAR)
     system.projector.catch_up()
-    assert trace_payment(system.queries, Payment.id_for("bank", "A2")).uses == []
-    assert trace_payment(system.queries, Payment.id_for("wechat", "W1")).remaining == (
-        30000 - 7 * 3000
+    assert (
+        trace_payment(system.queries, Payment.id_for(story.school, "bank", "A2")).uses
+        == []
     )
+    assert trace_payment(
+        system.queries, Payment.id_for(story.school, "wechat", "W1")
+    ).remaining == (30000 - 7 * 3000)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from domain.merkle import (
     EMPTY_ROOT,
+    RootBuilder,
     consistency_proof,
     inclusion_proof,
     root,
@@ -369,3 +370,12 @@ def test_an_inclusion_proof_outside_the_log_is_refused(size, index):
 def test_a_consistency_proof_from_a_size_outside_the_log_is_refused(old_size):
     with pytest.raises(ValueError, match=f"old size {old_size} is"):
         consistency_proof(distinct_event_hashes(10), old_size)
+
+
+@given(st.lists(st.binary(min_size=32, max_size=32), max_size=70))
+def test_a_root_built_leaf_by_leaf_equals_the_tree_root(leaves):
+    builder = RootBuilder()
+    for leaf in leaves:
+        builder.add(leaf)
+    assert builder.size == len(leaves)
+    assert builder.root() == root(leaves)

@@ -59,7 +59,7 @@ def test_a_payment_must_be_positive(amount):
 
 
 def test_a_payment_is_named_by_its_channel_reference():
-    assert a_payment().id == Payment.id_for("wechat", "r1")
+    assert a_payment().id == Payment.id_for(a_school().id, "wechat", "r1")
 
 
 def test_a_redelivered_notification_with_the_same_content_is_the_same_payment():
