@@ -3,6 +3,7 @@
 import json
 import threading
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -17,6 +18,17 @@ from api.app import create_app
 from api.bootstrap import System, bootstrap
 from application.sample import DISTRICT, load_sample
 from domain.school import School
+from infra.digests import (
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    Digest,
+    DigestError,
+    check_against,
+    create_keys,
+    load_private,
+    load_public,
+    make_digest,
+)
 from infra.logging import configure_logging
 from infra.settings import Settings
 from infra.tokens import Role, ScopeError
@@ -221,14 +233,74 @@ def export_term(
     console.print(f"Wrote {out / 'manifest.json'}")
 
 
+keys = typer.Typer(help="The Ed25519 key that signs digests.")
+cli.add_typer(keys, name="keys")
+
+
+def keys_folder(settings: Settings) -> Path:
+    return settings.home / "keys"
+
+
+@keys.command("create")
+def create_keys_command(
+    force: Annotated[bool, typer.Option(help="replace an existing key")] = False,
+) -> None:
+    """Create the signing key; give the public key to whoever keeps digests."""
+    settings = Settings()
+    try:
+        private, public = create_keys(keys_folder(settings), force=force)
+    except DigestError as error:
+        console.print(str(error))
+        raise typer.Exit(2) from None
+    console.print(f"signing key {private} (keep it secret)\npublic key  {public}")
+
+
+@cli.command("digest")
+def make_digest_command(
+    out: Annotated[Path | None, typer.Option(help="also write it to this file")] = None,
+) -> None:
+    """Sign a digest of the whole log: position, chain head, Merkle root, time."""
+    settings, system = start()
+    try:
+        key = load_private(keys_folder(settings) / PRIVATE_KEY)
+        digest = make_digest(system.chain, key, datetime.now(UTC))
+    except DigestError as error:
+        console.print(str(error))
+        raise typer.Exit(1) from None
+    saved = out or settings.home / "digests" / f"digest-{digest.position}.json"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(digest.to_json())
+    print(digest.to_json())
+    console.print(f"saved to {saved}")
+
+
 @cli.command()
-def verify() -> None:
-    """Recompute the hash chain from the first event; exit 1 on tampering."""
-    _, system = start()
+def verify(
+    digest: Annotated[
+        Path | None, typer.Option(help="a saved digest the log must extend")
+    ] = None,
+    public_key: Annotated[
+        Path | None, typer.Option(help="the key that signed it (default: ours)")
+    ] = None,
+) -> None:
+    """Recompute the hash chain from the first event (and, given a digest, prove
+    the log extends it); exit 1 on tampering."""
+    settings, system = start()
     verdict = system.chain.verify()
     console.print(verdict.message)
     if not verdict.intact:
         raise typer.Exit(1)
+    if digest:
+        try:
+            saved = Digest.from_json(digest.read_text())
+            key = load_public(public_key or keys_folder(settings) / PUBLIC_KEY)
+            found = check_against(system.chain, saved, key)
+        except DigestError as error:
+            console.print(str(error))
+            raise typer.Exit(1) from None
+        console.print(found.message)
+        if not found.intact:
+            raise typer.Exit(1)
 
 
 @tokens.command("create")

@@ -304,3 +304,12 @@ class TracePublic(Public):
     deposit_entry: UUID | None
     uses: list[UsePublic]
     remaining: Yuan = Field(description="not yet consumed nor refunded")
+
+
+class ProofPublic(Public):
+    position: int
+    index: int = Field(description="the event's index among the first `size`")
+    size: int
+    leaf: str = Field(description="SHA-256 of the event's canonical bytes, hex")
+    root: str = Field(description="Merkle root of the first `size` events, hex")
+    proof: list[str] = Field(description="the audit path, leaf side first, hex")

@@ -92,12 +92,22 @@ class Chain:
         self.head_statement = SQL(
             "SELECT position, hash FROM {} ORDER BY position DESC LIMIT 1"
         ).format(Identifier(chain))
+        self.leaves_statement = SQL(
+            "SELECT position, leaf FROM {} ORDER BY position"
+        ).format(Identifier(chain))
 
     def head(self) -> tuple[int, bytes]:
         with self.datastore.cursor() as curs:
             curs.execute(self.head_statement)
             row = curs.fetchone()
         return (row["position"], bytes(row["hash"])) if row else (0, b"")
+
+    def leaves(self) -> list[tuple[int, bytes]]:
+        """Each event's position and leaf hash, as the chain table keeps them."""
+        with self.datastore.get_connection() as conn:
+            curs = conn.cursor(row_factory=tuple_row)
+            curs.execute(self.leaves_statement)
+            return [(position, bytes(leaf)) for position, leaf in curs]
 
     def links(self, until: int | None = None) -> Iterator[Link | Verdict]:
         """Recomputes the chain from the first event, yielding each link, and a

@@ -3,13 +3,21 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.auth import Auditor, Reader
 from api.deps import QueriesDep, SystemDep
 from api.requests import Code, Reference
-from api.schemas import READ_PROBLEMS, TracePublic, UsePublic, VerdictPublic
+from api.schemas import (
+    READ_PROBLEMS,
+    ProofPublic,
+    TracePublic,
+    UsePublic,
+    VerdictPublic,
+)
+from domain.errors import NotFound
 from domain.payment import Payment
+from infra.digests import DigestError, prove_inclusion
 from projections.trace import trace_payment
 
 router = APIRouter(prefix="/v1", tags=["audit"], responses=READ_PROBLEMS)
@@ -45,3 +53,22 @@ def trace(
     fields = {k: v for k, v in found.__dict__.items() if k != "uses"}
     uses = [UsePublic(**use.__dict__) for use in found.uses]
     return TracePublic(**fields, uses=uses, remaining=found.remaining)
+
+
+@router.get("/audit/proof/{position}")
+def proof(
+    position: Annotated[int, Path(ge=1, le=2**62)],
+    system: SystemDep,
+    who: Auditor,
+    size: Annotated[
+        int | None, Query(ge=1, le=2**62, description="tree size of your digest")
+    ] = None,
+) -> ProofPublic:
+    """An RFC 6962 audit path showing the event at a position is in the log of
+    the first ``size`` events; check it against a digest of that size with
+    ``infra.digests.check_inclusion``, no database needed."""
+    try:
+        found = prove_inclusion(system.chain, position, size)
+    except DigestError as error:
+        raise NotFound(str(error)) from None
+    return ProofPublic(**found.__dict__)

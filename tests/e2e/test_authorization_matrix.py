@@ -54,10 +54,11 @@ ALLOWED = {
     ("GET", "/v1/schools/{school_id}/ledger/entries"): READ,
     ("GET", "/v1/history/{entity_id}"): READ,
     ("GET", "/v1/audit/verify"): {R, A},
+    ("GET", "/v1/audit/proof/{position}"): {R, A},
     ("GET", "/v1/schools/{school_id}/payments/trace"): READ,
 }
 # Routes about the whole log rather than a school: no scope to stay inside.
-UNSCOPED = {("GET", "/v1/audit/verify")}
+UNSCOPED = {("GET", "/v1/audit/verify"), ("GET", "/v1/audit/proof/{position}")}
 
 
 class Place:
@@ -93,6 +94,7 @@ class Place:
             "student_id": self.student,
             "district": self.district,
             "day": "2026-09-01",
+            "position": 5,
         }
         return {name: str(value) for name, value in ids.items()}
 
