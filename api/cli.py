@@ -1,6 +1,7 @@
 """The fundledger command line."""
 
 import json
+import subprocess
 import threading
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from api.app import create_app
 from api.bootstrap import System, bootstrap
 from application.sample import DISTRICT, load_sample
 from domain.school import School
+from infra.database import psql_program
 from infra.digests import (
     PRIVATE_KEY,
     PUBLIC_KEY,
@@ -301,6 +303,13 @@ def verify(
         console.print(found.message)
         if not found.intact:
             raise typer.Exit(1)
+
+
+@cli.command()
+def psql() -> None:
+    """Open psql on the fund's database (the embedded one by default)."""
+    configure_logging()
+    raise typer.Exit(subprocess.call(psql_program(Settings())))
 
 
 @tokens.command("create")

