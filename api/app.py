@@ -8,6 +8,7 @@ from api.errors import install_error_handlers
 from api.middleware import RequestLog
 from api.routes import (
     audit,
+    bank,
     compliance,
     funds,
     ledger,
@@ -27,7 +28,7 @@ def create_app(system: System) -> FastAPI:
     )
     app.state.system = system
     install_error_handlers(app)
-    routers = (setup, register, money, payroll, funds, ledger, compliance, audit)
+    routers = (setup, register, money, payroll, bank, funds, ledger, compliance, audit)
     for module in routers:
         app.include_router(module.router)
 

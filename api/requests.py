@@ -244,3 +244,18 @@ class PayrollPayment(Body):
     )
     bank_references: dict[UUID, Reference] = Field(max_length=10000)
     paid_on: date
+
+
+class BankAccountSet(Body):
+    model_config = example(account="CN1200000000000001234")
+    account: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 ]{5,40}$")]
+
+
+class StatementUpload(Body):
+    model_config = example(
+        format="csv",
+        content="date,reference,description,amount,direction\n"
+        "2026-09-01,PC-101-S001-0901,fee,360.00,credit\n",
+    )
+    format: Literal["camt053", "csv"]
+    content: str = Field(min_length=1, max_length=5_000_000)

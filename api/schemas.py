@@ -17,7 +17,7 @@ Yuan = Annotated[
 
 
 class Public(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 class FundPublic(Public):
@@ -313,3 +313,42 @@ class ProofPublic(Public):
     leaf: str = Field(description="SHA-256 of the event's canonical bytes, hex")
     root: str = Field(description="Merkle root of the first `size` events, hex")
     proof: list[str] = Field(description="the audit path, leaf side first, hex")
+
+
+class StatementLinePublic(Public):
+    line_no: int
+    day: date | None
+    direction: str
+    amount: Yuan
+    reference: str
+    description: str
+
+
+class MovementPublic(Public):
+    position: int
+    day: date
+    direction: str
+    amount: Yuan
+    reference: str
+    kind: str = Field(description="payment, subsidy, refund or payroll")
+    source_id: UUID
+
+
+class MatchPublic(Public):
+    how: str = Field(description="reference, batch (split lines) or sum")
+    line: StatementLinePublic
+    movements: list[MovementPublic]
+
+
+class ReconciliationPublic(Public):
+    statement: UUID
+    statement_id: str
+    first_day: date | None
+    last_day: date | None
+    opening: Yuan | None
+    closing: Yuan | None
+    ledger_balance: Yuan = Field(description="the ledger's bank account then")
+    difference: Yuan | None = Field(description="bank closing minus ledger")
+    matched: list[MatchPublic]
+    unmatched_lines: list[StatementLinePublic]
+    unmatched_movements: list[MovementPublic]

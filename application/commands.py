@@ -168,3 +168,18 @@ class PayPayroll:
     run_id: UUID
     bank_references: tuple[tuple[UUID, str], ...]
     paid_on: date
+
+
+@dataclass(frozen=True)
+class SetBankAccount:
+    school_id: UUID
+    account: str
+
+
+@dataclass(frozen=True)
+class ImportStatement:
+    """``format``: camt053 or csv; ``content``: the file as the bank sent it."""
+
+    school_id: UUID
+    format: str
+    content: bytes

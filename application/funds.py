@@ -1,5 +1,6 @@
 """The fund's command handlers: load, decide, save, return the log position."""
 
+import hashlib
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from structlog.contextvars import bound_contextvars
 
 from application import commands as c
 from application.transcodings import register_transcodings
+from domain.bank import FUND_CURRENCY, BankStatement
 from domain.course import BEIJING, Course
 from domain.errors import AlreadyExists, DomainError, InvalidSetup, NotFound
 from domain.facts import Actor, Stamp
@@ -23,6 +25,12 @@ from domain.payment import Payment
 from domain.payroll import PayItem, PayrollRun, month_end, month_of
 from domain.refund import Refund
 from domain.school import School, Term
+from domain.statements import (
+    Statement,
+    StatementError,
+    parse_camt053,
+    parse_statement_csv,
+)
 from domain.subsidy import SubsidyGrant
 from domain.teacher import Teacher
 
@@ -459,6 +467,30 @@ class Funds(Application[UUID]):
         )
         return self.record(run)
 
+    @execute.register
+    def set_bank_account(self, cmd: c.SetBankAccount, actor: Actor) -> int:
+        school = self.load(School, cmd.school_id, "school", actor)
+        school.set_bank_account(cmd.account, stamp=self.stamp(actor))
+        return self.record(school)
+
+    @execute.register
+    def import_statement(self, cmd: c.ImportStatement, actor: Actor) -> int:
+        """A statement once per file: the same file again is recognised."""
+        school = self.load(School, cmd.school_id, "school", actor)
+        statement = read_statement(cmd.format, cmd.content, school.bank_account)
+        sha = hashlib.sha256(cmd.content).hexdigest()
+        imported = BankStatement.import_(
+            school_id=school.id,
+            account=school.bank_account,
+            statement=statement,
+            sha256=sha,
+            stamp=self.stamp(actor),
+        )
+        try:
+            return self.record(imported)
+        except AlreadyExists:
+            return self.position_of(imported.id)
+
     # --- helpers ---------------------------------------------------------
 
     def record_new(self, aggregate: Aggregate, label: str) -> int:
@@ -477,6 +509,18 @@ class Funds(Application[UUID]):
 
     def credit_of(self, school_id: UUID, student_id: str) -> int:
         return self.books.credit(school_id, student_id)
+
+
+def read_statement(form: str, content: bytes, account: str | None) -> Statement:
+    if form == "camt053":
+        return parse_camt053(content)
+    if form == "csv":
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise StatementError("a CSV statement is UTF-8 text") from None
+        return parse_statement_csv(text, account=account or "", currency=FUND_CURRENCY)
+    raise StatementError(f"a statement is camt053 or csv, not {form!r}")
 
 
 def check_same_school(theirs: UUID, ours: UUID, label: str) -> None:

@@ -7,7 +7,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidAmount, InvalidSetup
-from domain.facts import Created, Stamp, stable_id
+from domain.facts import Created, Fact, Stamp, stable_id
 
 OFF_WORK = time(17, 30)
 
@@ -22,6 +22,16 @@ class School(Aggregate):
             school.district = self.district
             school.code = self.code
             school.name = self.name
+            school.bank_account = None
+
+    class BankAccountSet(Fact):
+        """The supervised account the school's fund is held in."""
+
+        school_id: UUID
+        account: str
+
+        def apply(self, school: "School") -> None:
+            school.bank_account = self.account
 
     @staticmethod
     def id_for(code: str) -> UUID:
@@ -30,6 +40,14 @@ class School(Aggregate):
     @property
     def school_id(self) -> UUID:
         return self.id
+
+    def set_bank_account(self, account: str, *, stamp: Stamp) -> None:
+        account = "".join(account.split()).upper()
+        if not 5 <= len(account) <= 34 or not account.isalnum():
+            raise InvalidSetup(f"{account!r} is not a bank account number")
+        self.trigger_event(
+            self.BankAccountSet, school_id=self.id, account=account, **stamp.fields()
+        )
 
     @classmethod
     def register(cls, *, district: str, code: str, name: str, stamp: Stamp) -> "School":

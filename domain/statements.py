@@ -5,6 +5,7 @@ exactly; a figure the parser cannot read is refused, never guessed.
 """
 
 import csv
+import io
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -388,3 +389,90 @@ def _csv_date(text: str, number: int) -> date:
         raise StatementError(
             f"line {number}: {text!r} is not a date such as 2026-09-01", line=number
         ) from None
+
+
+def write_statement_csv(statement: Statement) -> str:
+    """The CSV form parse_statement_csv reads, with OPENING and CLOSING rows."""
+    rows = [list(CSV_HEADER)]
+    first = statement.lines[0].booked_on if statement.lines else None
+    if statement.opening is not None:
+        rows.append(_balance_row("OPENING", statement.opening, first))
+    for line in statement.lines:
+        rows.append(
+            [
+                line.booked_on.isoformat() if line.booked_on else "",
+                line.reference,
+                line.description,
+                _decimal(line.amount),
+                line.direction,
+            ]
+        )
+    if statement.closing is not None:
+        last = statement.lines[-1].booked_on if statement.lines else None
+        rows.append(_balance_row("CLOSING", statement.closing, last))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def write_camt053(statement: Statement) -> bytes:
+    """A camt.053.001.08 document of the statement, one entry per line."""
+    ns = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+    ET.register_namespace("", ns)
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs):
+        child = ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
+        if text is not None:
+            child.text = text
+        return child
+
+    document = ET.Element(f"{{{ns}}}Document")
+    stmt = sub(sub(document, "BkToCstmrStmt"), "Stmt")
+    sub(stmt, "Id", statement.statement_id or "STATEMENT")
+    account = sub(stmt, "Acct")
+    sub(sub(account, "Id"), "IBAN", statement.account)
+    sub(account, "Ccy", statement.currency)
+    days = [line.booked_on for line in statement.lines if line.booked_on]
+    for code, amount, day in (
+        ("OPBD", statement.opening, min(days, default=None)),
+        ("CLBD", statement.closing, max(days, default=None)),
+    ):
+        if amount is None:
+            continue
+        balance = sub(stmt, "Bal")
+        sub(sub(sub(balance, "Tp"), "CdOrPrtry"), "Cd", code)
+        sub(balance, "Amt", _decimal(abs(amount)), Ccy=statement.currency)
+        sub(balance, "CdtDbtInd", "CRDT" if amount >= 0 else "DBIT")
+        if day:
+            sub(sub(balance, "Dt"), "Dt", day.isoformat())
+    for line in statement.lines:
+        entry = sub(stmt, "Ntry")
+        sub(entry, "Amt", _decimal(line.amount), Ccy=line.currency)
+        sub(entry, "CdtDbtInd", "CRDT" if line.direction == CREDIT else "DBIT")
+        sub(sub(entry, "Sts"), "Cd", "BOOK")
+        if line.booked_on:
+            sub(sub(entry, "BookgDt"), "Dt", line.booked_on.isoformat())
+        sub(entry, "AcctSvcrRef", line.reference)
+        details = sub(entry, "NtryDtls")
+        parts = list(zip(line.split_references, line.splits, strict=True)) or [
+            (line.reference, None)
+        ]
+        for reference, amount in parts:
+            tx = sub(details, "TxDtls")
+            sub(sub(tx, "Refs"), "EndToEndId", reference)
+            if amount is not None:
+                sub(tx, "Amt", _decimal(amount), Ccy=line.currency)
+            if line.description:
+                sub(sub(tx, "RmtInf"), "Ustrd", line.description)
+    return ET.tostring(document, encoding="utf-8", xml_declaration=True)
+
+
+def _balance_row(reference: str, amount: int, day: date | None) -> list[str]:
+    direction = CREDIT if amount >= 0 else DEBIT
+    day_text = day.isoformat() if day else ""
+    return [day_text, reference, "", _decimal(abs(amount)), direction]
+
+
+def _decimal(amount: int) -> str:
+    whole, part = divmod(amount, 100)
+    return f"{whole}.{part:02d}"

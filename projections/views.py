@@ -12,7 +12,14 @@ from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
 
 from domain.facts import Fact
-from projections import audit, balances, compliance, ledger, payroll
+from projections import (
+    audit,
+    balances,
+    compliance,
+    ledger,
+    payroll,
+    reconciliation,
+)
 from projections.rows import Change, Table, write
 
 Batch = Sequence[tuple[int, Fact]]
@@ -98,6 +105,10 @@ class ComplianceView(View):
     tables = compliance.TABLES
 
 
+class ReconciliationView(View):
+    tables = reconciliation.TABLES
+
+
 class FundProjection(Projection[View]):
     """Maps events to row changes; a batch is written with its tracking."""
 
@@ -143,10 +154,17 @@ class ComplianceProjection(FundProjection):
     rows = compliance.compliance_rows
 
 
+class ReconciliationProjection(FundProjection):
+    name = "reconciliation"
+    view_class = ReconciliationView
+    rows = reconciliation.reconciliation_rows
+
+
 PROJECTIONS: tuple[type[FundProjection], ...] = (
     LedgerProjection,
     BalancesProjection,
     AuditProjection,
     PayrollProjection,
     ComplianceProjection,
+    ReconciliationProjection,
 )

@@ -1,11 +1,13 @@
 """Every route, for every role, in scope and out of scope, from the app's own route
 table. A route without an entry in ALLOWED fails this test."""
 
+import hashlib
 from datetime import date, time
 
 import pytest
 
 from application import commands as c
+from domain.bank import BankStatement
 from domain.course import Course
 from domain.facts import Actor
 from domain.payroll import PayrollRun
@@ -16,6 +18,8 @@ from domain.teacher import Teacher
 from infra.tokens import Role
 
 SEPTEMBER = date(2026, 9, 1)
+STATEMENT = b"date,reference,description,amount,direction\n2026-09-01,X,,1.00,credit\n"
+STATEMENT_SHA = hashlib.sha256(STATEMENT).hexdigest()
 R, A, B, S = Role.REGULATOR, Role.AUDITOR, Role.BURSAR, Role.SCHOOL_ADMIN
 READ = {R, A, B, S}
 ALLOWED = {
@@ -53,6 +57,9 @@ ALLOWED = {
     ("GET", "/v1/ledger/trial-balance"): READ,
     ("GET", "/v1/schools/{school_id}/ledger/entries"): READ,
     ("GET", "/v1/history/{entity_id}"): READ,
+    ("POST", "/v1/schools/{school_id}/bank-account"): {B},
+    ("POST", "/v1/schools/{school_id}/bank-statements"): {B},
+    ("GET", "/v1/schools/{school_id}/bank-statements/{statement}/reconciliation"): READ,
     ("GET", "/v1/audit/verify"): {R, A},
     ("GET", "/v1/audit/proof/{position}"): {R, A},
     ("GET", "/v1/schools/{school_id}/payments/trace"): READ,
@@ -76,6 +83,7 @@ class Place:
         self.refund_id = Refund.id_for(self.school_id, f"{code}-RF-{code}-S005")
         self.run_id = PayrollRun.id_for(self.school_id, SEPTEMBER)
         self.channel, self.payment_reference = payment
+        self.statement = BankStatement.id_for(self.school_id, STATEMENT_SHA)
 
     def path(self, template: str) -> str:
         return template.format(**self.values())
@@ -95,6 +103,7 @@ class Place:
             "district": self.district,
             "day": "2026-09-01",
             "position": 5,
+            "statement": self.statement,
         }
         return {name: str(value) for name, value in ids.items()}
 
@@ -163,6 +172,12 @@ class Place:
                 else {"bank_reference": "B-matrix", "paid_on": "2026-11-01"}
             ),
             "payroll": {"month": "2026-10"},
+            "bank-account": {"account": f"CN00{self.code.replace('-', '')}0001"},
+            "bank-statements": {
+                "format": "csv",
+                "content": "date,reference,description,amount,direction\n"
+                "2026-09-01,X,,1.00,credit\n",
+            },
             "subsidies": {
                 "reference": f"{self.code}-{tag}",
                 "source": "bureau",
@@ -238,6 +253,14 @@ def set_up_outside(funds) -> None:
     )
 
 
+def import_statements(funds) -> None:
+    for place in (INSIDE, OUTSIDE):
+        actor = Actor("setup", "bursar")
+        account = f"CN00{place.code.replace('-', '')}9"
+        funds.handle(c.SetBankAccount(place.school_id, account), actor)
+        funds.handle(c.ImportStatement(place.school_id, "csv", STATEMENT), actor)
+
+
 def draft_september(funds) -> None:
     funds.handle(
         c.RecordPayment(
@@ -259,6 +282,7 @@ def draft_september(funds) -> None:
 def clients(sample):
     set_up_outside(sample.system.funds)
     draft_september(sample.system.funds)
+    import_statements(sample.system.funds)
     sample.system.projector.catch_up()
     tokens = {
         R: sample.token("m-regulator", R, district="Pingcheng"),

@@ -1,0 +1,99 @@
+"""The supervised account: its statements, and how they match the ledger."""
+
+from hashlib import sha256
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+
+from api.auth import Bursar, Reader
+from api.commands import IdempotencyKey, Recorded, run
+from api.deps import QueriesDep, SystemDep
+from api.requests import BankAccountSet, StatementUpload
+from api.schemas import (
+    READ_PROBLEMS,
+    WRITE_PROBLEMS,
+    MatchPublic,
+    MovementPublic,
+    ReconciliationPublic,
+    StatementLinePublic,
+)
+from application import commands as c
+from domain.bank import BankStatement
+from projections.matching import reconcile
+
+router = APIRouter(prefix="/v1", tags=["bank"])
+
+
+@router.post(
+    "/schools/{school_id}/bank-account",
+    status_code=200,
+    response_model=Recorded,
+    responses=WRITE_PROBLEMS,
+)
+def set_bank_account(
+    school_id: UUID,
+    body: BankAccountSet,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Record the supervised account the school's fund is held in."""
+    command = c.SetBankAccount(school_id, body.account)
+    return run(
+        system, who, request, command, entity=school_id, key=key, body=body, status=200
+    )
+
+
+@router.post(
+    "/schools/{school_id}/bank-statements",
+    status_code=201,
+    response_model=Recorded,
+    responses=WRITE_PROBLEMS,
+)
+def import_statement(
+    school_id: UUID,
+    body: StatementUpload,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Import a statement of the supervised account, camt.053 XML or CSV, in
+    CNY; the same file twice is one import."""
+    content = body.content.encode()
+    command = c.ImportStatement(school_id, body.format, content)
+    entity = BankStatement.id_for(school_id, sha256(content).hexdigest())
+    return run(system, who, request, command, entity=entity, key=key, body=body)
+
+
+@router.get(
+    "/schools/{school_id}/bank-statements/{statement}/reconciliation",
+    responses=READ_PROBLEMS,
+)
+def reconciliation(
+    school_id: UUID, statement: UUID, queries: QueriesDep, who: Reader
+) -> ReconciliationPublic:
+    """Statement lines matched to the ledger's bank movements, the unmatched on
+    both sides, and the bank's closing balance against the ledger's."""
+    who.check_school(school_id)
+    found = reconcile(queries, school_id, statement)
+    fields = {
+        k: v
+        for k, v in found.__dict__.items()
+        if k not in ("matched", "unmatched_lines", "unmatched_movements")
+    }
+    return ReconciliationPublic(
+        **fields,
+        difference=found.difference,
+        matched=[
+            MatchPublic(
+                how=m.how,
+                line=StatementLinePublic(**m.line),
+                movements=[MovementPublic(**x) for x in m.movements],
+            )
+            for m in found.matched
+        ],
+        unmatched_lines=[StatementLinePublic(**x) for x in found.unmatched_lines],
+        unmatched_movements=[MovementPublic(**x) for x in found.unmatched_movements],
+    )
