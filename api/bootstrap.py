@@ -42,6 +42,9 @@ class CaughtUpBooks:
     def pay_sessions(self, school_id: UUID, through: date) -> list[PaySession]:
         return [PaySession(**r) for r in self.sync().pay_sessions(school_id, through)]
 
+    def term_surplus(self, term_id: UUID) -> int:
+        return self.sync().term_surplus(term_id)
+
 
 @dataclass
 class System:

@@ -183,3 +183,8 @@ class ImportStatement:
     school_id: UUID
     format: str
     content: bytes
+
+
+@dataclass(frozen=True)
+class ReportSurplus:
+    term_id: UUID

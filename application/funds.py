@@ -69,6 +69,9 @@ class Books(Protocol):
     def pay_sessions(self, school_id: UUID, through: date) -> list[PaySession]:
         """Deliveries up to a day that no payroll has settled yet."""
 
+    def term_surplus(self, term_id: UUID) -> int:
+        """What the term's courses released, net of their teachers' pay."""
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -466,6 +469,13 @@ class Funds(Application[UUID]):
             stamp=self.stamp(actor, cmd.paid_on),
         )
         return self.record(run)
+
+    @execute.register
+    def report_surplus(self, cmd: c.ReportSurplus, actor: Actor) -> int:
+        term = self.load(Term, cmd.term_id, "term", actor)
+        surplus = self.books.term_surplus(term.id)
+        term.report_surplus(surplus, stamp=self.stamp(actor))
+        return self.record(term)
 
     @execute.register
     def set_bank_account(self, cmd: c.SetBankAccount, actor: Actor) -> int:

@@ -137,5 +137,27 @@ class Term(Aggregate):
             **stamp.fields(),
         )
 
+    class SurplusReported(Fact):
+        """What the term's courses kept once their sessions and teachers were
+        paid for, reported to the regulator after the term."""
+
+        school_id: UUID
+        surplus: int
+
+        def apply(self, term: "Term") -> None:
+            term.surplus_reported = True
+
     def covers(self, day: date) -> bool:
         return self.starts <= day <= self.ends
+
+    def report_surplus(self, surplus: int, *, stamp: Stamp) -> None:
+        if stamp.on <= self.ends:
+            raise InvalidSetup(f"the term runs until {self.ends}; report after it")
+        if getattr(self, "surplus_reported", False):
+            raise InvalidSetup("the term's surplus is reported already")
+        self.trigger_event(
+            self.SurplusReported,
+            school_id=self.school_id,
+            surplus=surplus,
+            **stamp.fields(),
+        )

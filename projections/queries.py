@@ -462,6 +462,17 @@ class Queries:
         lines = self.rows(_RUN_ITEMS, (run["run_id"], teacher_id, teacher_id))
         return Payroll(**run, lines=[PayLine(**line) for line in lines])
 
+    def term_surplus(self, term_id: UUID) -> int:
+        rows = self.rows(
+            SQL(
+                "SELECT coalesce(sum(b.credit - b.debit), 0)::bigint AS surplus"
+                " FROM courses c JOIN ledger_balances b ON b.school_id = c.school_id"
+                " AND b.account = 'released:' || c.course_id WHERE c.term_id = %s"
+            ),
+            (term_id,),
+        )
+        return rows[0]["surplus"]
+
     def teacher_school(self, teacher_id: UUID) -> UUID | None:
         rows = self.rows(
             SQL("SELECT school_id FROM teachers WHERE teacher_id = %s"), (teacher_id,)

@@ -1,0 +1,561 @@
+"""A generated term with known truth: realistic schools written through the
+application, day by day on a simulated clock, with (on request) a known
+number of each anomaly an auditor hunts for, and the list of what was
+injected, so detection can be checked against it.
+
+A few anomalies cannot be made through the application's commands, because
+they refuse them (an approval by whoever set the rate, enrolment beyond
+capacity); those are written past the rules, as a compromised client or an
+import of old records would.
+"""
+
+import math
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from application import commands as c
+from application.funds import Funds
+from application.sample import NATIONAL_DAY, SimulatedClock
+from domain.course import Course
+from domain.facts import Actor
+from domain.payroll import PayrollRun, month_end
+from domain.refund import Refund
+from domain.school import School, Term
+from domain.subsidy import SubsidyGrant
+from domain.teacher import Teacher
+
+TERM, SUMMER = "2026-autumn", "2026-summer"
+STARTS, ENDS = date(2026, 9, 1), date(2027, 1, 15)
+FEE, PLANNED = 36000, 80
+CATEGORIES = (
+    "homework",
+    "sports",
+    "science",
+    "arts",
+    "reading",
+    "labour",
+    "wellbeing",
+    "practice",
+)
+ANOMALIES = (
+    "ghost-student",
+    "ghost-teacher",
+    "identical-check-in-times",
+    "non-school-day",
+    "backfilled-attendance",
+    "duplicate-payment",
+    "refund-owed-unpaid",
+    "exempt-family-charged",
+    "rate-setter-approved-pay",
+    "over-capacity",
+    "released-without-session",
+    "term-surplus-unreported",
+)
+Progress = Callable[[int, int], None]
+
+
+class PlanError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Plan:
+    schools: int = 3
+    students: int = 600
+    seed: int = 1
+    days: int = 30
+    district: str = "Simulated"
+    anomalies: bool = False
+    per_rule: int = 2
+
+    def check(self) -> None:
+        if self.schools < 1:
+            raise PlanError("simulate at least one school")
+        if self.students < 40 * self.schools:
+            raise PlanError(
+                f"{self.students} students cannot fill {self.schools} schools: "
+                "give at least 40 a school"
+            )
+        if not 5 <= self.days <= 90:
+            raise PlanError(f"{self.days} days: simulate between 5 and 90 school days")
+        if self.anomalies and self.days < 25:
+            raise PlanError("anomalies need 25 days or more: one of them is a payroll")
+        if self.anomalies and not 1 <= self.per_rule <= self.schools:
+            raise PlanError(
+                f"{self.per_rule} of each anomaly need as many schools; "
+                f"there are {self.schools}"
+            )
+
+
+@dataclass
+class Truth:
+    """What was injected: for each rule, "school code|subject" strings."""
+
+    plan: Plan
+    cases: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, rule: str, school: str, subject: str) -> None:
+        self.cases[rule].append(f"{school}|{subject}")
+
+    def as_dict(self) -> dict:
+        return {
+            "plan": self.plan.__dict__,
+            "cases": {rule: sorted(self.cases.get(rule, [])) for rule in ANOMALIES},
+        }
+
+
+def school_days(count: int) -> list[date]:
+    days, day = [], STARTS
+    while len(days) < count:
+        if day.weekday() < 5 and day not in NATIONAL_DAY:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+@dataclass
+class Class:
+    code: str
+    course_id: UUID
+    teacher: str
+    roster: list[str]
+    fixed_times: bool = False
+
+
+class SimSchool:
+    def __init__(self, funds: Funds, plan: Plan, n: int, rng: random.Random) -> None:
+        self.funds, self.plan, self.rng = funds, plan, rng
+        self.code = f"SIM-{n:03d}"
+        self.index = n
+        self.school = School.id_for(self.code)
+        self.term = Term.id_for(self.school, TERM)
+        self.admin = Actor(f"admin-{self.code.lower()}", "school_admin")
+        self.bursar = Actor(f"bursar1-{self.code.lower()}", "bursar")
+        self.approver = Actor(f"bursar2-{self.code.lower()}", "bursar")
+        students = plan.students // plan.schools
+        courses = max(8, math.ceil(students / 20))
+        size = students // courses
+        self.classes = [
+            Class(
+                f"C{k:02d}",
+                Course.id_for(self.term, f"C{k:02d}"),
+                f"T{k:02d}",
+                [f"{self.code}-{k:02d}-{s:02d}" for s in range(size)],
+            )
+            for k in range(courses)
+        ]
+        self.leaver = self.classes[-1].roster[3]
+        self.away: dict[str, date] = {}  # withdrawn students, from that day
+        self.skip: set[tuple[str, date]] = set()  # sessions to record late
+        self.teacher_of: dict[tuple[str, date], str] = {}
+        self.extra_present: dict[str, list[str]] = {}
+        self.registered = False
+        self.paid_october = False
+
+    def teacher_id(self, code: str) -> UUID:
+        return Teacher.id_for(self.school, code)
+
+    def register(self) -> None:
+        if not self.registered:
+            name = f"School {self.code}"
+            self.funds.handle(
+                c.RegisterSchool(self.plan.district, self.code, name), self.admin
+            )
+            self.registered = True
+
+    def set_up(self) -> None:
+        f = self.funds
+        self.register()
+        f.handle(
+            c.OpenTerm(
+                self.school,
+                TERM,
+                STARTS,
+                ENDS,
+                FEE,
+                FEE,
+                PLANNED,
+                closed_days=NATIONAL_DAY,
+            ),
+            self.admin,
+        )
+        for k, cls in enumerate(self.classes):
+            kind, rate = ("external", 12000) if k == 7 else ("staff", 5000)
+            f.handle(
+                c.RegisterTeacher(self.school, cls.teacher, kind, rate, STARTS),
+                self.admin,
+            )
+            f.handle(
+                c.OpenCourse(
+                    self.term,
+                    cls.code,
+                    f"Course {cls.code}",
+                    CATEGORIES[k % 8],
+                    40,
+                    self.teacher_id(cls.teacher),
+                ),
+                self.admin,
+            )
+
+    def enrol(self) -> None:
+        self.funds.enrol_many(
+            [
+                c.Enrol(cls.course_id, student, STARTS, waived=s == 0)
+                for cls in self.classes
+                for s, student in enumerate(cls.roster)
+            ],
+            self.admin,
+        )
+
+    def payments(self, day: date, first: bool) -> None:
+        """Families pay on the first day; the external course (C07) a quarter
+        of its fee at a time, at the start of each month."""
+        october = day.month == 10 and not self.paid_october
+        if not first and not october:
+            return
+        self.paid_october |= october
+        for k, cls in enumerate(self.classes):
+            external = k == 7
+            if october and not external:
+                continue
+            for s, student in enumerate(cls.roster):
+                if s > 0 and "GHOST" not in student:
+                    self.pay(student, FEE // 4 if external else FEE, day)
+
+    def pay(self, student: str, amount: int, day: date, suffix: str = "") -> None:
+        self.funds.handle(
+            c.RecordPayment(
+                self.school,
+                student,
+                amount,
+                "bank",
+                f"{student}-{day:%m%d}{suffix}",
+                day,
+            ),
+            self.bursar,
+        )
+
+    def sessions(self, day: date, substitutes: list[str]) -> None:
+        reports = []
+        for cls in self.classes:
+            if (cls.code, day) in self.skip:
+                continue
+            reports.append(self.report(cls, day, substitutes))
+        self.funds.deliver_sessions(reports, self.admin)
+
+    def report(self, cls: Class, day: date, substitutes: list[str]) -> c.DeliverSession:
+        if cls.fixed_times:
+            starts, ends = time(15, 30), time(17, 30)
+        else:
+            starts = time(15, 20 + self.rng.randrange(11), self.rng.randrange(60))
+            ends = time(17, 30 + self.rng.randrange(9), self.rng.randrange(60))
+        teacher = self.teacher_of.get((cls.code, day), cls.teacher)
+        if teacher == cls.teacher and substitutes and self.rng.random() < 1 / 60:
+            teacher = self.rng.choice([t for t in substitutes if t != cls.teacher])
+        present = [
+            s
+            for s in cls.roster
+            if "GHOST" not in s
+            and not (s in self.away and day >= self.away[s])
+            and self.rng.random() < 0.95
+        ] + self.extra_present.get(cls.code, [])
+        return c.DeliverSession(
+            cls.course_id,
+            None,
+            day,
+            starts,
+            ends,
+            self.teacher_id(teacher),
+            tuple(present),
+        )
+
+    def withdraw(self, student: str, day: date) -> None:
+        cls = next(c_ for c_ in self.classes if student in c_.roster)
+        self.funds.handle(c.Withdraw(cls.course_id, student, day), self.admin)
+        self.away[student] = day
+
+    def refund(self, student: str, day: date, step: int) -> None:
+        reference = f"RF-{student}"
+        refund = Refund.id_for(self.school, reference)
+        if step == 0:
+            credit = self.funds.credit_of(self.school, student)
+            if credit > 0:
+                self.funds.handle(
+                    c.RequestRefund(
+                        self.school, student, credit, "withdrew", reference
+                    ),
+                    self.bursar,
+                )
+        elif step == 1 and self._refund_exists(refund):
+            self.funds.handle(c.ApproveRefund(refund), self.approver)
+        elif step == 2 and self._refund_exists(refund):
+            self.funds.handle(
+                c.PayRefund(refund, f"BANK-{reference}", day), self.bursar
+            )
+
+    def _refund_exists(self, refund: UUID) -> bool:
+        try:
+            self.funds.repository.get(refund)
+        except AggregateNotFoundError:  # nothing was owed, nothing was asked
+            return False
+        return True
+
+    def subsidy(self, day: date, allocate_to: list[UUID]) -> None:
+        reference = f"{self.code}-GRANT"
+        grant = SubsidyGrant.id_for(self.school, reference)
+        if not allocate_to:
+            self.funds.handle(
+                c.ReceiveSubsidy(self.school, reference, "bureau", 1_000_000, day),
+                self.bursar,
+            )
+            return
+        for course in allocate_to:
+            self.funds.handle(
+                c.AllocateSubsidy(grant, course, 100_000, day), self.bursar
+            )
+
+    def payroll(self, month: date, day: date, *, setter_approves: bool) -> None:
+        run = PayrollRun.id_for(self.school, month)
+        self.funds.handle(c.DraftPayroll(self.school, month), self.bursar)
+        if setter_approves:
+            approve_past_the_rules(self.funds, run, self.approver)
+        else:
+            self.funds.handle(c.ApprovePayroll(run), self.approver)
+        payroll = self.funds.repository.get(run)
+        refs = tuple((t, f"PAY-{self.code}-{t.hex[:8]}") for t in payroll.totals())
+        self.funds.handle(c.PayPayroll(run, refs, day), self.bursar)
+
+
+def approve_past_the_rules(funds: Funds, run_id: UUID, actor: Actor) -> None:
+    """Records an approval the application would refuse (by whoever set a rate
+    it pays at): what a compromised client could write."""
+    run = funds.repository.get(run_id)
+    stamp = funds.stamp(actor)
+    deltas: dict[tuple[UUID, UUID], int] = defaultdict(int)
+    for item in run.items:
+        deltas[(item.course_id, item.teacher_id)] += item.amount - item.accrued
+    teachers = [funds.repository.get(t) for t in sorted(run.teachers)]
+    run.trigger_event(
+        PayrollRun.Approved,
+        school_id=run.school_id,
+        month=run.month,
+        items=[i.as_list() for i in run.items],
+        adjustments=[[c_, t, d] for (c_, t), d in sorted(deltas.items()) if d],
+        **stamp.fields(),
+    )
+    for teacher in teachers:
+        teacher.lock_pay(month_end(run.month), stamp=stamp)
+    funds.record(run, *teachers)
+
+
+def enrol_past_capacity(
+    funds: Funds, course_id: UUID, students: list[str], actor: Actor, on: date
+) -> None:
+    """Enrolments beyond the course's places, written past the rule."""
+    course = funds.repository.get(course_id)
+    stamp = funds.stamp(actor, on)
+    for student in students:
+        course.trigger_event(
+            Course.StudentEnrolled,
+            school_id=course.school_id,
+            student_id=student,
+            waived=True,
+            fee=0,
+            **stamp.fields(),
+        )
+    funds.record(course)
+
+
+def simulate(funds: Funds, plan: Plan, progress: Progress | None = None) -> Truth:
+    """Writes the planned term through the application; returns what was
+    injected (nothing, unless the plan asks for anomalies)."""
+    plan.check()
+    rng = random.Random(plan.seed)
+    truth = Truth(plan)
+    clock, real = SimulatedClock(), funds.clock
+    funds.clock = clock
+    try:
+        schools = [SimSchool(funds, plan, n, rng) for n in range(plan.schools)]
+        injected = schools[: plan.per_rule] if plan.anomalies else []
+        for school in injected:
+            clock.set(date(2026, 7, 1), 8)
+            summer_term(funds, school, clock, truth)
+        clock.set(date(2026, 8, 25), 9)
+        for school in schools:
+            school.set_up()
+        for school in injected:
+            plant_before_term(funds, school, truth)
+        clock.set(STARTS, 8)
+        for school in schools:
+            school.enrol()
+        for school in injected:
+            plant_at_enrolment(funds, school, truth)
+        days = school_days(plan.days)
+        run_days(funds, schools, injected, days, clock, truth, progress)
+    finally:
+        funds.clock = real
+    return truth
+
+
+def summer_term(funds: Funds, school: SimSchool, clock: SimulatedClock, truth: Truth):
+    """A term that ended with a surplus nobody reported."""
+    f, s = funds, school
+    s.register()
+    f.handle(
+        c.OpenTerm(
+            s.school, SUMMER, date(2026, 7, 1), date(2026, 8, 28), 20000, 36000, 10
+        ),
+        s.admin,
+    )
+    term = Term.id_for(s.school, SUMMER)
+    f.handle(
+        c.RegisterTeacher(s.school, "TS", "staff", 3000, date(2026, 7, 1)), s.admin
+    )
+    f.handle(
+        c.OpenCourse(term, "SUMMER", "Summer club", "sports", 30, s.teacher_id("TS")),
+        s.admin,
+    )
+    course = Course.id_for(term, "SUMMER")
+    students = [f"{s.code}-SU-{n:02d}" for n in range(10)]
+    f.enrol_many([c.Enrol(course, x, date(2026, 7, 1)) for x in students], s.admin)
+    for student in students:
+        f.handle(
+            c.RecordPayment(
+                s.school, student, 20000, "bank", f"{student}-su", date(2026, 7, 1)
+            ),
+            s.bursar,
+        )
+    for week in range(5):
+        day = date(2026, 7, 6) + timedelta(days=7 * week)
+        clock.set(day, 18)
+        f.handle(
+            c.DeliverSession(
+                course,
+                term,
+                day,
+                time(15, 21 + week),
+                time(17, 33 + week),
+                s.teacher_id("TS"),
+                tuple(students),
+            ),
+            s.admin,
+        )
+    truth.add("term-surplus-unreported", s.code, f"term {SUMMER}")
+
+
+def plant_before_term(funds: Funds, school: SimSchool, truth: Truth) -> None:
+    s = school
+    ghost_teacher = f"GT{s.index}"
+    funds.handle(
+        c.RegisterTeacher(s.school, ghost_teacher, "staff", 5000, STARTS), s.admin
+    )
+    for day in school_days(11)[5:11]:
+        s.teacher_of[("C02", day)] = ghost_teacher
+    truth.add("ghost-teacher", s.code, f"teacher {ghost_teacher}")
+    s.classes[3].fixed_times = True
+    truth.add("identical-check-in-times", s.code, f"teacher {s.classes[3].teacher}")
+    spare = c.OpenCourse(
+        s.term, "SPARE", "Spare course", "arts", 40, s.teacher_id(s.classes[0].teacher)
+    )
+    funds.handle(spare, s.admin)
+    truth.add("released-without-session", s.code, "course SPARE")
+    # the rate its approver will have set, so the approval is theirs twice over
+    funds.handle(
+        c.ChangeRate(s.teacher_id(s.classes[5].teacher), 5500, STARTS), s.approver
+    )
+    truth.add("rate-setter-approved-pay", s.code, "payroll 2026-09")
+
+
+def plant_at_enrolment(funds: Funds, school: SimSchool, truth: Truth) -> None:
+    s = school
+    ghost = f"{s.code}-GHOST"
+    funds.handle(c.Enrol(s.classes[1].course_id, ghost, STARTS), s.admin)
+    s.classes[1].roster.append(ghost)
+    truth.add("ghost-student", s.code, f"student {ghost}")
+    extra = [f"{s.code}-OVER-{n:02d}" for n in range(41 - len(s.classes[6].roster))]
+    enrol_past_capacity(funds, s.classes[6].course_id, extra, s.admin, STARTS)
+    s.extra_present[s.classes[6].code] = extra
+    truth.add("over-capacity", s.code, f"course {s.classes[6].code}")
+
+
+def run_days(funds, schools, injected, days, clock, truth, progress) -> None:
+    october = next((d for d in days if d.month == 10), None)
+    backfill = {s.code: days[2] for s in injected}
+    for s in injected:
+        s.skip.add(("C04", backfill[s.code]))
+    late: dict[date, list[tuple[SimSchool, date]]] = defaultdict(list)
+    for s in injected:
+        late[backfill[s.code] + timedelta(days=7)].append((s, backfill[s.code]))
+    saturday = days[4] - timedelta(days=days[4].weekday() - 5 + 7)
+    for number, day in enumerate(days):
+        clock.set(day, 8)
+        if number == 4:  # the weekend's session, recorded on Monday morning
+            for s in injected:
+                funds.deliver_sessions([s.report(s.classes[4], saturday, [])], s.admin)
+                truth.add("non-school-day", s.code, f"course C04 on {saturday}")
+        clock.set(day, 9)
+        for s in schools:
+            s.payments(day, first=number == 0)
+            if number == 0 and s in injected:
+                plant_payments(s, day, truth)
+            if number == 3:
+                s.subsidy(day, [])
+            if number == 2 and s in injected:
+                plant_unpaid_refund(s, day, truth)
+            if number == 8:
+                s.withdraw(s.leaver, day)
+        clock.set(day, 18)
+        substitutes = {
+            s.code: [x.teacher for x in s.classes[8:] or s.classes[4:6]]
+            for s in schools
+        }
+        for s in schools:
+            s.sessions(day, substitutes[s.code])
+            for school, missed in late.get(day, []):
+                if school is s:
+                    s.funds.deliver_sessions(
+                        [s.report(s.classes[4], missed, [])], s.admin
+                    )
+                    truth.add(
+                        "backfilled-attendance", s.code, f"course C04 on {missed}"
+                    )
+        clock.set(day, 19)
+        for s in schools:
+            if number in (8, 9, 10):
+                s.refund(s.leaver, day, number - 8)
+            if number == 9:
+                s.subsidy(day, [s.classes[0].course_id, s.classes[1].course_id])
+                if s in injected:
+                    grant = SubsidyGrant.id_for(s.school, f"{s.code}-GRANT")
+                    funds.handle(
+                        c.AllocateSubsidy(
+                            grant, Course.id_for(s.term, "SPARE"), 50_000, day
+                        ),
+                        s.bursar,
+                    )
+            if day == october:
+                s.payroll(date(2026, 9, 1), day, setter_approves=s in injected)
+        if progress:
+            progress(number + 1, len(days))
+
+
+def plant_payments(s: SimSchool, day: date, truth: Truth) -> None:
+    exempt = s.classes[2].roster[0]
+    s.pay(exempt, 100, day, "-X")
+    truth.add("exempt-family-charged", s.code, f"student {exempt}")
+    payer = s.classes[4].roster[5]
+    s.pay(payer, 1000, day, "-A")
+    s.pay(payer, 1000, day, "-B")
+    truth.add("duplicate-payment", s.code, f"student {payer} on {day}")
+
+
+def plant_unpaid_refund(s: SimSchool, day: date, truth: Truth) -> None:
+    student = s.classes[5].roster[4]
+    s.withdraw(student, day)
+    truth.add("refund-owed-unpaid", s.code, f"student {student}")

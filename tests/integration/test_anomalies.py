@@ -1,0 +1,56 @@
+"""Fraud and error detection against a generated term with known truth: each
+rule finds exactly the cases injected, and a clean term has no findings."""
+
+from datetime import date
+
+import pytest
+
+from application.simulate import ANOMALIES, Plan, PlanError, simulate
+from projections.anomalies import RULES, anomalies
+
+LATER = date(2026, 12, 1)  # past every injected deadline
+
+
+def found_by_rule(system, district: str) -> dict[str, list[str]]:
+    system.projector.catch_up()
+    schools = system.queries.schools_in(district)
+    found: dict[str, list[str]] = {rule: [] for rule in RULES}
+    for finding in anomalies(system.queries, schools, today=LATER):
+        found[finding.rule].append(f"{finding.school_code}|{finding.subject}")
+    return {rule: sorted(subjects) for rule, subjects in found.items()}
+
+
+def test_every_pattern_of_the_design_has_a_rule():
+    assert set(ANOMALIES) == set(RULES)
+
+
+def test_each_rule_finds_exactly_the_injected_cases(system):
+    truth = simulate(
+        system.funds, Plan(schools=3, students=480, seed=11, anomalies=True, per_rule=2)
+    )
+    injected = truth.as_dict()["cases"]
+    found = found_by_rule(system, "Simulated")
+    assert all(len(cases) == 2 for cases in injected.values())
+    assert found == injected
+
+
+def test_a_clean_generated_term_of_several_schools_has_no_findings(system):
+    simulate(system.funds, Plan(schools=3, students=480, seed=5))
+    assert found_by_rule(system, "Simulated") == {rule: [] for rule in RULES}
+
+
+@pytest.mark.parametrize(
+    "plan, message",
+    [
+        (Plan(schools=0), "at least one school"),
+        (Plan(schools=5, students=100), "cannot fill"),
+        (Plan(days=0), "between 5 and 90"),
+        (Plan(anomalies=True, days=10), "25 days"),
+        (Plan(schools=2, students=200, anomalies=True, per_rule=3), "as many schools"),
+    ],
+)
+def test_impossible_plans_are_refused_and_write_nothing(system, plan, message):
+    head = system.funds.head()
+    with pytest.raises(PlanError, match=message):
+        simulate(system.funds, plan)
+    assert system.funds.head() == head
