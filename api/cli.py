@@ -18,6 +18,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from api.app import create_app
 from api.bootstrap import System, bootstrap
 from application.sample import DISTRICT, load_sample
+from application.simulate import Plan, PlanError, simulate
+from domain.errors import DomainError
 from domain.school import School
 from infra.database import psql_program
 from infra.digests import (
@@ -43,8 +45,9 @@ console = Console(stderr=True, soft_wrap=True)
 log = structlog.get_logger("cli")
 
 
-def start() -> tuple[Settings, System]:
-    configure_logging()
+def start(level: str = "WARNING") -> tuple[Settings, System]:
+    """Batch commands log warnings only; servers log every request."""
+    configure_logging(level)
     settings = Settings()
     return settings, bootstrap(settings)
 
@@ -87,14 +90,19 @@ def serve_api(settings: Settings, system: System, *, projections: bool = True):
         if projections:
             runner.join(timeout=5)
 
+    configure_logging("INFO")
     app = create_app(system)
     app.router.lifespan_context = lifespan
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
+SIMULATED = Plan(
+    schools=2, students=240, seed=2026, district="Yungang", anomalies=True, per_rule=1
+)
 DEMO_TOKENS = (
     ("demo-regulator", Role.REGULATOR, DISTRICT, ()),
     ("demo-auditor", Role.AUDITOR, DISTRICT, ()),
+    ("demo-auditor-yungang", Role.AUDITOR, SIMULATED.district, ()),
     ("demo-bursar-pc-101", Role.BURSAR, None, ("PC-101",)),
     ("demo-approver-pc-101", Role.BURSAR, None, ("PC-101",)),
     ("demo-admin-pc-101", Role.SCHOOL_ADMIN, DISTRICT, ("PC-101",)),
@@ -125,6 +133,10 @@ def demo() -> None:
     if system.funds.head() == 0:
         console.print("Loading the sample term: 2 schools, 300 students, 6 weeks…")
         load_sample(system.funds)
+        console.print("Generating the Yungang district, with one of each anomaly…")
+        truth = simulate(system.funds, SIMULATED)
+        path = settings.home / "demo-anomalies.json"
+        path.write_text(json.dumps(truth.as_dict(), indent=2, default=str))
     project_with_progress(system, "Projecting")
     issued = demo_tokens(settings, system)
     base = f"http://{settings.host}:{settings.port}"
@@ -138,6 +150,8 @@ def demo() -> None:
         f"  A family's balance  {base}/v1/schools/{school}/students/PC-101-S005"
         "/balance\n"
         f"  Trial balance       {base}/v1/ledger/trial-balance\n"
+        f"  Anomalies (Yungang) {base}/v1/audit/anomalies  (demo-auditor-yungang;"
+        f" what was injected: {settings.home / 'demo-anomalies.json'})\n"
         "\nDemo tokens (also in "
         f"{settings.home / 'demo-tokens.json'}), send as 'Authorization: Bearer …':"
     )
@@ -145,6 +159,50 @@ def demo() -> None:
         console.print(f"  {subject:<22} {grant['scope']:<10} {grant['token']}")
     console.print("\nPress Ctrl-C to stop.\n")
     serve_api(settings, system)
+
+
+@cli.command("simulate")
+def simulate_command(
+    schools: Annotated[int, typer.Option(help="schools to generate")] = 3,
+    students: Annotated[int, typer.Option(help="students in all")] = 600,
+    seed: Annotated[int, typer.Option(help="same seed, same term")] = 1,
+    days: Annotated[int, typer.Option(help="school days of service")] = 30,
+    district: Annotated[str, typer.Option(help="their district")] = "Simulated",
+    anomalies: Annotated[
+        bool, typer.Option(help="inject a known number of each anomaly")
+    ] = False,
+    per_rule: Annotated[int, typer.Option(help="cases of each anomaly")] = 2,
+    truth: Annotated[
+        Path, typer.Option(help="where to write what was injected")
+    ] = Path("truth.json"),
+) -> None:
+    """Generate a realistic term through the application, day by day."""
+    plan = Plan(schools, students, seed, days, district, anomalies, per_rule)
+    try:
+        plan.check()
+    except PlanError as error:
+        console.print(str(error))
+        raise typer.Exit(2) from None
+    _, system = start()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} days"),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task(f"Simulating {district}", total=days)
+            found = simulate(
+                system.funds, plan, lambda done, total: bar.update(task, completed=done)
+            )
+    except DomainError as error:
+        console.print(f"Nothing more was written: {error.message}")
+        raise typer.Exit(1) from None
+    if anomalies:
+        truth.write_text(json.dumps(found.as_dict(), indent=2, default=str))
+        console.print(f"What was injected: {truth}")
+    project_with_progress(system, "Projecting")
 
 
 @cli.command()
@@ -176,7 +234,7 @@ def serve(
 @cli.command()
 def project() -> None:
     """Run the projections as their own process, until interrupted."""
-    _, system = start()
+    _, system = start("INFO")
     stop = threading.Event()
     log.info("projecting", position=system.projector.position())
     try:

@@ -6,7 +6,7 @@ import sys
 import structlog
 
 
-def configure_logging(level: str = "INFO", *, cache: bool = True) -> None:
+def configure_logging(level: str = "INFO", *, cache: bool = False) -> None:
     renderer = (
         structlog.dev.ConsoleRenderer()
         if sys.stderr.isatty()

@@ -1,6 +1,7 @@
 """For auditors and regulators: is the history intact?"""
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
@@ -10,15 +11,20 @@ from api.deps import QueriesDep, SystemDep
 from api.requests import Code, Reference
 from api.schemas import (
     READ_PROBLEMS,
+    FindingPublic,
     ProofPublic,
     TracePublic,
     UsePublic,
     VerdictPublic,
 )
+from domain.course import BEIJING
 from domain.errors import NotFound
 from domain.payment import Payment
 from infra.digests import DigestError, prove_inclusion
+from projections.anomalies import RULES, anomalies
 from projections.trace import trace_payment
+
+AnomalyRule = Literal[tuple(RULES)]  # type: ignore[valid-type]
 
 router = APIRouter(prefix="/v1", tags=["audit"], responses=READ_PROBLEMS)
 
@@ -72,3 +78,26 @@ def proof(
     except DigestError as error:
         raise NotFound(str(error)) from None
     return ProofPublic(**found.__dict__)
+
+
+@router.get("/audit/anomalies")
+def audit_anomalies(
+    queries: QueriesDep,
+    who: Auditor,
+    school_id: UUID | None = None,
+    rule: AnomalyRule | None = None,
+    severity: Literal["high", "medium", "low"] | None = None,
+) -> list[FindingPublic]:
+    """Findings of the fraud and error rules in the schools in scope (or one),
+    each with its rule, severity and evidence."""
+    if school_id:
+        who.check_school(school_id)
+    schools = [school_id] if school_id else sorted(who.schools)
+    found = anomalies(
+        queries,
+        schools,
+        today=datetime.now(BEIJING).date(),
+        rules=[rule] if rule else (),
+        severity=severity,
+    )
+    return [FindingPublic(**f.__dict__) for f in found]

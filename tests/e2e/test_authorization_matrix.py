@@ -61,6 +61,7 @@ ALLOWED = {
     ("POST", "/v1/schools/{school_id}/bank-statements"): {B},
     ("GET", "/v1/schools/{school_id}/bank-statements/{statement}/reconciliation"): READ,
     ("GET", "/v1/audit/verify"): {R, A},
+    ("GET", "/v1/audit/anomalies"): {R, A},
     ("GET", "/v1/audit/proof/{position}"): {R, A},
     ("GET", "/v1/schools/{school_id}/payments/trace"): READ,
 }

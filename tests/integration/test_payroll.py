@@ -4,7 +4,7 @@ paid; explainable session by session; corrected only in a later run."""
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from application import commands as c
@@ -162,6 +162,8 @@ days = st.sets(st.integers(1, 30), min_size=1, max_size=12)
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(rates=rates, days=days)
+@example(rates=[(2, 2), (2, 1)], days={2})
+@example(rates=[(2, 1), (2, 0)], days={2})
 def test_a_payroll_equals_sessions_times_the_rate_in_force(system, clock, rates, days):
     reset(system)
     story = Story(system, clock)
@@ -172,7 +174,8 @@ def test_a_payroll_equals_sessions_times_the_rate_in_force(system, clock, rates,
         story.deliver(SEP[day], "a")
 
     def in_force(day: int) -> int:
-        changes = [(1, 5000), *sorted(rates)]
+        # a stable sort: of two rates set for one day, the later one counts
+        changes = [(1, 5000), *sorted(rates, key=lambda r: r[0])]
         return [r for since, r in changes if since <= day][-1]
 
     expected = sum(in_force(day) for day in days)

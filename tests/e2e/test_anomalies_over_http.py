@@ -1,0 +1,62 @@
+"""An auditor asks for the findings of a generated district over real HTTP."""
+
+from uuid import uuid4
+
+import pytest
+
+from application.simulate import ANOMALIES, Plan, simulate
+from domain.school import School
+from infra.database import ensure_database
+from infra.tokens import Role
+from tests.conftest import make_system
+from tests.e2e.conftest import serve
+
+PLAN = Plan(schools=2, students=240, seed=2026, district="Yungang", anomalies=True)
+
+
+@pytest.fixture(scope="module")
+def yungang(pg_server):
+    system = make_system(ensure_database(pg_server, f"e2e_{uuid4().hex[:12]}"))
+    truth = simulate(system.funds, PLAN)
+    system.projector.catch_up()
+    for served in serve(system):
+        token = served.token("auditor", Role.AUDITOR, district=PLAN.district)
+        with served.client(token) as client:
+            yield client, served, truth.as_dict()["cases"]
+
+
+def cases(findings: list[dict]) -> list[str]:
+    return sorted(f"{f['school_code']}|{f['subject']}" for f in findings)
+
+
+def test_the_auditor_sees_exactly_what_was_injected(yungang):
+    client, _, injected = yungang
+    findings = client.get("/v1/audit/anomalies").json()
+    for rule in ANOMALIES:
+        assert cases([f for f in findings if f["rule"] == rule]) == injected[rule]
+    assert all(f["evidence"] for f in findings)
+
+
+def test_findings_filter_by_rule_severity_and_school(yungang):
+    client, _, injected = yungang
+    ghosts = client.get("/v1/audit/anomalies", params={"rule": "ghost-teacher"})
+    assert cases(ghosts.json()) == injected["ghost-teacher"]
+    high = client.get("/v1/audit/anomalies", params={"severity": "high"}).json()
+    assert high and {f["severity"] for f in high} == {"high"}
+    school = School.id_for("SIM-001")
+    one = client.get("/v1/audit/anomalies", params={"school_id": str(school)}).json()
+    assert one and {f["school_code"] for f in one} == {"SIM-001"}
+
+
+def test_an_unknown_rule_is_a_422_and_another_district_a_404(yungang):
+    client, served, _ = yungang
+    response = client.get("/v1/audit/anomalies", params={"rule": "ghost-bursar"})
+    assert response.status_code == 422
+    token = served.token("elsewhere", Role.AUDITOR, district="Pingcheng")
+    with served.client(token) as outsider:
+        school = School.id_for("SIM-001")
+        response = outsider.get(
+            "/v1/audit/anomalies", params={"school_id": str(school)}
+        )
+        assert response.status_code == 404
+        assert outsider.get("/v1/audit/anomalies").json() == []
