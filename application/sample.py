@@ -222,14 +222,22 @@ class SampleSchool:
                 self.course_id(plan),
                 self.term_id,
                 day,
-                plan.starts,
-                plan.ends,
+                *self.clocked(plan, day),
                 Teacher.id_for(self.school_id, plan.teacher),
                 tuple(s for s in students if self.attends(s, day)),
             )
             for plan, students in self.rosters.items()
         ]
         self.funds.deliver_sessions(sessions, admin(self.code))
+
+    def clocked(self, plan, day: date) -> tuple[time, time]:
+        """Check-in a few minutes early and check-out a few late, as teachers
+        do; a register of identical times day after day is an anomaly."""
+        clock = random.Random(f"{plan.code}{day}")
+        early, late = clock.randrange(600), clock.randrange(480)
+        starts = datetime.combine(day, plan.starts) - timedelta(seconds=early)
+        ends = datetime.combine(day, plan.ends) + timedelta(seconds=late)
+        return starts.time(), ends.time()
 
     def attends(self, student: str, day: date) -> bool:
         away = (student == self.leaver and day >= WITHDRAWAL_DAY) or (

@@ -125,3 +125,18 @@ def allocate_subsidy(
     """Allocate part of a subsidy to a course of the same school."""
     command = c.AllocateSubsidy(grant_id, body.course_id, body.amount, body.on)
     return run(system, who, request, command, entity=grant_id, key=key, body=body)
+
+
+@router.post("/terms/{term_id}/surplus-report", **DONE)
+def report_surplus(
+    term_id: UUID,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Report, once the term has ended, what its courses hold unspent."""
+    command = c.ReportSurplus(term_id)
+    return run(
+        system, who, request, command, entity=term_id, key=key, body=None, status=200
+    )

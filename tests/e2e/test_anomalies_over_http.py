@@ -60,3 +60,19 @@ def test_an_unknown_rule_is_a_422_and_another_district_a_404(yungang):
         )
         assert response.status_code == 404
         assert outsider.get("/v1/audit/anomalies").json() == []
+
+
+def test_reporting_a_term_surplus_clears_its_finding(yungang):
+    client, served, _ = yungang
+    params = {"rule": "term-surplus-unreported"}
+    [finding, *_] = client.get("/v1/audit/anomalies", params=params).json()
+    [term] = [e["id"] for e in finding["evidence"] if e["kind"] == "term"]
+    bursar = served.token("bursar", Role.BURSAR, schools=[finding["school_code"]])
+    with served.client(bursar) as c:
+        reported = c.post(f"/v1/terms/{term}/surplus-report")
+        assert reported.status_code == 200
+        again = c.post(f"/v1/terms/{term}/surplus-report")
+        assert again.status_code == 422 and "already" in again.json()["detail"]
+    params["min_position"] = reported.json()["position"]
+    left = client.get("/v1/audit/anomalies", params=params).json()
+    assert term not in {e["id"] for f in left for e in f["evidence"]}

@@ -37,6 +37,7 @@ ALLOWED = {
     ("POST", "/v1/schools/{school_id}/payments"): {B},
     ("POST", "/v1/schools/{school_id}/refunds"): {B},
     ("POST", "/v1/refunds/{refund_id}/approval"): {B},
+    ("POST", "/v1/terms/{term_id}/surplus-report"): {B},
     ("POST", "/v1/refunds/{refund_id}/payment"): {B},
     ("POST", "/v1/schools/{school_id}/subsidies"): {B},
     ("POST", "/v1/subsidies/{grant_id}/allocations"): {B},
@@ -164,6 +165,7 @@ class Place:
                 "reference": f"{self.code}-{tag}",
             },
             "approval": None,
+            "surplus-report": None,
             "payment": (
                 {
                     "bank_references": {str(self.teacher_id): "B-matrix"},

@@ -11,6 +11,7 @@ from domain.course import Course
 from domain.errors import CourseFull
 from domain.refund import Refund
 from domain.teacher import Teacher
+from projections.anomalies import anomalies
 from projections.findings import Compliance
 from tests.builders import BURSAR, SECOND_BURSAR
 from tests.integration.test_term_story import SEP, Story
@@ -144,7 +145,7 @@ def test_a_refund_paid_in_time_is_not_a_finding(story, system):
     assert findings(system, story, "refund-late") == []
 
 
-def test_the_sample_district_shows_its_two_deliberate_breaches_and_nothing_else(
+def test_the_sample_district_shows_its_two_deliberate_breaches_and_no_anomaly(
     system,
 ):
     load_sample(system.funds)
@@ -155,3 +156,4 @@ def test_the_sample_district_shows_its_two_deliberate_breaches_and_nothing_else(
         ("PC-102", "ends-before-off-work", "course FB-2"),
         ("PC-102", "fee-over-cap", "course CHOIR"),
     ]
+    assert anomalies(system.queries, schools, today=TODAY) == []
