@@ -289,6 +289,9 @@ class UsePublic(Public):
     amount: Yuan
     position: int
     day: date
+    teacher_pay: Yuan | None = Field(
+        None, description="what the session's teacher earned for it"
+    )
     details: dict[str, Any]
 
 

@@ -4,7 +4,8 @@ Deterministic for a given seed, and recorded day by day on a simulated clock,
 so every fact is recorded when it happened. Two breaches are deliberate, for
 the regulator to find, both at Heping Road: football ends at 17:00, and the
 choir charges ¥400 against a cap of ¥360. Families of the external robotics
-course pay by the month, inside the prepaid caps.
+course pay by the month, inside the prepaid caps. September's teacher pay is
+paid in October.
 """
 
 import random
@@ -17,6 +18,7 @@ from application import commands as c
 from application.funds import Funds
 from domain.course import BEIJING, Course
 from domain.facts import Actor
+from domain.payroll import PayrollRun
 from domain.refund import Refund
 from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
@@ -34,6 +36,7 @@ STUDENTS_PER_COURSE = 25
 WITHDRAWAL_DAY = date(2026, 9, 21)
 MONTHLY_DUE = (date(2026, 9, 1), date(2026, 10, 8))
 GRANT_DAY, ALLOCATION_DAY = date(2026, 9, 10), date(2026, 9, 30)
+SEPTEMBER, PAYDAY = date(2026, 9, 1), date(2026, 10, 9)
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,8 @@ class SampleSchool:
             self.funds.handle(
                 c.PayRefund(refund_id, f"BANK-{reference}", day), bursar(self.code)
             )
+        if day == PAYDAY:
+            self.pay_teachers(SEPTEMBER, day)
         if day == ALLOCATION_DAY:
             grant_id = SubsidyGrant.id_for(self.school_id, self.grant_reference)
             for plan in self.plans[:2]:
@@ -273,6 +278,20 @@ class SampleSchool:
                     c.AllocateSubsidy(grant_id, self.course_id(plan), 250_000, day),
                     bursar(self.code),
                 )
+
+    def pay_teachers(self, month: date, day: date) -> None:
+        """Drafted by one bursar, approved by the other, paid by bank transfer."""
+        run_id = PayrollRun.id_for(self.school_id, month)
+        self.funds.handle(c.DraftPayroll(self.school_id, month), bursar(self.code))
+        self.funds.handle(c.ApprovePayroll(run_id), bursar(self.code, 2))
+        references = tuple(
+            (
+                Teacher.id_for(self.school_id, plan.teacher),
+                f"SAL-{plan.teacher}-{month:%m}",
+            )
+            for plan in self.plans
+        )
+        self.funds.handle(c.PayPayroll(run_id, references, day), bursar(self.code))
 
 
 def load_sample(funds: Funds, seed: int = 2026) -> None:

@@ -24,6 +24,7 @@ class Use:
     amount: int
     position: int
     day: date
+    teacher_pay: int | None = None  # what the session's teacher earned for it
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -112,7 +113,17 @@ def trace_payment(queries: Queries, payment_id: UUID) -> Trace:
         details = {
             k: v
             for k, v in row.items()
-            if k not in ("kind", "amount", "position", "day") and v is not None
+            if k not in ("kind", "amount", "position", "day", "teacher_pay")
+            and v is not None
         }
-        trace.uses.append(Use(row["kind"], mine, row["position"], row["day"], details))
+        trace.uses.append(
+            Use(
+                row["kind"],
+                mine,
+                row["position"],
+                row["day"],
+                row["teacher_pay"],
+                details,
+            )
+        )
     return trace

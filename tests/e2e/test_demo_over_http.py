@@ -1,5 +1,7 @@
 """The sample district, served over real HTTP on the embedded PostgreSQL."""
 
+from decimal import Decimal
+
 import pytest
 
 from application.sample import DISTRICT
@@ -60,3 +62,20 @@ def test_bad_input_is_a_422_problem(served):
 def test_the_openapi_document_is_served(served):
     paths = served.get("/openapi.json").json()["paths"]
     assert "/v1/ledger/trial-balance" in paths
+
+
+def test_a_demo_payment_is_traced_to_the_sessions_and_salaries_it_paid(served):
+    school = School.id_for("PC-101")
+    params = {"channel": "wechat", "reference": "PC-101-S001-0901"}
+    trace = served.get(f"/v1/schools/{school}/payments/trace", params=params).json()
+    uses = trace["uses"]
+    assert uses and all(u["kind"] == "session" for u in uses)
+    used = sum(Decimal(u["amount"]) for u in uses)
+    assert used + Decimal(trace["remaining"]) == Decimal(trace["amount"])
+    september = [u for u in uses if u["day"] < "2026-10-01"]
+    assert september and all(
+        u["teacher_pay"] == "50.00"
+        and u["details"]["teacher_bank_reference"] == "SAL-T01-09"
+        and "PC-101-S001" in u["details"]["present"]
+        for u in september
+    )

@@ -44,7 +44,7 @@ def test_a_payment_is_traced_to_each_session_share_its_roster_and_teacher(
     ]
     first = trace.uses[0].details
     assert first["present"] == ["a", "b", "c"] and first["teacher_code"] == "li"
-    assert first["teacher_pay"] == 5000
+    assert trace.uses[0].teacher_pay == 5000
     assert first["teacher_bank_reference"] == "PAY-LI-09"
     assert trace.remaining == 21000
 
