@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import api, payroll_compliance
+from bench import api, payroll_compliance, verification
 from bench.common import NotEmpty
 from infra.logging import configure_logging
 
@@ -20,7 +20,11 @@ def main() -> None:
     args = parser.parse_args()
     configure_logging("WARNING")
     try:
-        results = api.run(args.quick) + payroll_compliance.run(args.quick)
+        results = (
+            api.run(args.quick)
+            + payroll_compliance.run(args.quick)
+            + verification.run(args.quick)
+        )
     except NotEmpty as refusal:
         raise SystemExit(str(refusal)) from None
     table = Table("figure", "value", "unit", "baseline", "baseline value", "ratio")

@@ -20,10 +20,11 @@ commit together or not at all. Someone who can change the database can also
 rewrite the chain, which is why digests signed outside it are kept.
 """
 
-import hashlib
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from hashlib import sha256
+from typing import NamedTuple
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore
@@ -47,7 +48,7 @@ def canonical(
 
 
 def link(previous: bytes, content: bytes) -> bytes:
-    return hashlib.sha256(previous + content).digest()
+    return sha256(previous + content).digest()
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,18 @@ class Verdict:
         return f"tampering found at position {self.position}: {self.problem}"
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     position: int
-    leaf: bytes  # SHA-256 of the canonical bytes: the Merkle leaf
+    content: bytes  # the canonical bytes
     hash: bytes  # the chain hash h(position)
 
+    @property
+    def leaf(self) -> bytes:
+        """The Merkle leaf: SHA-256 of the canonical bytes."""
+        return sha256(self.content).digest()
 
+
+WALK_BATCH = 5000
 _WALK = SQL("""
     SELECT e.notification_id, e.originator_id, e.originator_version, e.topic,
            e.state, c.position, c.originator_id, c.originator_version, c.hash
@@ -109,45 +115,45 @@ class Chain:
             curs.execute(self.leaves_statement)
             return [(position, bytes(leaf)) for position, leaf in curs]
 
+    def rows(self, until: int | None) -> Iterator[list[tuple]]:
+        """The log joined to its chain, in log order, read in batches and in
+        binary, so a long log streams in bounded memory."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor("chain", binary=True, row_factory=tuple_row) as curs,
+        ):
+            curs.execute(self.walk_statement, (until or 2**62,))
+            while batch := curs.fetchmany(WALK_BATCH):
+                yield batch
+
     def links(self, until: int | None = None) -> Iterator[Link | Verdict]:
         """Recomputes the chain from the first event, yielding each link, and a
         Verdict instead as soon as stored data no longer matches."""
-        previous, count, position = b"", 0, 0
-        with self.datastore.get_connection() as conn:
-            curs = conn.cursor(row_factory=tuple_row)
-            for row in curs.stream(self.walk_statement, (until or 2**62,)):
-                (
-                    n,
-                    oid,
-                    version,
-                    topic,
-                    state,
-                    at,
-                    chained_id,
-                    chained_version,
-                    stored,
-                ) = row
-                position = n if n is not None else at
-                problem = _mismatch(n, oid, version, at, chained_id, chained_version)
+        previous, count = b"", 0
+        for batch in self.rows(until):
+            for n, oid, version, topic, state, at, chained, at_version, stored in batch:
+                problem = _mismatch(n, oid, version, at, chained, at_version)
                 if not problem:
-                    content = canonical(n, oid, version, topic, bytes(state))
-                    current = link(previous, content)
-                    if current != bytes(stored):
+                    content = canonical(n, oid, version, topic, state)
+                    current = sha256(previous + content).digest()
+                    if current != stored:
                         problem = "stored data no longer matches its hash"
                 if problem:
-                    yield Verdict(False, position, count, previous, problem)
+                    yield Verdict(False, n or at, count, previous, problem)
                     return
                 count += 1
                 previous = current
-                yield Link(n, hashlib.sha256(content).digest(), current)
+                yield Link(n, content, current)
 
     def verify(self, until: int | None = None) -> Verdict:
-        last = Verdict(True, 0, 0, b"")
+        position, count, head = 0, 0, b""
         for item in self.links(until):
             if isinstance(item, Verdict):
                 return item
-            last = Verdict(True, item.position, last.events + 1, item.hash)
-        return last
+            position, head = item.position, item.hash
+            count += 1
+        return Verdict(True, position, count, head)
 
 
 def _mismatch(n, oid, version, at, chained_id, chained_version) -> str:

@@ -109,15 +109,17 @@ def key_id(key: Ed25519PublicKey) -> str:
     return raw.hex()[:16]
 
 
-def _walk(chain: Chain, until: int | None = None) -> tuple[Verdict, list[Link]]:
-    links: list[Link] = []
-    for item in chain.links(until):
+def _walk(chain: Chain, size: int) -> tuple[str, list[bytes], Link | None]:
+    """The log's leaves and its ``size``-th link, or what broke the chain."""
+    leaves: list[bytes] = []
+    at_size = None
+    for item in chain.links():
         if isinstance(item, Verdict):
-            return item, links
-        links.append(item)
-    last = links[-1] if links else None
-    head = last.hash if last else b""
-    return Verdict(True, last.position if last else 0, len(links), head), links
+            return item.message, leaves, at_size
+        leaves.append(item.leaf)
+        if len(leaves) == size:
+            at_size = item
+    return "", leaves, at_size
 
 
 def make_digest(chain: Chain, key: Ed25519PrivateKey, now: datetime) -> Digest:
@@ -166,16 +168,14 @@ class Consistency:
 def check_against(chain: Chain, digest: Digest, key: Ed25519PublicKey) -> Consistency:
     """Proves (or refutes) that today's log extends the digest's history."""
     check_signature(digest, key)
-    verdict, links = _walk(chain)
-    if not verdict.intact:
-        return Consistency(False, verdict.message, digest.size, len(links), "", [])
-    leaves = [link.leaf for link in links]
+    broken, leaves, at_digest = _walk(chain, digest.size)
+    if broken:
+        return Consistency(False, broken, digest.size, len(leaves), "", [])
     if len(leaves) < digest.size:
         message = (
             f"the log has {len(leaves)} events, fewer than the digest's {digest.size}"
         )
         return Consistency(False, message, digest.size, len(leaves), "", [])
-    at_digest = links[digest.size - 1] if digest.size else None
     if at_digest and (at_digest.position, at_digest.hash.hex()) != (
         digest.position,
         digest.chain_head,

@@ -1,4 +1,4 @@
-"""Done as the people would: a bursar drafts September's pay, a second person
+"""Done as the people would: a bursar drafts October's pay, a second person
 approves, the bursar pays; a teacher's pay explains itself; the regulator sees
 the sample's two deliberate breaches and nothing else."""
 
@@ -18,7 +18,7 @@ def test_a_month_of_pay_from_draft_to_payslips(sample):
     approver = sample.client(
         sample.token("p-approver", Role.BURSAR, schools=["PC-101"])
     )
-    drafted = bursar.post(f"/v1/schools/{SCHOOL}/payroll", json={"month": "2026-09"})
+    drafted = bursar.post(f"/v1/schools/{SCHOOL}/payroll", json={"month": "2026-10"})
     assert drafted.status_code == 201, drafted.text
     run = drafted.json()["id"]
     assert bursar.post(f"/v1/payroll/{run}/approval").status_code == 403
@@ -30,19 +30,19 @@ def test_a_month_of_pay_from_draft_to_payslips(sample):
     }
     paid = bursar.post(
         f"/v1/payroll/{run}/payment",
-        json={"bank_references": references, "paid_on": "2026-10-08"},
+        json={"bank_references": references, "paid_on": "2026-11-05"},
     )
     assert paid.status_code == 200, paid.text
 
     teacher = Teacher.id_for(SCHOOL, "T01")
     pay = bursar.get(
-        f"/v1/teachers/{teacher}/pay/2026-09",
+        f"/v1/teachers/{teacher}/pay/2026-10",
         params={"min_position": paid.json()["position"]},
     ).json()
     assert pay["status"] == "paid" and pay["bank_reference"] == "BANK-T01"
-    assert pay["sessions"] == len(pay["lines"]) == 22  # September's service days
+    assert pay["sessions"] == len(pay["lines"]) == 7  # October's service days
     assert all(line["rate"] == "50.00" and line["roster"] > 0 for line in pay["lines"])
-    assert pay["gross"] == f"{22 * 50}.00"
+    assert pay["gross"] == f"{7 * 50}.00"
 
     rows = list(
         csv.DictReader(
