@@ -85,7 +85,9 @@ def bootstrap(
         projections.append(cls(view))
     queries = Queries(datastore)
     books = CaughtUpBooks(queries)
-    env = database.library_env(settings.pool_size, settings.aggregate_cache)
+    env = database.library_env(
+        settings.pool_size, settings.aggregate_cache, sole_writer=settings.sole_writer
+    )
     funds = Funds(env, clock=clock, books=books)
     projector = Projector(
         funds,
@@ -96,7 +98,9 @@ def bootstrap(
     books.projector = projector
     recorder = funds.recorder
     requests = RequestKeys(datastore, recorder.events_table_name)
-    chain = Chain(datastore, recorder.events_table_name, recorder.chain_table)
+    chain = Chain(
+        datastore, database.conninfo, recorder.events_table_name, recorder.chain_table
+    )
     return System(
         database, funds, projector, queries, TokenStore(datastore), requests, chain
     )

@@ -45,10 +45,10 @@ console = Console(stderr=True, soft_wrap=True)
 log = structlog.get_logger("cli")
 
 
-def start(level: str = "WARNING") -> tuple[Settings, System]:
+def start(level: str = "WARNING", **overrides) -> tuple[Settings, System]:
     """Batch commands log warnings only; servers log every request."""
     configure_logging(level)
-    settings = Settings()
+    settings = Settings(**overrides)
     return settings, bootstrap(settings)
 
 
@@ -96,6 +96,7 @@ def serve_api(settings: Settings, system: System, *, projections: bool = True):
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
+SIMULATION_CACHE = 1_000_000  # aggregates: every course, teacher and school of a city
 SIMULATED = Plan(
     schools=2, students=240, seed=2026, district="Yungang", anomalies=True, per_rule=1
 )
@@ -183,7 +184,8 @@ def simulate_command(
     except PlanError as error:
         console.print(str(error))
         raise typer.Exit(2) from None
-    _, system = start()
+    # the only writer while it runs, so it may trust the aggregates it keeps
+    _, system = start(aggregate_cache=SIMULATION_CACHE, sole_writer=True)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

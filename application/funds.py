@@ -1,5 +1,6 @@
 """The fund's command handlers: load, decide, save, return the log position."""
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -89,6 +90,8 @@ class RequestKey:
 
 
 _request: ContextVar[RequestKey | None] = ContextVar("request", default=None)
+# The aggregates the running command loaded.
+_touched: ContextVar[list[UUID] | None] = ContextVar("touched", default=None)
 
 
 class Funds(Application[UUID]):
@@ -123,7 +126,18 @@ class Funds(Application[UUID]):
             aggregate = None
         if not isinstance(aggregate, cls) or not actor.may_act_for(aggregate.school_id):
             raise NotFound(f"no {label} {aggregate_id}", id=str(aggregate_id))
+        if (touched := _touched.get()) is not None:
+            touched.append(aggregate_id)
         return aggregate
+
+    def forget(self, aggregate_ids: Sequence[UUID]) -> None:
+        """A refused command leaves no trace in the writer's cache, which may
+        hold the very aggregates it changed."""
+        if self.repository.cache is None:
+            return
+        for aggregate_id in aggregate_ids:
+            with contextlib.suppress(KeyError):
+                self.repository.cache.get(aggregate_id, evict=True)
 
     def record(self, *aggregates: Aggregate) -> int:
         """Saves every pending event of the aggregates in one transaction."""
@@ -162,12 +176,20 @@ class Funds(Application[UUID]):
     def logged(
         self, command: str, actor: Actor, run: Callable[[], int], **fields: Any
     ) -> int:
+        touched: list[UUID] = []
         with bound_contextvars(command=command, actor=actor.id, role=actor.role):
+            token = _touched.set(touched)
             try:
                 position = run()
             except DomainError as error:
+                self.forget(touched)
                 log.info("refused", error=error.code, **fields)
                 raise
+            except BaseException:
+                self.forget(touched)
+                raise
+            finally:
+                _touched.reset(token)
             log.info("recorded", position=position, **fields)
             return position
 
@@ -326,8 +348,41 @@ class Funds(Application[UUID]):
     @execute.register
     def record_payment(self, cmd: c.RecordPayment, actor: Actor) -> int:
         """Books a payment once; a re-delivered notification gets the first result."""
+        payment = self.receive(cmd, actor)
+        try:
+            return self.record(payment)
+        except AlreadyExists:
+            self.booked_already(payment)
+            return self.position_of(payment.id)
+
+    def record_payments(self, cmds: Sequence[c.RecordPayment], actor: Actor) -> int:
+        """A batch of payment notifications, saved in one transaction; those
+        booked already with the same content are recognised, a conflicting
+        one refuses the batch."""
+        run = partial(self._record_payments, cmds, actor)
+        return self.logged("RecordPayments", actor, run, payments=len(cmds))
+
+    def _record_payments(self, cmds: Sequence[c.RecordPayment], actor: Actor) -> int:
+        payments: dict[UUID, Payment] = {}
+        for cmd in cmds:
+            payment = self.receive(cmd, actor)
+            if first := payments.get(payment.id):
+                first.check_same(payment)
+            payments[payment.id] = first or payment
+        try:
+            return self.record(*payments.values())
+        except AlreadyExists:
+            # the failed save took their pending events: receive the new ones again
+            new: dict[UUID, Payment] = {}
+            for cmd in cmds:
+                payment = self.receive(cmd, actor)
+                if payment.id not in new and not self.booked_already(payment):
+                    new[payment.id] = payment
+            return self.record(*new.values())
+
+    def receive(self, cmd: c.RecordPayment, actor: Actor) -> Payment:
         self.load(School, cmd.school_id, "school", actor)
-        payment = Payment.receive(
+        return Payment.receive(
             school_id=cmd.school_id,
             student_id=cmd.student_id,
             amount=cmd.amount,
@@ -335,14 +390,15 @@ class Funds(Application[UUID]):
             reference=cmd.reference,
             stamp=self.stamp(actor, cmd.received_on),
         )
+
+    def booked_already(self, payment: Payment) -> bool:
+        """Whether the payment is booked; refused if booked with other content."""
         try:
-            return self.record(payment)
-        except AlreadyExists:
-            original = self.load(
-                Payment, payment.id, "payment", Actor("fund", "system")
-            )
-            original.check_same(payment)
-            return self.position_of(payment.id)
+            original = self.repository.get(payment.id)
+        except AggregateNotFoundError:
+            return False
+        original.check_same(payment)
+        return True
 
     @execute.register
     def request_refund(self, cmd: c.RequestRefund, actor: Actor) -> int:

@@ -220,26 +220,25 @@ class SimSchool:
         if not first and not october:
             return
         self.paid_october |= october
-        for k, cls in enumerate(self.classes):
-            external = k == 7
-            if october and not external:
-                continue
-            for s, student in enumerate(cls.roster):
-                if s > 0 and "GHOST" not in student:
-                    self.pay(student, FEE // 4 if external else FEE, day)
-
-    def pay(self, student: str, amount: int, day: date, suffix: str = "") -> None:
-        self.funds.handle(
-            c.RecordPayment(
-                self.school,
-                student,
-                amount,
-                "bank",
-                f"{student}-{day:%m%d}{suffix}",
-                day,
-            ),
+        self.funds.record_payments(
+            [
+                self.payment(student, FEE // 4 if k == 7 else FEE, day)
+                for k, cls in enumerate(self.classes)
+                if k == 7 or not october
+                for s, student in enumerate(cls.roster)
+                if s > 0 and "GHOST" not in student
+            ],
             self.bursar,
         )
+
+    def pay(self, student: str, amount: int, day: date, suffix: str = "") -> None:
+        self.funds.handle(self.payment(student, amount, day, suffix), self.bursar)
+
+    def payment(
+        self, student: str, amount: int, day: date, suffix: str = ""
+    ) -> c.RecordPayment:
+        reference = f"{student}-{day:%m%d}{suffix}"
+        return c.RecordPayment(self.school, student, amount, "bank", reference, day)
 
     def sessions(self, day: date, substitutes: list[str]) -> None:
         reports = []

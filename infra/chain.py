@@ -20,26 +20,30 @@ commit together or not at all. Someone who can change the database can also
 rewrite the chain, which is why digests signed outside it are kept.
 """
 
+import os
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from hashlib import sha256
+from itertools import pairwise
+from multiprocessing import get_context
 from typing import NamedTuple
-from uuid import UUID
 
+import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 
 def canonical(
-    position: int, originator_id: UUID, version: int, topic: str, state: bytes
+    position: int, originator_id: bytes, version: int, topic: str, state: bytes
 ) -> bytes:
+    """``originator_id``: the UUID's 16 bytes."""
     topic_bytes = topic.encode()
     return b"".join(
         (
-            struct.pack(">q16sq", position, originator_id.bytes, version),
-            struct.pack(">i", len(topic_bytes)),
+            struct.pack(">q16sqi", position, originator_id, version, len(topic_bytes)),
             topic_bytes,
             struct.pack(">i", len(state)),
             state,
@@ -80,27 +84,44 @@ class Link(NamedTuple):
 
 
 WALK_BATCH = 5000
-_WALK = SQL("""
-    SELECT e.notification_id, e.originator_id, e.originator_version, e.topic,
-           e.state, c.position, c.originator_id, c.originator_version, c.hash
-    FROM {events} e FULL OUTER JOIN {chain} c ON c.position = e.notification_id
-    WHERE coalesce(e.notification_id, c.position) <= %s
-    ORDER BY coalesce(e.notification_id, c.position)
+_EVENTS = SQL("""
+    SELECT notification_id, uuid_send(originator_id), originator_version, topic,
+           state
+    FROM {} WHERE notification_id > %s AND notification_id <= %s
+    ORDER BY notification_id LIMIT %s
+""")
+_ENTRIES = SQL("""
+    SELECT position, uuid_send(originator_id), originator_version, hash
+    FROM {} WHERE position > %s AND position <= %s ORDER BY position
 """)
 
 
+# Below this many events one process checks the chain sooner than several
+# processes can start.
+PARALLEL_FROM = 200_000
+WORKERS = os.cpu_count() or 1
+
+
 class Chain:
-    def __init__(self, datastore: PostgresDatastore, events: str, chain: str) -> None:
-        self.datastore = datastore
-        self.walk_statement = _WALK.format(
-            events=Identifier(events), chain=Identifier(chain)
-        )
+    def __init__(
+        self, datastore: PostgresDatastore, conninfo: str, events: str, chain: str
+    ) -> None:
+        self.datastore, self.conninfo = datastore, conninfo
+        self.tables = (events, chain)
+        self.events_statement = _EVENTS.format(Identifier(events))
+        self.entries_statement = _ENTRIES.format(Identifier(chain))
         self.head_statement = SQL(
             "SELECT position, hash FROM {} ORDER BY position DESC LIMIT 1"
         ).format(Identifier(chain))
         self.leaves_statement = SQL(
             "SELECT position, leaf FROM {} ORDER BY position"
         ).format(Identifier(chain))
+        self.before_statement = SQL(
+            "SELECT hash FROM {} WHERE position <= %s ORDER BY position DESC LIMIT 1"
+        ).format(Identifier(chain))
+        self.last_statement = SQL(
+            "SELECT max(notification_id) FROM {} WHERE notification_id <= %s"
+        ).format(Identifier(events))
 
     def head(self) -> tuple[int, bytes]:
         with self.datastore.cursor() as curs:
@@ -115,52 +136,120 @@ class Chain:
             curs.execute(self.leaves_statement)
             return [(position, bytes(leaf)) for position, leaf in curs]
 
-    def rows(self, until: int | None) -> Iterator[list[tuple]]:
-        """The log joined to its chain, in log order, read in batches and in
-        binary, so a long log streams in bounded memory."""
-        with (
-            self.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.cursor("chain", binary=True, row_factory=tuple_row) as curs,
-        ):
-            curs.execute(self.walk_statement, (until or 2**62,))
-            while batch := curs.fetchmany(WALK_BATCH):
-                yield batch
-
-    def links(self, until: int | None = None) -> Iterator[Link | Verdict]:
-        """Recomputes the chain from the first event, yielding each link, and a
-        Verdict instead as soon as stored data no longer matches."""
-        previous, count = b"", 0
-        for batch in self.rows(until):
-            for n, oid, version, topic, state, at, chained, at_version, stored in batch:
-                problem = _mismatch(n, oid, version, at, chained, at_version)
-                if not problem:
-                    content = canonical(n, oid, version, topic, state)
-                    current = sha256(previous + content).digest()
-                    if current != stored:
-                        problem = "stored data no longer matches its hash"
-                if problem:
-                    yield Verdict(False, n or at, count, previous, problem)
-                    return
-                count += 1
-                previous = current
-                yield Link(n, content, current)
-
     def verify(self, until: int | None = None) -> Verdict:
-        position, count, head = 0, 0, b""
-        for item in self.links(until):
+        """Recomputes every link. Link n depends only on event n and the stored
+        h(n-1), so ranges of the log are checked side by side, one process
+        each; the first broken range, if any, names the first broken link."""
+        until = until or 2**62
+        with psycopg.connect(self.conninfo) as conn:
+            last = conn.execute(self.last_statement, (until,)).fetchone()[0] or 0
+        parts = max(1, min(WORKERS, last // PARALLEL_FROM))
+        bounds = [last * k // parts for k in range(parts)] + [until]
+        if parts == 1:
+            verdicts = [self.check(0, until)]
+        else:
+            spawn = get_context("spawn")
+            with ProcessPoolExecutor(parts, mp_context=spawn) as pool:
+                checks = [
+                    pool.submit(_check, self.conninfo, *self.tables, after, upto)
+                    for after, upto in pairwise(bounds)
+                ]
+                verdicts = [check.result() for check in checks]
+        events, head, position = 0, b"", 0
+        for verdict in verdicts:
+            if not verdict.intact:
+                return replace(verdict, events=events + verdict.events)
+            events += verdict.events
+            if verdict.events:
+                head, position = verdict.head, verdict.position
+        return Verdict(True, position, events, head)
+
+    def check(self, after: int, until: int) -> Verdict:
+        """The links of the positions after ``after`` up to ``until``."""
+        with psycopg.connect(self.conninfo) as conn:
+            row = conn.execute(self.before_statement, (after,)).fetchone()
+        position, count, head = after, 0, row[0] if row and after else b""
+        for item in self.links(after, until, head):
             if isinstance(item, Verdict):
                 return item
             position, head = item.position, item.hash
             count += 1
         return Verdict(True, position, count, head)
 
+    def batches(self, after: int, until: int) -> Iterator[tuple[list, list]]:
+        """The log and its chain entries, a range of positions at a time; the
+        last range reaches ``until`` so entries past the last event show."""
+        with psycopg.connect(self.conninfo) as conn:
+            events = conn.cursor(binary=True, row_factory=tuple_row)
+            entries = conn.cursor(binary=True, row_factory=tuple_row)
+            while True:
+                events.execute(self.events_statement, (after, until, WALK_BATCH))
+                batch = events.fetchall()
+                full = len(batch) == WALK_BATCH
+                upto = batch[-1][0] if full else until
+                entries.execute(self.entries_statement, (after, upto))
+                yield batch, entries.fetchall()
+                if not full:
+                    return
+                after = upto
 
-def _mismatch(n, oid, version, at, chained_id, chained_version) -> str:
-    if n is None:
-        return "an event was deleted (its chain entry remains)"
-    if at is None:
-        return "an event was inserted that the chain never saw"
-    if (oid, version) != (chained_id, chained_version):
-        return "events were reordered or replaced"
-    return ""
+    def links(
+        self, after: int = 0, until: int | None = None, previous: bytes = b""
+    ) -> Iterator[Link | Verdict]:
+        """Recomputes the chain after ``after`` (whose stored hash is
+        ``previous``), yielding each link, and a Verdict instead as soon as
+        stored data no longer matches."""
+        count = 0
+        for events, entries in self.batches(after, until or 2**62):
+            gap = _first_gap(events, entries)
+            if gap:
+                events, entries = events[: gap.index], entries[: gap.index]
+            for (n, oid, version, topic, state), (
+                _,
+                chained,
+                at_version,
+                stored,
+            ) in zip(events, entries, strict=True):
+                problem = ""
+                if (oid, version) != (chained, at_version):
+                    problem = "events were reordered or replaced"
+                else:
+                    content = canonical(n, oid, version, topic, state)
+                    current = sha256(previous + content).digest()
+                    if current != stored:
+                        problem = "stored data no longer matches its hash"
+                if problem:
+                    yield Verdict(False, n, count, previous, problem)
+                    return
+                count += 1
+                previous = current
+                yield Link(n, content, current)
+            if gap:
+                yield Verdict(False, gap.position, count, previous, gap.problem)
+                return
+
+
+def _check(conninfo: str, events: str, chain: str, after: int, until: int) -> Verdict:
+    """One range, in a process of its own."""
+    return Chain(None, conninfo, events, chain).check(after, until)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Gap:
+    index: int  # how many rows on both sides agree before it
+    position: int
+    problem: str
+
+
+def _first_gap(events: list[tuple], entries: list[tuple]) -> Gap | None:
+    """The first position held by only one side: a deleted or inserted event."""
+    held, chained = [e[0] for e in events], [e[0] for e in entries]
+    if held == chained:
+        return None
+    index = next(
+        (i for i, (a, b) in enumerate(zip(held, chained, strict=False)) if a != b),
+        min(len(held), len(chained)),
+    )
+    if index < len(held) and (index == len(chained) or held[index] < chained[index]):
+        return Gap(index, held[index], "an event was inserted that the chain never saw")
+    return Gap(index, chained[index], "an event was deleted (its chain entry remains)")

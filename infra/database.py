@@ -38,9 +38,17 @@ class Database:
         auth = f"{quote(self.user)}:{quote(self.password)}"
         return f"postgresql://{auth}@{host}:{self.port}/{self.dbname}"
 
-    def library_env(self, pool_size: int = 8, cache: int = 0) -> dict[str, str]:
-        """The eventsourcing library's configuration for this database."""
+    def library_env(
+        self, pool_size: int = 8, cache: int = 0, *, sole_writer: bool = False
+    ) -> dict[str, str]:
+        """The eventsourcing library's configuration for this database. A sole
+        writer trusts its cache: nobody else can have changed an aggregate."""
         cached = {"AGGREGATE_CACHE_MAXSIZE": str(cache)} if cache else {}
+        if cache and sole_writer:
+            cached |= {
+                "AGGREGATE_CACHE_FASTFORWARD": "n",
+                "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+            }
         return cached | {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_HOST": self.host,

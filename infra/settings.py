@@ -21,3 +21,6 @@ class Settings(BaseSettings):
     aggregate_cache: int = Field(
         default=0, ge=0, description="aggregates kept in memory by the writer"
     )
+    sole_writer: bool = Field(
+        default=False, description="no other process writes while this one runs"
+    )

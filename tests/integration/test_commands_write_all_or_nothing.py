@@ -14,6 +14,7 @@ from domain.errors import (
 )
 from domain.school import School
 from tests.builders import BURSAR
+from tests.conftest import make_system
 from tests.integration.test_term_story import SEP, Story
 
 
@@ -78,3 +79,70 @@ def test_a_payment_for_an_unknown_school_is_refused(story, system):
             c.RecordPayment(School.id_for("nope"), "a", 1, "x", "y", date(2026, 9, 1)),
             BURSAR,
         )
+
+
+def fees(story, *rows) -> list[c.RecordPayment]:
+    return [
+        c.RecordPayment(story.school, student, amount, "bank", ref, SEP[1])
+        for student, amount, ref in rows
+    ]
+
+
+def test_a_batch_of_payments_is_one_transaction_and_recognised_when_resent(
+    story, system
+):
+    batch = fees(story, ("a", 30000, "B1"), ("b", 30000, "B2"), ("c", 15000, "B3"))
+    head = system.funds.head()
+    position = system.funds.record_payments(batch, BURSAR)
+    assert position == head + 3 == system.funds.head()
+    assert system.funds.record_payments(batch[1:], BURSAR) == position
+    more = fees(story, ("c", 15000, "B3"), ("c", 15000, "B4"))
+    system.funds.record_payments(more, BURSAR)
+    system.projector.catch_up()
+    paid = [system.queries.student_balance(story.school, s).paid for s in "abc"]
+    assert paid == [30000, 30000, 30000]
+
+
+def test_a_batch_with_one_conflicting_payment_writes_nothing(story, system):
+    system.funds.record_payments(fees(story, ("a", 30000, "B1")), BURSAR)
+    head = system.funds.head()
+    batch = fees(story, ("b", 30000, "B2"), ("a", 29000, "B1"))
+    with pytest.raises(PaymentConflict, match="B1"):
+        system.funds.record_payments(batch, BURSAR)
+    twice = fees(story, ("b", 30000, "B2"), ("b", 20000, "B2"))
+    with pytest.raises(PaymentConflict, match="B2"):
+        system.funds.record_payments(twice, BURSAR)
+    assert system.funds.head() == head
+
+
+def test_a_refused_day_leaves_no_trace_in_a_sole_writers_cache(database, clock):
+    system = make_system(database, clock, aggregate_cache=100, sole_writer=True)
+    try:
+        story = Story(system, clock)
+        story.set_up()
+        story.clock.set(SEP[2], 19)
+        deliver = c.DeliverSession(
+            story.course,
+            story.term,
+            SEP[1],
+            time(15, 30),
+            time(17, 30),
+            story.teacher,
+            ("a",),
+        )
+        unknown = c.DeliverSession(
+            story.course,
+            story.term,
+            SEP[2],
+            time(15, 30),
+            time(17, 30),
+            story.teacher,
+            ("nobody",),
+        )
+        with pytest.raises(NotEnrolled):
+            system.funds.deliver_sessions([deliver, unknown], BURSAR)
+        system.funds.deliver_sessions([deliver], BURSAR)
+        course = system.funds.repository.get(story.course)
+        assert (list(course.deliveries), course.used) == ([SEP[1]], {1})
+    finally:
+        system.close()

@@ -110,7 +110,7 @@ def rewrite_event_and_chain(system, *, position: int) -> None:
         ).fetchall()
         previous = b""
         for n, oid, version, topic, state in rows:
-            content = canonical(n, oid, version, topic, bytes(state))
+            content = canonical(n, oid.bytes, version, topic, bytes(state))
             previous = link(previous, content)
             conn.execute(
                 "UPDATE funds_chain SET hash = %s, leaf = sha256(%s)"
