@@ -13,7 +13,15 @@ import structlog
 import typer
 import uvicorn
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from api.app import create_app
 from api.bootstrap import System, bootstrap
@@ -52,6 +60,11 @@ def start(level: str = "WARNING", **overrides) -> tuple[Settings, System]:
     return settings, bootstrap(settings)
 
 
+class Rate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:,.0f} events/s" if task.speed else "")
+
+
 def project_with_progress(
     system: System, label: str, rebuild: tuple[str, ...] | None = None
 ) -> int:
@@ -59,6 +72,7 @@ def project_with_progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:,}/{task.total:,} events"),
+        Rate(),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console) as bar:
@@ -168,6 +182,9 @@ def simulate_command(
     students: Annotated[int, typer.Option(help="students in all")] = 600,
     seed: Annotated[int, typer.Option(help="same seed, same term")] = 1,
     days: Annotated[int, typer.Option(help="school days of service")] = 30,
+    teachers: Annotated[
+        int, typer.Option(help="teachers, one course each (0: one per 20 students)")
+    ] = 0,
     district: Annotated[str, typer.Option(help="their district")] = "Simulated",
     anomalies: Annotated[
         bool, typer.Option(help="inject a known number of each anomaly")
@@ -178,7 +195,7 @@ def simulate_command(
     ] = Path("truth.json"),
 ) -> None:
     """Generate a realistic term through the application, day by day."""
-    plan = Plan(schools, students, seed, days, district, anomalies, per_rule)
+    plan = Plan(schools, students, seed, days, district, anomalies, per_rule, teachers)
     try:
         plan.check()
     except PlanError as error:

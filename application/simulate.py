@@ -73,6 +73,17 @@ class Plan:
     district: str = "Simulated"
     anomalies: bool = False
     per_rule: int = 2
+    teachers: int = 0  # one course each; 0: a course for every 20 students
+
+    @property
+    def courses_per_school(self) -> int:
+        per_school = self.students // self.schools
+        return max(8, self.teachers // self.schools or math.ceil(per_school / 20))
+
+    @property
+    def prefix(self) -> str:
+        """School codes start with the district's first letters: SIM-001."""
+        return "".join(ch for ch in self.district if ch.isalnum())[:3].upper()
 
     def check(self) -> None:
         if self.schools < 1:
@@ -81,6 +92,15 @@ class Plan:
             raise PlanError(
                 f"{self.students} students cannot fill {self.schools} schools: "
                 "give at least 40 a school"
+            )
+        if len(self.prefix) < 3:
+            raise PlanError(
+                f"name the district with 3 letters or more: {self.district!r}"
+            )
+        if self.students // self.schools // self.courses_per_school < 5:
+            raise PlanError(
+                f"{self.students} students cannot fill the courses of "
+                f"{max(self.teachers, 8 * self.schools)} teachers: give each 5 or more"
             )
         if not 5 <= self.days <= 90:
             raise PlanError(f"{self.days} days: simulate between 5 and 90 school days")
@@ -131,16 +151,15 @@ class Class:
 class SimSchool:
     def __init__(self, funds: Funds, plan: Plan, n: int, rng: random.Random) -> None:
         self.funds, self.plan, self.rng = funds, plan, rng
-        self.code = f"SIM-{n:03d}"
+        self.code = f"{plan.prefix}-{n:03d}"
         self.index = n
         self.school = School.id_for(self.code)
         self.term = Term.id_for(self.school, TERM)
         self.admin = Actor(f"admin-{self.code.lower()}", "school_admin")
         self.bursar = Actor(f"bursar1-{self.code.lower()}", "bursar")
         self.approver = Actor(f"bursar2-{self.code.lower()}", "bursar")
-        students = plan.students // plan.schools
-        courses = max(8, math.ceil(students / 20))
-        size = students // courses
+        courses = plan.courses_per_school
+        size = plan.students // plan.schools // courses
         self.classes = [
             Class(
                 f"C{k:02d}",

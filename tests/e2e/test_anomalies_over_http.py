@@ -43,9 +43,9 @@ def test_findings_filter_by_rule_severity_and_school(yungang):
     assert cases(ghosts.json()) == injected["ghost-teacher"]
     high = client.get("/v1/audit/anomalies", params={"severity": "high"}).json()
     assert high and {f["severity"] for f in high} == {"high"}
-    school = School.id_for("SIM-001")
+    school = School.id_for("YUN-001")
     one = client.get("/v1/audit/anomalies", params={"school_id": str(school)}).json()
-    assert one and {f["school_code"] for f in one} == {"SIM-001"}
+    assert one and {f["school_code"] for f in one} == {"YUN-001"}
 
 
 def test_an_unknown_rule_is_a_422_and_another_district_a_404(yungang):
@@ -54,7 +54,7 @@ def test_an_unknown_rule_is_a_422_and_another_district_a_404(yungang):
     assert response.status_code == 422
     token = served.token("elsewhere", Role.AUDITOR, district="Pingcheng")
     with served.client(token) as outsider:
-        school = School.id_for("SIM-001")
+        school = School.id_for("YUN-001")
         response = outsider.get(
             "/v1/audit/anomalies", params={"school_id": str(school)}
         )

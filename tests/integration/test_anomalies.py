@@ -47,6 +47,8 @@ def test_a_clean_generated_term_of_several_schools_has_no_findings(system):
         (Plan(days=0), "between 5 and 90"),
         (Plan(anomalies=True, days=10), "25 days"),
         (Plan(schools=2, students=200, anomalies=True, per_rule=3), "as many schools"),
+        (Plan(students=600, teachers=1000), "cannot fill the courses"),
+        (Plan(district="Xi"), "3 letters"),
     ],
 )
 def test_impossible_plans_are_refused_and_write_nothing(system, plan, message):

@@ -1,0 +1,214 @@
+"""A log grown district by district through the bulk paths: the append and
+rebuild rates next to a raw COPY of rows of the same size, the main queries'
+latency at each size, and the peak memory of simulate and rebuild, each run
+as the real command in a process of its own."""
+
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from time import perf_counter
+from uuid import uuid4
+
+import psycopg
+from psycopg.sql import SQL
+
+from api.bootstrap import System, bootstrap
+from application.simulate import Plan, simulate
+from bench.common import Result, fresh_database, percentile
+from domain.errors import NotFound
+from infra.database import Database
+from infra.settings import Settings
+from projections.findings import Compliance
+from projections.trace import trace_payment
+
+DISTRICTS = ("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot")
+SAMPLES = 200
+TODAY = date(2026, 12, 1)
+
+
+def plans(quick: bool) -> list[Plan]:
+    """Each step adds a district; the log grows about tenfold from the first."""
+    if quick:
+        sizes = [(2, 400, 10), (4, 1600, 20)]
+    else:
+        sizes = [(4, 2000, 30), (20, 12_000, 60), (60, 36_000, 60)]
+    return [
+        Plan(schools=s, students=n, days=d, district=name, seed=k)
+        for k, ((s, n, d), name) in enumerate(zip(sizes, DISTRICTS, strict=False))
+    ]
+
+
+def run(quick: bool) -> list[Result]:
+    database = fresh_database()
+    settings = Settings(pool_size=2, aggregate_cache=1_000_000, sole_writer=True)
+    system = bootstrap(settings, database=database)
+    results: list[Result] = []
+    appended = seconds = 0.0
+    latencies: dict[str, list[tuple[int, float, float]]] = {}
+    try:
+        for plan in plans(quick):
+            head = system.funds.head()
+            started = perf_counter()
+            simulate(system.funds, plan)
+            seconds += perf_counter() - started
+            appended += system.funds.head() - head
+            system.projector.catch_up()
+            size = system.funds.head()
+            for name, (p50, p99) in query_latencies(system, plan).items():
+                latencies.setdefault(name, []).append((size, p50, p99))
+        copy_rate = raw_copy_rate(system, database)
+        results.append(
+            Result(
+                f"append.{int(appended)}_events",
+                appended / seconds,
+                "events/s",
+                "raw COPY of rows of the same size",
+                copy_rate,
+            )
+        )
+        events = system.funds.head()
+    finally:
+        system.close()
+    rebuild_seconds, rebuild_rss = command(database, "rebuild")
+    results.append(
+        Result(
+            f"rebuild.{events}_events",
+            events / rebuild_seconds,
+            "events/s",
+            "raw COPY of rows of the same size",
+            copy_rate,
+        )
+    )
+    for name, sizes in latencies.items():
+        (small, _, first), (large, p50, p99) = sizes[0], sizes[-1]
+        results.append(
+            Result(f"query.{name}.p99.{large}_events", p99, "ms", "p50", p50)
+        )
+        results.append(
+            Result(
+                f"query.{name}.p99_growth",
+                p99,
+                "ms",
+                f"p99 at {small} events",
+                first,
+            )
+        )
+    plan = Plan(schools=2, students=800, days=20, district="Golf")
+    _, simulate_rss = command(
+        database,
+        "simulate",
+        f"--schools={plan.schools}",
+        f"--students={plan.students}",
+        f"--days={plan.days}",
+        f"--district={plan.district}",
+    )
+    limit = 1024.0  # MiB
+    results.append(Result("memory.rebuild", rebuild_rss, "MiB", "1 GiB", limit))
+    results.append(Result("memory.simulate", simulate_rss, "MiB", "1 GiB", limit))
+    return results
+
+
+def query_latencies(system: System, plan: Plan) -> dict[str, tuple[float, float]]:
+    """p50 and p99 of the main queries, on random subjects of the newest
+    district, in milliseconds."""
+    rng = random.Random(plan.seed)
+    q = system.queries
+    schools = sorted(q.schools_in(plan.district))
+    students = q.rows(
+        SQL(
+            "SELECT school_id, student_id FROM student_balances"
+            " WHERE school_id = ANY(%s)"
+        ),
+        (schools,),
+    )
+    payments = q.rows(
+        SQL(
+            "SELECT payment_id FROM payments WHERE school_id = ANY(%s)"
+            " ORDER BY payment_id LIMIT 5000"
+        ),
+        (schools,),
+    )
+    teachers = q.rows(
+        SQL("SELECT teacher_id, school_id FROM teachers WHERE school_id = ANY(%s)"),
+        (schools,),
+    )
+    september = date(2026, 9, 1)
+    compliance = Compliance(q)
+    queries: dict[str, Callable[[], object]] = {
+        "student_balance": lambda: q.student_balance(**rng.choice(students)),
+        "school_fund": lambda: q.fund(rng.choice(schools)),
+        "payment_trace": lambda: trace_payment(q, rng.choice(payments)["payment_id"]),
+        "teacher_month_pay": lambda: teacher_pay(q, rng.choice(teachers), september),
+        "district_compliance": lambda: compliance.findings(schools, today=TODAY),
+    }
+    found = {}
+    for name, query in queries.items():
+        samples = SAMPLES // 10 if name == "district_compliance" else SAMPLES
+        times = [timed(query) for _ in range(samples)]
+        found[name] = (percentile(times, 50), percentile(times, 99))
+    return found
+
+
+def teacher_pay(q, teacher: dict, month: date):
+    try:
+        return q.payroll(
+            school_id=teacher["school_id"],
+            month=month,
+            teacher_id=teacher["teacher_id"],
+        )
+    except NotFound:  # a school without a September payroll: asked all the same
+        return None
+
+
+def timed(query: Callable[[], object]) -> float:
+    started = perf_counter()
+    query()
+    return (perf_counter() - started) * 1000
+
+
+def raw_copy_rate(system: System, database: Database) -> float:
+    """Rows/s of COPY into a plain table, rows shaped and sized as the log's."""
+    with psycopg.connect(database.conninfo) as conn:
+        rows = conn.execute(
+            "SELECT originator_version, topic, state FROM funds_events"
+            " ORDER BY random() LIMIT 2000"
+        ).fetchall()
+        count = system.funds.head()
+        conn.execute(
+            "CREATE TABLE raw_copy (id bigint, originator_id uuid,"
+            " originator_version bigint, topic text, state bytea)"
+        )
+        oid = uuid4()
+        started = perf_counter()
+        with conn.cursor().copy("COPY raw_copy FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "uuid", "int8", "text", "bytea"])
+            for n in range(count):
+                version, topic, state = rows[n % len(rows)]
+                copy.write_row((n, oid, version, topic, state))
+        conn.commit()
+        seconds = perf_counter() - started
+        conn.execute("DROP TABLE raw_copy")
+        conn.commit()
+    return count / seconds
+
+
+def command(database: Database, *args: str) -> tuple[float, float]:
+    """Runs a fundledger command on the database: seconds and peak MiB."""
+    env = os.environ | {"DATABASE_URL": database.conninfo}
+    started = perf_counter()
+    process = subprocess.Popen(
+        [Path(sys.executable).with_name("fundledger"), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"fundledger {' '.join(args)} failed ({process.returncode})")
+    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
