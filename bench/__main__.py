@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import api, payroll_compliance, scale, verification
+from bench import api, payroll_compliance, scale
 from bench.common import NotEmpty
 from infra.logging import configure_logging
 
@@ -23,7 +23,6 @@ def main() -> None:
         results = (
             api.run(args.quick)
             + payroll_compliance.run(args.quick)
-            + verification.run(args.quick)
             + scale.run(args.quick)
         )
     except NotEmpty as refusal:

@@ -1,7 +1,8 @@
 """A log grown district by district through the bulk paths: the append and
-rebuild rates next to a raw COPY of rows of the same size, the main queries'
-latency at each size, and the peak memory of simulate and rebuild, each run
-as the real command in a process of its own."""
+rebuild rates next to a raw COPY of rows of the same size, verification next
+to a raw read of the same events, the main queries' latency at each size, and
+the peak memory of simulate and rebuild, each run as the real command in a
+process of its own."""
 
 import os
 import random
@@ -14,12 +15,15 @@ from time import perf_counter
 from uuid import uuid4
 
 import psycopg
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
 from api.bootstrap import System, bootstrap
 from application.simulate import Plan, simulate
 from bench.common import Result, fresh_database, percentile
 from domain.errors import NotFound
+from infra import chain
+from infra.chain import PARALLEL_FROM, WALK_BATCH
 from infra.database import Database
 from infra.settings import Settings
 from projections.findings import Compliance
@@ -60,6 +64,7 @@ def run(quick: bool) -> list[Result]:
             size = system.funds.head()
             for name, (p50, p99) in query_latencies(system, plan).items():
                 latencies.setdefault(name, []).append((size, p50, p99))
+        results += verification(system)
         copy_rate = raw_copy_rate(system, database)
         results.append(
             Result(
@@ -168,6 +173,43 @@ def timed(query: Callable[[], object]) -> float:
     started = perf_counter()
     query()
     return (perf_counter() - started) * 1000
+
+
+def verification(system: System) -> list[Result]:
+    """The whole chain checked, in one process and in ranges side by side,
+    next to reading the same events by the same statement and batches."""
+    events = system.funds.head()
+    read = min(read_events(system) for _ in range(3))
+    found = []
+    for label, parallel_from in (("one_process", 2**62), ("ranges", 1)):
+        chain.PARALLEL_FROM = parallel_from
+        started = perf_counter()
+        verdict = system.chain.verify()
+        seconds = perf_counter() - started
+        assert verdict.intact, verdict.message
+        found.append(
+            Result(
+                f"verify.{label}.{verdict.events}_events",
+                verdict.events / seconds,
+                "events/s",
+                "reading the same stored events",
+                events / read,
+            )
+        )
+    chain.PARALLEL_FROM = PARALLEL_FROM
+    return found
+
+
+def read_events(system: System) -> float:
+    after = 0
+    started = perf_counter()
+    with psycopg.connect(system.chain.conninfo) as conn:
+        curs = conn.cursor(binary=True, row_factory=tuple_row)
+        while batch := curs.execute(
+            system.chain.events_statement, (after, 2**62, WALK_BATCH)
+        ).fetchall():
+            after = batch[-1][0]
+    return perf_counter() - started
 
 
 def raw_copy_rate(system: System, database: Database) -> float:

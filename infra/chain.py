@@ -143,7 +143,7 @@ class Chain:
         until = until or 2**62
         with psycopg.connect(self.conninfo) as conn:
             last = conn.execute(self.last_statement, (until,)).fetchone()[0] or 0
-        parts = max(1, min(WORKERS, last // PARALLEL_FROM))
+        parts = WORKERS if last >= PARALLEL_FROM else 1
         bounds = [last * k // parts for k in range(parts)] + [until]
         if parts == 1:
             verdicts = [self.check(0, until)]

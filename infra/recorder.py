@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS request_keys (
 
 PIPELINE_LIMIT = 256 * 1024
 
+# unnest keeps the order of the arrays, so positions follow the events' order
+INSERT_EVENTS = """
+INSERT INTO {}.{} (originator_id, originator_version, topic, state)
+SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[])
+RETURNING notification_id
+"""
 INSERT = """
 INSERT INTO request_keys
     (subject, key, fingerprint, status, body, originator_id, originator_version)
@@ -70,6 +76,9 @@ class FundRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(SQL(SCHEMA))
         chain = CHAIN.format(chain=self.chain_table, events=self.events_table_name)
         self.sql_create_statements.append(SQL(chain))
+        self.insert_events_statement = SQL(INSERT_EVENTS).format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
 
     @property
     def chain_table(self) -> str:
@@ -95,6 +104,19 @@ class FundRecorder(PostgresApplicationRecorder):
                 return None
             self._insert_stored_events(curs, stored_events, **kwargs)
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+    def _insert_stored_events(self, curs, stored_events, **kwargs) -> None:
+        """One column array each, sent in binary: far cheaper to encode than
+        the library's array of composite rows in text."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        columns = (
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        )
+        curs.execute(self.insert_events_statement, columns, binary=True)
 
     def _insert_events(self, curs, stored_events, *, request=None, **kwargs) -> None:
         super()._insert_events(curs, stored_events, **kwargs)

@@ -2,8 +2,8 @@
 
 A projection maps each event to a list of changes (a pure function, testable
 without a database). A batch of changes is then merged in memory and written
-with one statement per table and shape, so a batch of thousands of events
-costs a handful of round trips.
+with one statement per table and shape (new rows in bulk by COPY), so a batch
+of thousands of events costs a handful of round trips.
 """
 
 from collections import defaultdict
@@ -13,6 +13,8 @@ from typing import Any
 
 from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
+
+COPY_FROM = 50  # rows of one shape: fewer go as a pipelined executemany
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,21 @@ def write(curs: Cursor, changes: Iterable[Change]) -> None:
             for column, delta in change.deltas.items():
                 sums[column] = sums.get(column, 0) + delta
     for (name, columns), rows in inserts.items():
-        curs.executemany(_insert(name, columns), rows)
+        if len(rows) < COPY_FROM:
+            curs.executemany(_insert(name, columns), rows)
+        else:
+            _copy(curs, Identifier(name), columns, rows)
     _upsert(curs, puts, "{col} = EXCLUDED.{col}")
     _upsert(curs, adds, "{col} = {table}.{col} + EXCLUDED.{col}")
+
+
+def _copy(curs: Cursor, table: Identifier, columns: Sequence[str], rows) -> None:
+    statement = SQL("COPY {} ({}) FROM STDIN").format(
+        table, SQL(", ").join(map(Identifier, columns))
+    )
+    with curs.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _insert(table: str, columns: Sequence[str]) -> SQL:
@@ -94,17 +108,35 @@ def _insert(table: str, columns: Sequence[str]) -> SQL:
 
 
 def _upsert(curs: Cursor, merged: dict[tuple[Table, tuple], dict[str, Any]], set_: str):
+    """Few rows go as one pipelined statement each; many are copied into a
+    staging table of the same columns and merged with one statement."""
     shapes: dict[tuple[Table, tuple[str, ...]], list[tuple]] = defaultdict(list)
     for (table, key), values in merged.items():
         shapes[(table, tuple(values))].append((*key, *values.values()))
     for (table, columns), rows in shapes.items():
-        assignments = SQL(", ").join(
-            SQL(set_).format(col=Identifier(c), table=Identifier(table.name))
-            for c in columns
-        )
-        statement = SQL("{} ON CONFLICT ({}) DO UPDATE SET {}").format(
-            _insert(table.name, (*table.key, *columns)),
+        target = Identifier(table.name)
+        every = (*table.key, *columns)
+        on_conflict = SQL(" ON CONFLICT ({}) DO UPDATE SET {}").format(
             SQL(", ").join(map(Identifier, table.key)),
-            assignments,
+            SQL(", ").join(
+                SQL(set_).format(col=Identifier(c), table=target) for c in columns
+            ),
         )
-        curs.executemany(statement, rows)
+        if len(rows) < COPY_FROM:
+            curs.executemany(_insert(table.name, every) + on_conflict, rows)
+            continue
+        names = SQL(", ").join(map(Identifier, every))
+        stage = Identifier(f"stage_{table.name}")
+        curs.execute(
+            SQL(
+                "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA"
+            ).format(stage, names, target)
+        )
+        _copy(curs, stage, every, rows)
+        curs.execute(
+            SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+                target, names, names, stage
+            )
+            + on_conflict
+        )
+        curs.execute(SQL("DROP TABLE {}").format(stage))
