@@ -86,7 +86,7 @@ RULES: dict[str, tuple[str, SQL]] = {
             JOIN courses c ON c.term_id = t.term_id
             JOIN service_sessions s ON s.school_id = t.school_id
                  AND s.course_id = c.course_id AND NOT s.reversed
-            WHERE t.school_id = ANY(%(schools)s)
+            WHERE t.school_id = ANY(%(schools)s) AND s.school_id = ANY(%(schools)s)
             GROUP BY t.term_id, t.school_id, t.starts, t.ends, t.closed_days
         )
         SELECT span.school_id, d::date AS day
