@@ -1,5 +1,6 @@
 """A term told over HTTP by the people who run it, read back with exact amounts."""
 
+import time
 from datetime import datetime
 
 import pytest
@@ -285,6 +286,12 @@ def test_every_request_is_logged_once_without_its_token(term):
         response = c.bursar.get(
             f"/v1/schools/{school}/fund", headers={"X-Request-ID": "req-42"}
         )
+        # the server logs a request once its response is sent: wait for it
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not any(
+            entry["event"] == "request" for entry in logs
+        ):
+            time.sleep(0.01)
     assert response.headers["X-Request-ID"] == "req-42"
     [line] = [entry for entry in logs if entry["event"] == "request"]
     assert line["request_id"] == "req-42" and line["actor"] == "bursar-201"
