@@ -181,12 +181,10 @@ class Funds(Application[UUID]):
             token = _touched.set(touched)
             try:
                 position = run()
-            except DomainError as error:
+            except BaseException as error:
                 self.forget(touched)
-                log.info("refused", error=error.code, **fields)
-                raise
-            except BaseException:
-                self.forget(touched)
+                if isinstance(error, DomainError):
+                    log.info("refused", error=error.code, **fields)
                 raise
             finally:
                 _touched.reset(token)
