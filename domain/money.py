@@ -18,9 +18,9 @@ def parse_yuan(text: str) -> int:
 
 
 def format_fen(fen: int) -> str:
-    """12345 -> '123.45'."""
+    """12345 -> '123.45' (a whole Decimal, as SQL sums give, too)."""
     sign = "-" if fen < 0 else ""
-    whole, part = divmod(abs(fen), 100)
+    whole, part = divmod(abs(int(fen)), 100)
     return f"{sign}{whole}.{part:02d}"
 
 

@@ -35,6 +35,7 @@ from uuid import UUID
 from psycopg.sql import SQL
 
 from domain.course import BACKFILLED_AFTER_DAYS
+from domain.money import format_fen as yuan
 from projections.findings import Finding, evidence
 from projections.queries import Queries
 
@@ -238,7 +239,6 @@ _KIND = {
 
 
 def _describe(rule: str, r: dict[str, Any]) -> tuple[str, str]:
-    yuan = lambda fen: f"{fen / 100:.2f}"  # noqa: E731
     match rule:
         case "ghost-student":
             return f"student {r['student_id']}", (
@@ -269,7 +269,10 @@ def _describe(rule: str, r: dict[str, Any]) -> tuple[str, str]:
                 f"refund due by {r['due']} not paid"
             )
         case "exempt-family-charged":
-            return f"student {r['student_id']}", f"exempt, paid {yuan(r['amount'])}"
+            return (
+                f"student {r['student_id']}",
+                f"exempt, paid {yuan(r['amount'])}",
+            )
         case "rate-setter-approved-pay":
             return f"payroll {r['month'][:7]}", (
                 f"{r['actor']} approved pay at a rate they set"
@@ -280,7 +283,10 @@ def _describe(rule: str, r: dict[str, Any]) -> tuple[str, str]:
                 f"for {r['capacity']} places"
             )
         case "released-without-session":
-            return f"course {r['code']}", f"{yuan(r['amount'])} released, no session"
+            return (
+                f"course {r['code']}",
+                f"{yuan(r['amount'])} released, no session",
+            )
         case "term-surplus-unreported":
             return f"term {r['code']}", (
                 f"ended {r['ends']} with {yuan(r['surplus'])} unreported"

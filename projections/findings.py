@@ -14,6 +14,7 @@ from uuid import UUID
 
 from psycopg.sql import SQL
 
+from domain.money import format_fen as yuan
 from projections.queries import Queries
 
 EXTERNAL_PREPAID_CAP = 500_000  # ¥5,000
@@ -257,7 +258,7 @@ def _describe(rule: str, r: dict[str, Any]) -> tuple[str, str, list[dict[str, st
         case "fee-over-cap":
             return (
                 f"course {r['code']}",
-                f"fee {r['fee'] / 100:.2f} above the cap of {r['fee_cap'] / 100:.2f}, "
+                f"fee {yuan(r['fee'])} above the cap of {yuan(r['fee_cap'])}, "
                 f"charged to {len(r['students'])} student(s)",
                 evidence("course", [r["course_id"]])
                 + evidence(
@@ -267,21 +268,21 @@ def _describe(rule: str, r: dict[str, Any]) -> tuple[str, str, list[dict[str, st
         case "prepaid-beyond-term":
             return (
                 f"student {r['student_id']}",
-                f"paid {r['to_date'] / 100:.2f}, more than the term's "
-                f"{(r['total'] or 0) / 100:.2f}",
+                f"paid {yuan(r['to_date'])}, more than the term's "
+                f"{yuan(r['total'] or 0)}",
                 evidence("payment", [r["payment_id"]]),
             )
         case "prepaid-over-external-cap":
             return (
                 f"student {r['student_id']}",
-                f"{r['prepaid'] / 100:.2f} prepaid for external course {r['code']}, "
-                f"above the cap of {r['cap'] / 100:.2f}",
+                f"{yuan(r['prepaid'])} prepaid for external course {r['code']}, "
+                f"above the cap of {yuan(r['cap'])}",
                 evidence("payment", [r["payment_id"]]),
             )
         case "exempt-family-charged":
             return (
                 f"student {r['student_id']}",
-                f"an exempt family paid {r['amount'] / 100:.2f}",
+                f"an exempt family paid {yuan(r['amount'])}",
                 evidence("payment", [r["payment_id"]])
                 + evidence(
                     "enrolment", [f"{c}/{r['student_id']}" for c in r["courses"]]
