@@ -47,15 +47,19 @@ class Category(StrEnum):
     PRACTICE = "practice"
 
 
-@dataclass
+@dataclass(slots=True)
 class Seat:
     waived: bool
-    owed: set[int]
+    owed: int  # bit n set: the share of session n is still owed
     active: bool = True
     leave: set[date] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
+def numbers(mask: int) -> list[int]:
+    return [n for n in range(mask.bit_length()) if mask >> n & 1]
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     session_id: UUID
     entry_id: UUID
@@ -95,7 +99,7 @@ class Course(Aggregate):
         fee: int
 
         def apply(self, course: "Course") -> None:
-            owed = set() if self.waived else course.open_numbers()
+            owed = 0 if self.waived else course.open_mask()
             course.seats[self.student_id] = Seat(waived=self.waived, owed=owed)
 
     class LeaveApproved(Fact):
@@ -114,7 +118,7 @@ class Course(Aggregate):
         def apply(self, course: "Course") -> None:
             seat = course.seats[self.student_id]
             seat.active = False
-            seat.owed = set()
+            seat.owed = 0
 
     class FeeWaived(Fact):
         school_id: UUID
@@ -124,7 +128,7 @@ class Course(Aggregate):
         def apply(self, course: "Course") -> None:
             seat = course.seats[self.student_id]
             seat.waived = True
-            seat.owed = set()
+            seat.owed = 0
 
     class SessionDelivered(Fact):
         """The evidence money is released against: times, teacher and roster."""
@@ -150,7 +154,7 @@ class Course(Aggregate):
 
         def apply(self, course: "Course") -> None:
             for student in (*self.released, *self.cancelled):
-                course.seats[student].owed.discard(self.number)
+                course.seats[student].owed &= ~(1 << self.number)
             course.used.add(self.number)
             course.deliveries[self.effective] = Delivery(
                 session_id=self.session_id,
@@ -179,7 +183,7 @@ class Course(Aggregate):
 
         def apply(self, course: "Course") -> None:
             for student in (*self.released, *self.cancelled):
-                course.seats[student].owed.add(self.number)
+                course.seats[student].owed |= 1 << self.number
             course.used.discard(self.number)
             del course.deliveries[self.effective]
 
@@ -352,7 +356,7 @@ class Course(Aggregate):
         absent = away - on_leave
         consuming = present | absent if self.absence_consumes else present
         number = self.next_number()
-        owing = [s for s in sorted(active) if number in self.seats[s].owed]
+        owing = [s for s in sorted(active) if self.seats[s].owed >> number & 1]
         self.trigger_event(
             self.SessionDelivered,
             school_id=self.school_id,
@@ -415,6 +419,9 @@ class Course(Aggregate):
     def open_numbers(self) -> set[int]:
         return set(range(1, self.planned_sessions + 1)) - self.used
 
+    def open_mask(self) -> int:
+        return sum(1 << n for n in self.open_numbers())
+
     def next_number(self) -> int:
         number = 1
         while number in self.used:
@@ -422,7 +429,7 @@ class Course(Aggregate):
         return number
 
     def unconsumed(self, seat: Seat) -> int:
-        return sum(self.share(n) for n in seat.owed)
+        return sum(self.share(n) for n in numbers(seat.owed))
 
     def check_student_id(self, student_id: str) -> None:
         if not student_id.strip() or len(student_id) > 64:

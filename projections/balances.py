@@ -57,7 +57,8 @@ TEACHERS = Table(
         code text,
         kind text,
         rate bigint
-    )
+    );
+    CREATE INDEX IF NOT EXISTS teachers_school ON teachers (school_id)
     """,
 )
 

@@ -59,6 +59,7 @@ RULES: dict[str, tuple[str, SQL]] = {
         JOIN courses c ON c.course_id = s.course_id
         JOIN terms t ON t.term_id = c.term_id
         WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
+          AND c.school_id = ANY(%(schools)s) AND t.school_id = ANY(%(schools)s)
           AND s.ends < t.earliest_end
         GROUP BY c.school_id, c.course_id, c.code, t.earliest_end
         """),
@@ -73,6 +74,7 @@ RULES: dict[str, tuple[str, SQL]] = {
         JOIN courses c ON c.course_id = s.course_id
         JOIN terms t ON t.term_id = c.term_id
         WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
+          AND c.school_id = ANY(%(schools)s) AND t.school_id = ANY(%(schools)s)
           AND extract(epoch FROM s.ends - s.starts) / 60 < t.min_minutes
         GROUP BY c.school_id, c.course_id, c.code, t.min_minutes
         """),
@@ -81,14 +83,14 @@ RULES: dict[str, tuple[str, SQL]] = {
         "medium",
         SQL("""
         WITH span AS (
-            SELECT t.school_id, t.starts, least(t.ends, max(s.day)) AS until,
+            SELECT t.school_id, t.starts, least(t.ends, last.day) AS until,
                    t.closed_days
-            FROM terms t
-            JOIN courses c ON c.term_id = t.term_id
-            JOIN service_sessions s ON s.school_id = t.school_id
-                 AND s.course_id = c.course_id AND NOT s.reversed
-            WHERE t.school_id = ANY(%(schools)s) AND s.school_id = ANY(%(schools)s)
-            GROUP BY t.term_id, t.school_id, t.starts, t.ends, t.closed_days
+            FROM terms t CROSS JOIN LATERAL (
+                SELECT max(s.day) AS day FROM service_sessions s
+                WHERE s.school_id = t.school_id AND NOT s.reversed
+                  AND s.day BETWEEN t.starts AND t.ends
+            ) last
+            WHERE t.school_id = ANY(%(schools)s)
         )
         SELECT span.school_id, d::date AS day
         FROM span, generate_series(span.starts, span.until, interval '1 day') d
@@ -96,7 +98,7 @@ RULES: dict[str, tuple[str, SQL]] = {
           AND NOT EXISTS (
               SELECT 1 FROM service_sessions s
               WHERE s.school_id = span.school_id AND s.day = d::date
-                AND NOT s.reversed)
+                AND NOT s.reversed AND s.school_id = ANY(%(schools)s))
         ORDER BY 1, 2
         """),
     ),
@@ -107,6 +109,7 @@ RULES: dict[str, tuple[str, SQL]] = {
                array_agg(s.session_id ORDER BY s.day) AS ids
         FROM service_sessions s JOIN courses c ON c.course_id = s.course_id
         WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
+          AND c.school_id = ANY(%(schools)s)
         GROUP BY s.school_id, week
         HAVING NOT bool_or(c.category = 'homework')
         """),
@@ -118,6 +121,7 @@ RULES: dict[str, tuple[str, SQL]] = {
                ARRAY[s.session_id] AS ids
         FROM service_sessions s JOIN courses c ON c.course_id = s.course_id
         WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
+          AND c.school_id = ANY(%(schools)s)
           AND cardinality(s.present) > c.capacity
         """),
     ),
@@ -136,22 +140,29 @@ RULES: dict[str, tuple[str, SQL]] = {
     "prepaid-beyond-term": (
         "high",
         SQL("""
-        WITH paid AS (
-            SELECT p.*, sum(p.amount) OVER (
-                PARTITION BY p.school_id, p.student_id ORDER BY p.position) AS to_date
-            FROM payments p WHERE p.school_id = ANY(%(schools)s)
+        WITH charged AS (
+            SELECT school_id, student_id, sum(charged) AS total,
+                   bool_or(waived) AS waived
+            FROM enrolments WHERE school_id = ANY(%(schools)s)
+            GROUP BY school_id, student_id
+        ), paid AS (
+            SELECT school_id, student_id, sum(amount) AS paid
+            FROM payments WHERE school_id = ANY(%(schools)s)
+            GROUP BY school_id, student_id
+        ), over AS (
+            SELECT paid.school_id, paid.student_id, charged.total
+            FROM paid LEFT JOIN charged USING (school_id, student_id)
+            WHERE paid.paid > coalesce(charged.total, 0)
+              AND NOT coalesce(charged.waived, false)
         )
-        SELECT paid.school_id, paid.student_id, paid.payment_id, paid.to_date,
-               charged.total
-        FROM paid JOIN LATERAL (
-            SELECT sum(e.charged) AS total FROM enrolments e
-            WHERE e.school_id = paid.school_id AND e.student_id = paid.student_id
-        ) charged ON true
-        WHERE paid.to_date > coalesce(charged.total, 0)
-          AND NOT EXISTS (
-              SELECT 1 FROM enrolments e
-              WHERE e.school_id = paid.school_id AND e.student_id = paid.student_id
-                AND e.waived)
+        SELECT over.school_id, over.student_id, p.payment_id, p.to_date, over.total
+        FROM over CROSS JOIN LATERAL (
+            SELECT q.payment_id,
+                   sum(q.amount) OVER (ORDER BY q.position) AS to_date
+            FROM payments q
+            WHERE q.school_id = over.school_id AND q.student_id = over.student_id
+        ) p
+        WHERE p.to_date > coalesce(over.total, 0)
         """),
     ),
     "prepaid-over-external-cap": (
@@ -168,6 +179,7 @@ RULES: dict[str, tuple[str, SQL]] = {
             JOIN terms t ON t.term_id = c.term_id
             JOIN teachers k ON k.teacher_id = c.teacher_id AND k.kind = 'external'
             WHERE e.school_id = ANY(%(schools)s) AND NOT e.waived
+              AND c.school_id = ANY(%(schools)s) AND k.school_id = ANY(%(schools)s)
         ), held AS (
             SELECT x.school_id, x.student_id, x.code, x.cap, p.payment_id,
                    (SELECT sum(q.amount) FROM payments q
@@ -191,7 +203,7 @@ RULES: dict[str, tuple[str, SQL]] = {
                array_agg(e.course_id) AS courses
         FROM payments p
         JOIN enrolments e ON e.school_id = p.school_id AND e.student_id = p.student_id
-        WHERE p.school_id = ANY(%(schools)s)
+        WHERE p.school_id = ANY(%(schools)s) AND e.school_id = ANY(%(schools)s)
         GROUP BY p.school_id, p.student_id, p.payment_id, p.amount
         HAVING bool_and(e.waived)
         """),
