@@ -1,6 +1,10 @@
 """The one place where the fund is wired together, for the API, CLI and tests."""
 
-from dataclasses import dataclass
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
@@ -9,12 +13,13 @@ from eventsourcing.postgres import PostgresDatastore
 from application.funds import Clock, Funds, PaySession, utc_now
 from infra.chain import Chain
 from infra.database import Database, open_database
+from infra.logging import configure_logging
 from infra.recorder import RequestKeys
 from infra.settings import Settings
 from infra.tokens import TokenStore
 from projections.queries import Queries
-from projections.runner import Projector
-from projections.views import PROJECTIONS
+from projections.runner import Progress, Projector
+from projections.views import PROJECTIONS, SIDE_BY_SIDE
 
 SYNC_SECONDS = 10.0
 
@@ -55,6 +60,7 @@ class System:
     tokens: TokenStore
     requests: RequestKeys
     chain: Chain
+    settings: Settings = field(default_factory=Settings)
 
     def close(self) -> None:
         self.funds.close()
@@ -102,5 +108,73 @@ def bootstrap(
         datastore, database.conninfo, recorder.events_table_name, recorder.chain_table
     )
     return System(
-        database, funds, projector, queries, TokenStore(datastore), requests, chain
+        database,
+        funds,
+        projector,
+        queries,
+        TokenStore(datastore),
+        requests,
+        chain,
+        settings,
     )
+
+
+def project(settings: Settings, database: Database, names: Iterable[str], stop=None):
+    """Projects the named read models in this process: up to the log's head,
+    or until ``stop`` is set."""
+    configure_logging("WARNING")
+    system = bootstrap(settings, database=database)
+    projector = system.projector.only(names)
+    try:
+        if stop is None:
+            projector.catch_up()
+        else:
+            projector.run_forever(stop, poll=0.2)
+    finally:
+        system.close()
+
+
+@contextmanager
+def projecting_alongside(system: System) -> Iterator[None]:
+    """Projects in a process of its own while this one writes, so a bulk load
+    uses a second core and a command that reads the books finds them nearly
+    caught up."""
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    names = [p.name for p in system.projector.projections]
+    worker = context.Process(
+        target=project, args=(system.settings, system.database, names, stop)
+    )
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join()
+
+
+def rebuild_side_by_side(
+    system: System, names: Iterable[str] = (), progress: Progress | None = None
+) -> int:
+    """Empties the chosen read models and rebuilds them in two processes, the
+    ledger in one and the others in the other (this process takes the first
+    group); returns the position reached."""
+    chosen = set(names) or {p.name for p in system.projector.projections}
+    groups = [g for group in SIDE_BY_SIDE if (g := [n for n in group if n in chosen])]
+    whole = system.projector.only(chosen)
+    whole.reset()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max(1, len(groups) - 1), mp_context=context) as pool:
+        helpers = [
+            pool.submit(project, system.settings, system.database, group)
+            for group in groups[1:]
+        ]
+
+        def report(done: int, head: int) -> None:
+            if progress:
+                progress(whole.position(), head)
+
+        whole.only(groups[0]).catch_up(report)
+        for helper in helpers:
+            helper.result()
+    return whole.catch_up(progress)

@@ -24,7 +24,12 @@ from rich.progress import (
 from rich.text import Text
 
 from api.app import create_app
-from api.bootstrap import System, bootstrap
+from api.bootstrap import (
+    System,
+    bootstrap,
+    projecting_alongside,
+    rebuild_side_by_side,
+)
 from application.sample import DISTRICT, load_sample
 from application.simulate import Plan, PlanError, simulate
 from domain.errors import DomainError
@@ -84,7 +89,7 @@ def project_with_progress(
         if rebuild is None:
             position = system.projector.catch_up(progress)
         else:
-            position = system.projector.rebuild(rebuild, progress)
+            position = rebuild_side_by_side(system, rebuild, progress)
         bar.update(task, completed=position, total=position)
     return position
 
@@ -210,7 +215,7 @@ def simulate_command(
         TimeRemainingColumn(),
     )
     try:
-        with Progress(*columns, console=console) as bar:
+        with Progress(*columns, console=console) as bar, projecting_alongside(system):
             task = bar.add_task(f"Simulating {district}", total=days)
             found = simulate(
                 system.funds, plan, lambda done, total: bar.update(task, completed=done)

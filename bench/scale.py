@@ -20,7 +20,7 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
-from api.bootstrap import System, bootstrap
+from api.bootstrap import System, bootstrap, projecting_alongside
 from application.simulate import Plan, simulate
 from bench.common import Result, fresh_database, percentile
 from domain.errors import NotFound
@@ -60,7 +60,8 @@ def run(quick: bool) -> list[Result]:
         for plan in steps:
             head = system.funds.head()
             started = perf_counter()
-            simulate(system.funds, plan)
+            with projecting_alongside(system):  # as `fundledger simulate` does
+                simulate(system.funds, plan)
             seconds += perf_counter() - started
             appended += system.funds.head() - head
             system.projector.catch_up()
@@ -246,9 +247,9 @@ def raw_copy_rate(system: System, database: Database) -> float:
 
 
 def command(database: Database, *args: str) -> tuple[float, float]:
-    """Runs a fundledger command on the database: seconds and peak MiB, read
-    from the process's own high-water mark (a forked child's rusage would
-    count the benchmark's memory too)."""
+    """Runs a fundledger command on the database: seconds and peak MiB, the
+    sum of the high-water marks of the process and of every process it
+    started (a forked child's rusage would count the benchmark's memory)."""
     env = os.environ | {"DATABASE_URL": database.conninfo}
     started = perf_counter()
     process = subprocess.Popen(
@@ -257,14 +258,26 @@ def command(database: Database, *args: str) -> tuple[float, float]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    status, peak = Path(f"/proc/{process.pid}/status"), 0
+    peaks: dict[int, int] = {}
     while process.poll() is None:
-        with contextlib.suppress(OSError):
-            for line in status.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]))
+        for pid in family(process.pid):
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
         time.sleep(0.05)
     seconds = perf_counter() - started
     if process.returncode:
         raise RuntimeError(f"fundledger {' '.join(args)} failed ({process.returncode})")
-    return seconds, peak / 1024  # KiB
+    return seconds, sum(peaks.values()) / 1024  # KiB
+
+
+def family(pid: int) -> list[int]:
+    """The process and its descendants."""
+    found, queue = [], [pid]
+    while queue:
+        found.append(current := queue.pop())
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                queue += map(int, (task / "children").read_text().split())
+    return found

@@ -2,7 +2,7 @@
 
 from domain.facts import Fact
 from domain.ledger import journal, kind_of
-from projections.rows import Add, Change, Insert, Put, Table
+from projections.rows import Add, Change, Insert, Table
 
 ENTRIES = Table(
     "ledger_entries",
@@ -111,9 +111,12 @@ def ledger_rows(event: Fact, position: int) -> list[Change]:
                 },
             )
         )
-        account = (entry.school_id, line.account)
-        changes.append(Put(BALANCES, account, {"kind": kind}))
         changes.append(
-            Add(BALANCES, account, {"debit": line.debit, "credit": line.credit})
+            Add(
+                BALANCES,
+                (entry.school_id, line.account),
+                {"debit": line.debit, "credit": line.credit},
+                {"kind": kind},
+            )
         )
     return changes

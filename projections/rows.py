@@ -49,11 +49,13 @@ class Put:
 
 @dataclass(frozen=True)
 class Add:
-    """Adds to counters of the row with this key, creating it when missing."""
+    """Adds to counters of the row with this key, creating it when missing
+    with the ``fixed`` columns, which later adds leave as they are."""
 
     table: Table
     key: tuple[Any, ...]
     deltas: dict[str, int]
+    fixed: dict[str, Any] | None = None
 
 
 Change = Insert | Put | Add
@@ -69,16 +71,18 @@ def write(curs: Cursor, changes: Iterable[Change]) -> None:
     inserts: dict[tuple[str, tuple[str, ...]], list[Sequence[Any]]] = defaultdict(list)
     puts: dict[tuple[Table, tuple], dict[str, Any]] = {}
     adds: dict[tuple[Table, tuple], dict[str, int]] = {}
-    tables: dict[str, Table] = {}
+    fixed: dict[tuple[Table, tuple], dict[str, Any]] = {}
     for change in changes:
-        tables[change.table.name] = change.table
         if isinstance(change, Insert):
             columns = tuple(change.row)
             inserts[(change.table.name, columns)].append(tuple(change.row.values()))
         elif isinstance(change, Put):
             puts.setdefault((change.table, change.key), {}).update(change.values)
         else:
-            sums = adds.setdefault((change.table, change.key), {})
+            row = (change.table, change.key)
+            if (sums := adds.get(row)) is None:
+                sums = adds[row] = {}
+                fixed[row] = change.fixed or {}
             for column, delta in change.deltas.items():
                 sums[column] = sums.get(column, 0) + delta
     for (name, columns), rows in inserts.items():
@@ -86,17 +90,36 @@ def write(curs: Cursor, changes: Iterable[Change]) -> None:
             curs.executemany(_insert(name, columns), rows)
         else:
             _copy(curs, Identifier(name), columns, rows)
-    _upsert(curs, puts, "{col} = EXCLUDED.{col}")
-    _upsert(curs, adds, "{col} = {table}.{col} + EXCLUDED.{col}")
+    _upsert(curs, puts, {}, "{col} = EXCLUDED.{col}")
+    _upsert(curs, adds, fixed, "{col} = {table}.{col} + EXCLUDED.{col}")
 
 
 def _copy(curs: Cursor, table: Identifier, columns: Sequence[str], rows) -> None:
-    statement = SQL("COPY {} ({}) FROM STDIN").format(
-        table, SQL(", ").join(map(Identifier, columns))
-    )
+    """Binary COPY when every column has a binary form here (psycopg then
+    formats rows in C); text otherwise."""
+    names = SQL(", ").join(map(Identifier, columns))
+    types = _types(curs, table, names)
+    binary = not JSON_TYPES & set(types)
+    statement = SQL("COPY {} ({}) FROM STDIN").format(table, names)
+    if binary:
+        statement += SQL(" (FORMAT BINARY)")
     with curs.copy(statement) as copy:
+        if binary:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(row)
+
+
+JSON_TYPES = {114, 3802}  # json, jsonb: a str is taken as a JSON document in text
+_TYPES: dict[tuple[str, str], list[int]] = {}
+
+
+def _types(curs: Cursor, table: Identifier, names: SQL) -> list[int]:
+    key = (table.as_string(curs), names.as_string(curs))
+    if key not in _TYPES:
+        curs.execute(SQL("SELECT {} FROM {} LIMIT 0").format(names, table))
+        _TYPES[key] = [column.type_code for column in curs.description]
+    return _TYPES[key]
 
 
 def _insert(table: str, columns: Sequence[str]) -> SQL:
@@ -107,15 +130,24 @@ def _insert(table: str, columns: Sequence[str]) -> SQL:
     )
 
 
-def _upsert(curs: Cursor, merged: dict[tuple[Table, tuple], dict[str, Any]], set_: str):
+def _upsert(
+    curs: Cursor,
+    merged: dict[tuple[Table, tuple], dict[str, Any]],
+    fixed: dict[tuple[Table, tuple], dict[str, Any]],
+    set_: str,
+) -> None:
     """Few rows go as one pipelined statement each; many are copied into a
     staging table of the same columns and merged with one statement."""
-    shapes: dict[tuple[Table, tuple[str, ...]], list[tuple]] = defaultdict(list)
+    shapes: dict[tuple[Table, tuple[str, ...], tuple[str, ...]], list[tuple]]
+    shapes = defaultdict(list)
     for (table, key), values in merged.items():
-        shapes[(table, tuple(values))].append((*key, *values.values()))
-    for (table, columns), rows in shapes.items():
+        new = fixed.get((table, key), {})
+        shapes[(table, tuple(new), tuple(values))].append(
+            (*key, *new.values(), *values.values())
+        )
+    for (table, created, columns), rows in shapes.items():
         target = Identifier(table.name)
-        every = (*table.key, *columns)
+        every = (*table.key, *created, *columns)
         on_conflict = SQL(" ON CONFLICT ({}) DO UPDATE SET {}").format(
             SQL(", ").join(map(Identifier, table.key)),
             SQL(", ").join(

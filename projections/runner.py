@@ -4,8 +4,9 @@ Each batch is read once, decoded once, and applied to every projection that
 has not seen it, in one transaction that also moves each projection's
 tracking position. A crash loses the whole transaction, so a restart resumes
 from the last committed position: no event is skipped or applied twice. An
-advisory lock keeps two runners from doing the same work; if they race anyway,
-the tracking table refuses the second commit.
+advisory lock per projection keeps two runners from doing the same work (if
+they race anyway, the tracking table refuses the second commit), and lets
+runners in different processes project different read models side by side.
 """
 
 import threading
@@ -23,7 +24,12 @@ from projections.views import FundProjection
 log = structlog.get_logger("projections")
 
 Progress = Callable[[int, int], None]
-LOCK_KEY = 0x66756E64  # "fund"
+LOCK_KEY = 0x66756E64  # "fund"; the second key is the projection's name
+_TRY_LOCKS = sql.SQL(
+    "SELECT name FROM unnest(%s::text[]) AS name"
+    " WHERE pg_try_advisory_xact_lock(%s, hashtext(name))"
+)
+_LOCK = sql.SQL("SELECT pg_advisory_xact_lock(%s, hashtext(%s))")
 
 
 class Projector:
@@ -41,6 +47,16 @@ class Projector:
         self.batch_size = batch_size
         self.datastore = self.projections[0].view.datastore
 
+    def only(self, names: Iterable[str]) -> "Projector":
+        """A runner of the named projections alone."""
+        chosen = set(names)
+        return Projector(
+            self.app,
+            [p for p in self.projections if p.name in chosen],
+            conninfo=self.conninfo,
+            batch_size=self.batch_size,
+        )
+
     def positions(self) -> dict[str, int]:
         name = self.app.name
         return {p.name: p.view.max_tracking_id(name) or 0 for p in self.projections}
@@ -57,16 +73,15 @@ class Projector:
         """
         name = self.app.name
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (LOCK_KEY,))
-            if not curs.fetchone()["ok"]:
+            curs.execute(_TRY_LOCKS, ([p.name for p in self.projections], LOCK_KEY))
+            locked = {row["name"] for row in curs.fetchall()}
+            mine = [p for p in self.projections if p.name in locked]
+            if not mine:
                 return 0
             # Rows and position commit together, so a commit lost in a crash
             # loses both: the batch is projected again. No need to wait for disk.
             curs.execute("SET LOCAL synchronous_commit = off")
-            seen = {
-                p.name: p.view._max_tracking_id(name, curs) or 0
-                for p in self.projections
-            }
+            seen = {p.name: p.view._max_tracking_id(name, curs) or 0 for p in mine}
             start = min(seen.values())
             notifications = self.app.recorder.select_notifications(
                 start=start + 1, limit=self.batch_size
@@ -75,10 +90,10 @@ class Projector:
                 return 0
             last = notifications[-1].id
             batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
-            for projection in self.projections:
+            for projection in mine:
                 if seen[projection.name] < last:
-                    mine = [(n, e) for n, e in batch if n > seen[projection.name]]
-                    projection.apply(curs, mine)
+                    new = [(n, e) for n, e in batch if n > seen[projection.name]]
+                    projection.apply(curs, new)
                     projection.view._insert_tracking(curs, Tracking(name, last))
         log.debug("projected", start=start + 1, last=last, events=len(batch))
         return last - start
@@ -129,7 +144,9 @@ class Projector:
                     log.exception("projection batch failed; retrying")
                     stop.wait(poll)
                     continue
-                for _ in conn.notifies(timeout=poll, stop_after=1):
+                # One wake-up is enough: a burst of commits queues a notice
+                # each, and waiting once per notice would fall ever behind.
+                if next(conn.notifies(timeout=poll, stop_after=1), None):
                     stop.wait(linger)
 
     def listen(self, channel: str) -> psycopg.Connection:
@@ -144,9 +161,9 @@ class Projector:
         if unknown:
             raise ValueError(f"no projection named {', '.join(sorted(unknown))}")
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             for projection in self.projections:
                 if projection.name in chosen:
+                    curs.execute(_LOCK, (LOCK_KEY, projection.name))
                     projection.view.reset(curs, self.app.name)
 
     def rebuild(self, names: Iterable[str] = (), progress: Progress | None = None):

@@ -168,3 +168,10 @@ PROJECTIONS: tuple[type[FundProjection], ...] = (
     ComplianceProjection,
     ReconciliationProjection,
 )
+
+SIDE_BY_SIDE: tuple[tuple[str, ...], ...] = (
+    ("ledger",),
+    ("balances", "audit", "payroll", "compliance", "reconciliation"),
+)
+"""How the read models split between two processes: the ledger writes about
+as many rows as all the others together."""

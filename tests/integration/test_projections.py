@@ -12,9 +12,13 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from api.bootstrap import rebuild_side_by_side
+from application import commands as c
 from application.sample import load_sample
+from domain.facts import Actor
+from domain.school import School
 from infra.database import ensure_database
-from projections.views import PROJECTIONS
+from projections.views import PROJECTIONS, SIDE_BY_SIDE
 from tests.conftest import make_system
 
 TABLES = {t.name: t.key for p in PROJECTIONS for t in p.view_class.tables}
@@ -108,3 +112,52 @@ def test_two_runners_racing_apply_each_event_once(sampled):
     assert dump(systems[0]) == sampled[1]
     for s in systems:
         s.close()
+
+
+def test_a_rebuild_in_two_processes_gives_identical_tables(sampled, system):
+    system.projector.reset()
+    assert rebuild_side_by_side(system) == system.funds.head()
+    assert dump(system) == sampled[1]
+
+
+def test_runners_of_different_read_models_project_side_by_side(sampled):
+    ledger, others = SIDE_BY_SIDE
+    systems = [make_system(sampled[0], projection_batch=7) for _ in range(2)]
+    systems[0].projector.reset()
+    runners = [systems[0].projector.only(ledger), systems[1].projector.only(others)]
+    threads = [threading.Thread(target=r.catch_up) for r in runners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {r.position() for r in runners} == {systems[0].funds.head()}
+    assert dump(systems[0]) == sampled[1]
+    for s in systems:
+        s.close()
+
+
+def test_a_running_projection_stays_awake_after_a_burst_of_commits(database):
+    """Each commit queues a notice; the runner wakes once for all those queued
+    rather than lingering once per notice, deaf to what comes next."""
+    system = make_system(database)
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=system.projector.run_forever, args=(stop,), kwargs={"linger": 0.2}
+    )
+    runner.start()
+    admin = Actor("admin", "school_admin")
+    try:
+        for n in range(100):
+            system.funds.handle(c.RegisterSchool("Burst", f"B{n:03d}", "B"), admin)
+        assert system.projector.wait(system.funds.head(), timeout=10.0)
+        system.funds.handle(c.RegisterSchool("Burst", "LATE", "Late"), admin)
+        head = system.funds.head()
+        assert system.projector.wait(head, timeout=5.0), (
+            f"at {system.projector.position()} of {head} five seconds after "
+            "one more commit"
+        )
+        assert School.id_for("LATE") in system.queries.schools_in("Burst")
+    finally:
+        stop.set()
+        runner.join()
+        system.close()
