@@ -103,17 +103,22 @@ class Projector:
     ) -> int:
         """Projects everything recorded so far; returns the position reached.
 
-        Another runner may hold the lock: then this waits for it, up to
-        ``timeout`` seconds, and raises ``TimeoutError`` if it is still behind.
+        Other runners may hold some read models' locks: then this waits while
+        they make progress, and raises ``TimeoutError`` once none has been
+        made for ``timeout`` seconds.
         """
         head = self.app.recorder.max_notification_id() or 0
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while (done := self.run_once()) or self.position() < head:
-            if progress:
-                progress(self.position(), head)
+        reached, since = -1, time.monotonic()
+        while (done := self.run_once()) or (position := self.position()) < head:
             if done:
+                if progress:
+                    progress(self.position(), head)
                 continue
-            if deadline is not None and time.monotonic() > deadline:
+            if progress:
+                progress(position, head)
+            if position > reached:
+                reached, since = position, time.monotonic()
+            elif timeout is not None and time.monotonic() - since > timeout:
                 raise TimeoutError(f"read models are behind position {head}")
             time.sleep(0.02)
         return self.position()
