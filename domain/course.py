@@ -61,8 +61,10 @@ def numbers(mask: int) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    session_id: UUID
-    entry_id: UUID
+    """What a reversal needs of a delivery, kept for every session of a term:
+    its session and journal entry ids follow from the day and the version."""
+
+    version: int
     number: int
     share: int
     released: tuple[str, ...]
@@ -156,14 +158,14 @@ class Course(Aggregate):
             for student in (*self.released, *self.cancelled):
                 course.seats[student].owed &= ~(1 << self.number)
             course.used.add(self.number)
+            usual = self.teacher_id == course.teacher_id
             course.deliveries[self.effective] = Delivery(
-                session_id=self.session_id,
-                entry_id=event_id(self.originator_id, self.originator_version),
+                version=self.originator_version,
                 number=self.number,
                 share=self.share,
                 released=tuple(self.released),
                 cancelled=tuple(self.cancelled),
-                teacher_id=self.teacher_id,
+                teacher_id=course.teacher_id if usual else self.teacher_id,
                 teacher_pay=self.teacher_pay,
             )
 
@@ -392,8 +394,8 @@ class Course(Aggregate):
         self.trigger_event(
             self.DeliveryReversed,
             school_id=self.school_id,
-            session_id=delivery.session_id,
-            reverses=delivery.entry_id,
+            session_id=self.session_id_for(self.id, day),
+            reverses=event_id(self.id, delivery.version),
             reason=reason,
             teacher_id=delivery.teacher_id,
             teacher_pay=delivery.teacher_pay,

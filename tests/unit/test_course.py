@@ -15,6 +15,7 @@ from domain.errors import (
     SessionNotDelivered,
 )
 from domain.facts import Stamp
+from domain.ledger import journal
 from domain.school import Term
 from tests.builders import (
     ADMIN,
@@ -200,15 +201,15 @@ def test_the_same_session_cannot_be_delivered_twice():
 
 
 def test_a_correction_reverses_the_delivery_and_names_it():
-    course = enrolled(a_course(), "s1", "s2")
+    course = history(enrolled(a_course(), "s1", "s2"))
     deliver(course, day(1), present=["s1"])
-    original = course.deliveries[day(1)]
-    history(course)
+    [original] = then(course)
     course.reverse_delivery(day(1), reason="s2 was there", stamp=stamp(day(2)))
     deliver(course, day(1), present=["s1", "s2"])
     reversal, redelivery = then(course)
     assert isinstance(reversal, Course.DeliveryReversed)
-    assert reversal.reverses == original.entry_id
+    assert reversal.reverses == journal(original).entry_id
+    assert reversal.session_id == original.session_id
     assert list(reversal.released) == ["s1"] and list(reversal.cancelled) == ["s2"]
     assert redelivery.number == original.number
     assert list(redelivery.released) == ["s1", "s2"]
