@@ -13,6 +13,11 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from infra.settings import Settings
 
+SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('fund_schemas'))"
+"""Taken by every transaction that creates tables: processes started at once
+(projections beside a writer) would otherwise deadlock in PostgreSQL's
+catalogue creating the same trigger, or race on the same new table."""
+
 
 @dataclass(frozen=True)
 class Database:

@@ -12,6 +12,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
+from infra.database import SCHEMA_LOCK
+
 CHAIN = """
 CREATE TABLE IF NOT EXISTS {chain} (
     position bigint PRIMARY KEY,
@@ -73,6 +75,7 @@ VALUES (%s, %s, %s, %s, %s, %s, %s)
 class FundRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
+        self.sql_create_statements.insert(0, SQL(SCHEMA_LOCK))
         self.sql_create_statements.append(SQL(SCHEMA))
         chain = CHAIN.format(chain=self.chain_table, events=self.events_table_name)
         self.sql_create_statements.append(SQL(chain))

@@ -9,6 +9,8 @@ from uuid import UUID, uuid4
 
 from eventsourcing.postgres import PostgresDatastore
 
+from infra.database import SCHEMA_LOCK
+
 PREFIX = "fl_"
 
 SCHEMA = """
@@ -71,6 +73,7 @@ class TokenStore:
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
         with datastore.transaction(commit=True) as curs:
+            curs.execute(SCHEMA_LOCK)
             curs.execute(SCHEMA)
 
     def create(

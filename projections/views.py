@@ -12,6 +12,7 @@ from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
 
 from domain.facts import Fact
+from infra.database import SCHEMA_LOCK
 from projections import (
     audit,
     balances,
@@ -47,7 +48,7 @@ class View(PostgresTrackingRecorder):
     def _create_table(self, curs: Cursor) -> None:
         """Read models are disposable: when their tables' definition changed
         since they were built, they are dropped and rebuilt from the log."""
-        curs.execute("SELECT pg_advisory_xact_lock(hashtext('read_model_schemas'))")
+        curs.execute(SCHEMA_LOCK)
         curs.execute(_SCHEMAS)
         curs.execute(
             "SELECT ddl_hash FROM read_model_schemas WHERE tracking_table = %s",
