@@ -1,6 +1,8 @@
 """What every benchmark shares: a throwaway database, timing, results."""
 
+import atexit
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -51,6 +53,9 @@ def fresh_database() -> Database:
         return database
     folder = Path(tempfile.mkdtemp(prefix="fundledger-bench-"))
     folder.chmod(0o755)
+    # registered before the server's own stop, so it runs after it (last in,
+    # first out): a full benchmark leaves gigabytes otherwise
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return ensure_database(
         start_embedded(folder / "pgdata"), f"bench_{uuid4().hex[:8]}"
     )
