@@ -113,22 +113,21 @@ class Projector:
         """
         head = self.app.recorder.max_notification_id() or 0
         reached, since = -1, time.monotonic()
-        while True:
-            done = work and self.run_once()
-            if done and not progress:
+        while (done := work and self.run_once()) or (
+            position := self.position()
+        ) < head:
+            if done:
+                if progress:
+                    progress(self.position(), head)
                 continue
-            position = self.position()
             if progress:
                 progress(position, head)
-            if done:
-                continue
-            if position >= head:
-                return position
             if position > reached:
                 reached, since = position, time.monotonic()
             elif timeout is not None and time.monotonic() - since > timeout:
                 raise TimeoutError(f"read models are behind position {head}")
             time.sleep(0.02)
+        return self.position()
 
     def wait(self, position: int, timeout: float) -> bool:
         """Waits until every read model has reached ``position``."""
