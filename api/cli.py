@@ -115,7 +115,7 @@ def serve_api(settings: Settings, system: System, *, projections: bool = True):
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
-SIMULATION_CACHE = 1_000_000  # aggregates: every course, teacher and school of a city
+SIMULATION_CACHE = 60_000  # every course, teacher and term of a city; payments fall out
 SIMULATED = Plan(
     schools=2, students=240, seed=2026, district="Yungang", anomalies=True, per_rule=1
 )

@@ -8,7 +8,7 @@ capacity, rosters and shares consistent without reading other aggregates.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time, timedelta, timezone
 from enum import StrEnum
 from uuid import UUID
@@ -49,10 +49,15 @@ class Category(StrEnum):
 
 @dataclass(slots=True)
 class Seat:
+    """Bit n of each mask speaks of the share of session n: still owed,
+    released by its delivery, or credited back by it."""
+
     waived: bool
-    owed: int  # bit n set: the share of session n is still owed
+    owed: int
     active: bool = True
-    leave: set[date] = field(default_factory=set)
+    leave: frozenset[date] = frozenset()
+    released: int = 0
+    cancelled: int = 0
 
 
 def numbers(mask: int) -> list[int]:
@@ -62,13 +67,12 @@ def numbers(mask: int) -> list[int]:
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """What a reversal needs of a delivery, kept for every session of a term:
-    its session and journal entry ids follow from the day and the version."""
+    its session and journal entry ids follow from the day and the version,
+    whose shares it settled from the seats."""
 
     version: int
     number: int
     share: int
-    released: tuple[str, ...]
-    cancelled: tuple[str, ...]
     teacher_id: UUID
     teacher_pay: int
 
@@ -110,7 +114,8 @@ class Course(Aggregate):
         dates: Sequence[date]
 
         def apply(self, course: "Course") -> None:
-            course.seats[self.student_id].leave.update(self.dates)
+            seat = course.seats[self.student_id]
+            seat.leave = seat.leave.union(self.dates)
 
     class StudentWithdrawn(Fact):
         school_id: UUID
@@ -155,16 +160,21 @@ class Course(Aggregate):
             return self.delay_days > BACKFILLED_AFTER_DAYS
 
         def apply(self, course: "Course") -> None:
-            for student in (*self.released, *self.cancelled):
-                course.seats[student].owed &= ~(1 << self.number)
+            bit = 1 << self.number
+            for student in self.released:
+                seat = course.seats[student]
+                seat.owed &= ~bit
+                seat.released |= bit
+            for student in self.cancelled:
+                seat = course.seats[student]
+                seat.owed &= ~bit
+                seat.cancelled |= bit
             course.used.add(self.number)
             usual = self.teacher_id == course.teacher_id
             course.deliveries[self.effective] = Delivery(
                 version=self.originator_version,
                 number=self.number,
                 share=self.share,
-                released=tuple(self.released),
-                cancelled=tuple(self.cancelled),
                 teacher_id=course.teacher_id if usual else self.teacher_id,
                 teacher_pay=self.teacher_pay,
             )
@@ -184,8 +194,12 @@ class Course(Aggregate):
         cancelled: Sequence[str]
 
         def apply(self, course: "Course") -> None:
+            bit = 1 << self.number
             for student in (*self.released, *self.cancelled):
-                course.seats[student].owed |= 1 << self.number
+                seat = course.seats[student]
+                seat.owed |= bit
+                seat.released &= ~bit
+                seat.cancelled &= ~bit
             course.used.discard(self.number)
             del course.deliveries[self.effective]
 
@@ -384,7 +398,8 @@ class Course(Aggregate):
             raise SessionNotDelivered(f"no session of {self.code} on {day} to reverse")
         if not reason.strip():
             raise InvalidSetup("a correction states its reason")
-        for student in (*delivery.released, *delivery.cancelled):
+        released, cancelled = self.settled_by(delivery.number)
+        for student in (*released, *cancelled):
             seat = self.seats[student]
             if not seat.active or seat.waived:
                 raise InvalidSession(
@@ -401,8 +416,8 @@ class Course(Aggregate):
             teacher_pay=delivery.teacher_pay,
             number=delivery.number,
             share=delivery.share,
-            released=delivery.released,
-            cancelled=delivery.cancelled,
+            released=released,
+            cancelled=cancelled,
             actor=stamp.actor.id,
             role=stamp.actor.role,
             effective=day,
@@ -429,6 +444,14 @@ class Course(Aggregate):
         while number in self.used:
             number += 1
         return number
+
+    def settled_by(self, number: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The students whose share session ``number`` released, and cancelled."""
+        bit, seats = 1 << number, sorted(self.seats.items())
+        return (
+            tuple(s for s, seat in seats if seat.released & bit),
+            tuple(s for s, seat in seats if seat.cancelled & bit),
+        )
 
     def unconsumed(self, seat: Seat) -> int:
         return sum(self.share(n) for n in numbers(seat.owed))
