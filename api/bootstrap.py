@@ -25,31 +25,32 @@ SYNC_SECONDS = 60.0  # without progress: a batch of a large log takes seconds
 
 
 class CaughtUpBooks:
-    """The application's view of the books: the read models, first brought up
-    to the log's head, so a refund or a payroll decides on everything
-    recorded before it."""
+    """The application's view of the books: the read models a decision reads,
+    first brought up to the log's head, so a refund or a payroll decides on
+    everything recorded before it. Projection processes may be doing that
+    work already; this one takes what they leave (see ``Projector.catch_up``)."""
 
     projector: Projector
-    projects = True  # or waits for projection processes to catch up
 
     def __init__(self, queries: Queries) -> None:
         self.queries = queries
 
-    def sync(self) -> Queries:
-        self.projector.catch_up(timeout=SYNC_SECONDS, work=self.projects)
+    def sync(self, *read_models: str) -> Queries:
+        self.projector.only(read_models).catch_up(timeout=SYNC_SECONDS)
         return self.queries
 
     def credit(self, school_id: UUID, student_id: str) -> int:
-        return self.sync().credit(school_id, student_id)
+        return self.sync("balances").credit(school_id, student_id)
 
     def free_cash(self, school_id: UUID) -> int:
-        return self.sync().free_cash(school_id)
+        return self.sync("ledger", "balances").free_cash(school_id)
 
     def pay_sessions(self, school_id: UUID, through: date) -> list[PaySession]:
-        return [PaySession(**r) for r in self.sync().pay_sessions(school_id, through)]
+        rows = self.sync("payroll").pay_sessions(school_id, through)
+        return [PaySession(**r) for r in rows]
 
     def term_surplus(self, term_id: UUID) -> int:
-        return self.sync().term_surplus(term_id)
+        return self.sync("ledger", "balances").term_surplus(term_id)
 
 
 @dataclass
@@ -140,8 +141,9 @@ def project(settings: Settings, database: Database, names: Iterable[str], stop=N
 @contextmanager
 def projecting_alongside(system: System) -> Iterator[None]:
     """Projects in processes of their own (as the rebuild splits the read
-    models) while this one writes, so a bulk load uses every core; the
-    writer's decisions that read the books wait for them."""
+    models) while this one writes, so a bulk load uses every core; a
+    decision that reads the books waits for the read models it reads, or
+    brings them up itself when the processes are between batches."""
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
     workers = [
@@ -152,11 +154,9 @@ def projecting_alongside(system: System) -> Iterator[None]:
     ]
     for worker in workers:
         worker.start()
-    system.books.projects = False
     try:
         yield
     finally:
-        system.books.projects = True
         stop.set()
         for worker in workers:
             worker.join()

@@ -102,20 +102,16 @@ class Projector:
         self,
         progress: Progress | None = None,
         timeout: float | None = None,
-        *,
-        work: bool = True,
     ) -> int:
         """Projects everything recorded so far; returns the position reached.
 
-        Other runners may hold some read models' locks (or, with ``work``
-        false, do all of it): then this waits while they make progress, and
-        raises ``TimeoutError`` once none has been made for ``timeout`` seconds.
+        Other runners may hold some read models' locks: then this waits while
+        they make progress, and raises ``TimeoutError`` once none has been made
+        for ``timeout`` seconds.
         """
         head = self.app.recorder.max_notification_id() or 0
         reached, since = -1, time.monotonic()
-        while (done := work and self.run_once()) or (
-            position := self.position()
-        ) < head:
+        while (done := self.run_once()) or (position := self.position()) < head:
             if done:
                 if progress:
                     progress(self.position(), head)
