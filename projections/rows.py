@@ -9,7 +9,7 @@ of thousands of events costs a handful of round trips.
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
@@ -17,7 +17,7 @@ from psycopg.sql import SQL, Identifier
 COPY_FROM = 50  # rows of one shape: fewer go as a pipelined executemany
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per table: hashed by identity
 class Table:
     name: str
     key: tuple[str, ...]
@@ -27,16 +27,15 @@ class Table:
         return [s.strip() for s in self.ddl.split(";") if s.strip()]
 
 
-@dataclass(frozen=True)
-class Insert:
+# Changes are named tuples: a batch makes tens of thousands of them.
+class Insert(NamedTuple):
     """A new row that no later event changes: a journal line, an audit record."""
 
     table: Table
     row: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Put:
+class Put(NamedTuple):
     """Sets columns of the row with this key, creating it when missing.
 
     PostgreSQL checks NOT NULL before ON CONFLICT, so a table that takes
@@ -47,8 +46,7 @@ class Put:
     values: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Add:
+class Add(NamedTuple):
     """Adds to counters of the row with this key, creating it when missing
     with the ``fixed`` columns, which later adds leave as they are."""
 
