@@ -214,19 +214,24 @@ def simulate_command(
         TextColumn("{task.completed}/{task.total} days"),
         TimeRemainingColumn(),
     )
-    try:
-        with Progress(*columns, console=console) as bar, projecting_alongside(system):
-            task = bar.add_task(f"Simulating {district}", total=days)
-            found = simulate(
-                system.funds, plan, lambda done, total: bar.update(task, completed=done)
-            )
-    except DomainError as error:
-        console.print(f"Nothing more was written: {error.message}")
-        raise typer.Exit(1) from None
-    if anomalies:
-        truth.write_text(json.dumps(found.as_dict(), indent=2, default=str))
-        console.print(f"What was injected: {truth}")
-    project_with_progress(system, "Projecting")
+    # the processes projecting alongside also finish the work with this one
+    with projecting_alongside(system):
+        try:
+            with Progress(*columns, console=console) as bar:
+                task = bar.add_task(f"Simulating {district}", total=days)
+                found = simulate(
+                    system.funds,
+                    plan,
+                    lambda done, total: bar.update(task, completed=done),
+                )
+        except DomainError as error:
+            console.print(f"Nothing more was written: {error.message}")
+            raise typer.Exit(1) from None
+        if anomalies:
+            truth.write_text(json.dumps(found.as_dict(), indent=2, default=str))
+            console.print(f"What was injected: {truth}")
+        system.funds.repository.cache = None  # written: let its aggregates go
+        project_with_progress(system, "Projecting")
 
 
 @cli.command()

@@ -348,6 +348,7 @@ class SimSchool:
         payroll = self.funds.repository.get(run)
         refs = tuple((t, f"PAY-{self.code}-{t.hex[:8]}") for t in payroll.totals())
         self.funds.handle(c.PayPayroll(run, refs, day), self.bursar)
+        self.funds.forget([run])  # a paid run is not touched again this term
 
 
 def approve_past_the_rules(funds: Funds, run_id: UUID, actor: Actor) -> None:
