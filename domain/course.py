@@ -68,7 +68,7 @@ def numbers(mask: int) -> list[int]:
 class Delivery:
     """What a reversal needs of a delivery, kept for every session of a term:
     its session and journal entry ids follow from the day and the version,
-    whose shares it settled from the seats."""
+    and the shares it settled are marked on the seats."""
 
     version: int
     number: int
