@@ -1,17 +1,12 @@
 """The embedded server runs with the settings of a bulk-loading fund."""
 
-import os
-
 import psycopg
-import pytest
 
-from infra.database import EMBEDDED
+from infra.database import EMBEDDED, start_embedded
 
 
-@pytest.mark.skipif(
-    "DATABASE_URL" in os.environ, reason="another server keeps its own settings"
-)
-def test_the_embedded_server_starts_with_the_funds_settings(pg_server):
-    with psycopg.connect(pg_server.conninfo) as conn:
+def test_the_embedded_server_starts_with_the_funds_settings(tmp_path):
+    database = start_embedded(tmp_path / "pgdata")
+    with psycopg.connect(database.conninfo) as conn:
         shown = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in EMBEDDED}
     assert shown == EMBEDDED
