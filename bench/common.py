@@ -1,19 +1,15 @@
 """What every benchmark shares: a throwaway database, timing, results."""
 
-import atexit
 import os
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from uuid import uuid4
 
 import psycopg
 
-from infra.database import Database, ensure_database, from_url, start_embedded
+from infra.database import Database, ensure_database, from_url, start_throwaway
 
 
 @dataclass(frozen=True)
@@ -51,13 +47,8 @@ def fresh_database() -> Database:
                     "the benchmark needs an empty one and wrote nothing"
                 )
         return database
-    folder = Path(tempfile.mkdtemp(prefix="fundledger-bench-"))
-    folder.chmod(0o755)
-    # registered before the server's own stop, so it runs after it (last in,
-    # first out): a full benchmark leaves gigabytes otherwise
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return ensure_database(
-        start_embedded(folder / "pgdata"), f"bench_{uuid4().hex[:8]}"
+        start_throwaway("fundledger-bench-"), f"bench_{uuid4().hex[:8]}"
     )
 
 

@@ -1,7 +1,10 @@
 """PostgreSQL always: the one in DATABASE_URL, or an embedded server under home."""
 
+import atexit
 import logging
 import os
+import shutil
+import tempfile
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -119,6 +122,16 @@ def start_embedded(folder: Path) -> Database:
             file.write(include)
     server.start()
     return from_url(server.get_uri())
+
+
+def start_throwaway(prefix: str) -> Database:
+    """An embedded server in a new temporary folder, removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    folder.chmod(0o755)
+    # registered before the server's own stop, so it runs after it (last in,
+    # first out): a full benchmark leaves gigabytes otherwise
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return start_embedded(folder / "pgdata")
 
 
 EMBEDDED_CONF = "fundledger.conf"

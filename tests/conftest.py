@@ -1,12 +1,8 @@
 """Real PostgreSQL for every test that needs one: an embedded server per run,
 a fresh database per test. Set DATABASE_URL to use another server instead."""
 
-import atexit
 import os
-import shutil
-import tempfile
 from datetime import date
-from pathlib import Path
 from uuid import uuid4
 
 import psycopg
@@ -14,7 +10,7 @@ import pytest
 
 from api.bootstrap import System, bootstrap
 from application.sample import SimulatedClock
-from infra.database import Database, ensure_database, from_url, start_embedded
+from infra.database import Database, ensure_database, from_url, start_throwaway
 from infra.logging import configure_logging
 from infra.settings import Settings
 
@@ -25,12 +21,7 @@ configure_logging("WARNING", cache=False)
 def pg_server() -> Database:
     if url := os.environ.get("DATABASE_URL"):
         return from_url(url)
-    folder = Path(tempfile.mkdtemp(prefix="fundledger-test-"))
-    folder.chmod(0o755)
-    # registered before the server's own stop, so it runs after it (last in,
-    # first out): a full benchmark leaves gigabytes otherwise
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return start_embedded(folder / "pgdata")
+    return start_throwaway("fundledger-test-")
 
 
 @pytest.fixture
