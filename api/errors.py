@@ -1,6 +1,8 @@
 """Every error leaves as RFC 9457 application/problem+json."""
 
+import psycopg
 import structlog
+from eventsourcing.persistence import OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -10,6 +12,7 @@ from domain.errors import DomainError
 
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://fundledger.cn/problems/"
+RETRY_AFTER_SECONDS = "1"
 log = structlog.get_logger("api")
 
 
@@ -48,3 +51,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TimeoutError)
     def behind(request: Request, exc: TimeoutError) -> JSONResponse:
         return problem(503, "read-models-behind", "Try again shortly", str(exc))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(psycopg.OperationalError)
+    def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # every command commits whole or not at all, and a re-sent one with
+        # its Idempotency-Key is recognised: trying again is safe
+        log.warning("database unavailable", path=request.url.path, error=str(exc))
+        response = problem(
+            503,
+            "database-unavailable",
+            "Try again shortly",
+            "the database is busy or unreachable",
+        )
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response

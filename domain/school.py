@@ -10,6 +10,7 @@ from domain.errors import InvalidAmount, InvalidSetup
 from domain.facts import Created, Fact, Stamp, stable_id
 
 OFF_WORK = time(17, 30)
+LONGEST_TERM_DAYS = 366
 
 
 class School(Aggregate):
@@ -111,6 +112,10 @@ class Term(Aggregate):
             raise InvalidSetup("a term needs a code such as '2026-autumn'")
         if ends <= starts:
             raise InvalidSetup(f"the term ends ({ends}) before it starts ({starts})")
+        if (ends - starts).days >= LONGEST_TERM_DAYS:
+            raise InvalidSetup(
+                f"a term lies within one school year; {starts} to {ends} is longer"
+            )
         if fee_per_term < 0 or fee_cap < 0:
             raise InvalidAmount("a fee or a fee cap cannot be negative")
         if planned_sessions < 1:

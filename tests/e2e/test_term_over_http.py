@@ -319,3 +319,18 @@ def test_a_school_admins_district_does_not_widen_what_it_sees(empty):
     )
     response = other.get(f"/v1/schools/{School.id_for(SCHOOL)}/fund")
     assert response.status_code == 404
+
+
+def test_when_the_database_has_no_connection_to_spare_a_read_is_a_503(empty):
+    reader = empty.client(empty.token("regulator-busy", Role.REGULATOR, district="Y"))
+    pool = empty.system.queries.datastore.pool
+    held = [pool.getconn() for _ in range(pool.max_size)]
+    try:
+        busy = reader.get("/v1/districts/Y/compliance")
+    finally:
+        for conn in held:
+            pool.putconn(conn)
+    assert busy.status_code == 503
+    assert busy.json()["type"].endswith("/database-unavailable")
+    assert busy.headers["Retry-After"] == "1"
+    assert reader.get("/v1/districts/Y/compliance").status_code == 404

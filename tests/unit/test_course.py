@@ -280,6 +280,12 @@ def test_a_course_needs_one_of_the_eight_categories():
         a_course(category="tutoring")
 
 
+def test_a_term_longer_than_a_school_year_is_refused():
+    with pytest.raises(InvalidSetup, match="within one school year"):
+        a_term(starts=date(1, 1, 1), ends=date(9999, 12, 31))
+    a_term(starts=date(2026, 9, 1), ends=date(2027, 8, 31))
+
+
 def test_a_term_ending_before_it_starts_is_refused():
     with pytest.raises(InvalidSetup, match="before it starts"):
         Term.open(
