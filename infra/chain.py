@@ -23,7 +23,7 @@ rewrite the chain, which is why digests signed outside it are kept.
 import os
 import struct
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from hashlib import sha256
 from itertools import pairwise
@@ -35,6 +35,9 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
+_HEAD = struct.Struct(">q16sqi").pack
+_LENGTH = struct.Struct(">i").pack
+
 
 def canonical(
     position: int, originator_id: bytes, version: int, topic: str, state: bytes
@@ -43,9 +46,9 @@ def canonical(
     topic_bytes = topic.encode()
     return b"".join(
         (
-            struct.pack(">q16sqi", position, originator_id, version, len(topic_bytes)),
+            _HEAD(position, originator_id, version, len(topic_bytes)),
             topic_bytes,
-            struct.pack(">i", len(state)),
+            _LENGTH(len(state)),
             state,
         )
     )
@@ -179,19 +182,31 @@ class Chain:
     def batches(self, after: int, until: int) -> Iterator[tuple[list, list]]:
         """The log and its chain entries, a range of positions at a time; the
         last range reaches ``until`` so entries past the last event show."""
-        with psycopg.connect(self.conninfo) as conn:
+        with (
+            psycopg.connect(self.conninfo) as conn,
+            ThreadPoolExecutor(1) as reader,
+        ):
             events = conn.cursor(binary=True, row_factory=tuple_row)
             entries = conn.cursor(binary=True, row_factory=tuple_row)
-            while True:
+
+            def read(after: int) -> tuple[list, list, int | None]:
                 events.execute(self.events_statement, (after, until, WALK_BATCH))
                 batch = events.fetchall()
                 full = len(batch) == WALK_BATCH
                 upto = batch[-1][0] if full else until
                 entries.execute(self.entries_statement, (after, upto))
-                yield batch, entries.fetchall()
-                if not full:
+                return batch, entries.fetchall(), upto if full else None
+
+            # the next range is read while this one is hashed: the database
+            # works on one core and the hashing on the other
+            ahead = reader.submit(read, after)
+            while True:
+                batch, chained, upto = ahead.result()
+                if upto is not None:
+                    ahead = reader.submit(read, upto)
+                yield batch, chained
+                if upto is None:
                     return
-                after = upto
 
     def links(
         self, after: int = 0, until: int | None = None, previous: bytes = b""
