@@ -168,15 +168,22 @@ class Chain:
         return Verdict(True, position, events, head)
 
     def check(self, after: int, until: int) -> Verdict:
-        """The links of the positions after ``after`` up to ``until``."""
+        """The links of the positions after ``after`` up to ``until``: the
+        loop of ``links`` without making a Link of each (a third of its time)."""
         with psycopg.connect(self.conninfo) as conn:
             row = conn.execute(self.before_statement, (after,)).fetchone()
         position, count, head = after, 0, row[0] if row and after else b""
-        for item in self.links(after, until, head):
-            if isinstance(item, Verdict):
-                return item
-            position, head = item.position, item.hash
-            count += 1
+        for events, entries, gap in self.aligned(after, until):
+            for event, entry in zip(events, entries, strict=True):
+                made = _link(head, event, entry)
+                if isinstance(made, str):
+                    return Verdict(False, event[0], count, head, made)
+                head = made[1]
+                count += 1
+            if gap:
+                return Verdict(False, gap.position, count, head, gap.problem)
+            if events:
+                position = events[-1][0]
         return Verdict(True, position, count, head)
 
     def batches(self, after: int, until: int) -> Iterator[tuple[list, list]]:
@@ -208,6 +215,18 @@ class Chain:
                 if upto is None:
                     return
 
+    def aligned(
+        self, after: int, until: int
+    ) -> Iterator[tuple[list, list, "Gap | None"]]:
+        """Ranges of events and chain entries that pair up one to one, the
+        last cut short before the first position only one side holds."""
+        for events, entries in self.batches(after, until):
+            gap = _first_gap(events, entries)
+            if gap:
+                yield events[: gap.index], entries[: gap.index], gap
+                return
+            yield events, entries, None
+
     def links(
         self, after: int = 0, until: int | None = None, previous: bytes = b""
     ) -> Iterator[Link | Verdict]:
@@ -215,33 +234,31 @@ class Chain:
         ``previous``), yielding each link, and a Verdict instead as soon as
         stored data no longer matches."""
         count = 0
-        for events, entries in self.batches(after, until or 2**62):
-            gap = _first_gap(events, entries)
-            if gap:
-                events, entries = events[: gap.index], entries[: gap.index]
-            for (n, oid, version, topic, state), (
-                _,
-                chained,
-                at_version,
-                stored,
-            ) in zip(events, entries, strict=True):
-                problem = ""
-                if (oid, version) != (chained, at_version):
-                    problem = "events were reordered or replaced"
-                else:
-                    content = canonical(n, oid, version, topic, state)
-                    current = sha256(previous + content).digest()
-                    if current != stored:
-                        problem = "stored data no longer matches its hash"
-                if problem:
-                    yield Verdict(False, n, count, previous, problem)
+        for events, entries, gap in self.aligned(after, until or 2**62):
+            for event, entry in zip(events, entries, strict=True):
+                made = _link(previous, event, entry)
+                if isinstance(made, str):
+                    yield Verdict(False, event[0], count, previous, made)
                     return
+                content, previous = made
                 count += 1
-                previous = current
-                yield Link(n, content, current)
+                yield Link(event[0], content, previous)
             if gap:
                 yield Verdict(False, gap.position, count, previous, gap.problem)
                 return
+
+
+def _link(previous: bytes, event: tuple, entry: tuple) -> tuple[bytes, bytes] | str:
+    """An event's canonical bytes and chain hash, or what is wrong with them."""
+    n, oid, version, topic, state = event
+    _, chained, at_version, stored = entry
+    if oid != chained or version != at_version:
+        return "events were reordered or replaced"
+    content = canonical(n, oid, version, topic, state)
+    current = sha256(previous + content).digest()
+    if current != stored:
+        return "stored data no longer matches its hash"
+    return content, current
 
 
 def _check(conninfo: str, events: str, chain: str, after: int, until: int) -> Verdict:
