@@ -230,7 +230,7 @@ def simulate_command(
         if anomalies:
             truth.write_text(json.dumps(found.as_dict(), indent=2, default=str))
             console.print(f"What was injected: {truth}")
-        system.funds.repository.cache = None  # written: let its aggregates go
+        system.funds.stop_caching()
         project_with_progress(system, "Projecting")
 
 

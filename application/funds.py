@@ -131,13 +131,18 @@ class Funds(Application[UUID]):
         return aggregate
 
     def forget(self, aggregate_ids: Sequence[UUID]) -> None:
-        """A refused command leaves no trace in the writer's cache, which may
-        hold the very aggregates it changed."""
+        """Drops these aggregates from the writer's cache: a refused command
+        must leave no trace there, and a bulk writer need not keep what it
+        will not touch again."""
         if self.repository.cache is None:
             return
         for aggregate_id in aggregate_ids:
             with contextlib.suppress(KeyError):
                 self.repository.cache.get(aggregate_id, evict=True)
+
+    def stop_caching(self) -> None:
+        """Lets every cached aggregate go, once the writing is done."""
+        self.repository.cache = None
 
     def record(self, *aggregates: Aggregate) -> int:
         """Saves every pending event of the aggregates in one transaction."""
