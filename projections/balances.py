@@ -106,7 +106,11 @@ ENROLMENTS = Table(
         cancelled bigint NOT NULL DEFAULT 0,
         PRIMARY KEY (course_id, student_id)
     );
-    CREATE INDEX IF NOT EXISTS enrolments_student ON enrolments (school_id, student_id)
+    CREATE INDEX IF NOT EXISTS enrolments_student ON enrolments (school_id, student_id);
+    CREATE INDEX IF NOT EXISTS enrolments_waived ON enrolments (school_id, student_id)
+        WHERE waived;
+    CREATE INDEX IF NOT EXISTS enrolments_withdrawn ON enrolments (school_id)
+        WHERE withdrawn_on IS NOT NULL
     """,
 )
 

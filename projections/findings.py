@@ -7,6 +7,7 @@ to come.
 """
 
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
@@ -53,30 +54,35 @@ RULES: dict[str, tuple[str, SQL]] = {
     "ends-before-off-work": (
         "medium",
         SQL("""
-        SELECT c.school_id, c.code, t.earliest_end, count(*) AS n,
+        WITH k AS MATERIALIZED (
+            SELECT c.course_id, c.school_id, c.code, t.earliest_end
+            FROM courses c JOIN terms t ON t.term_id = c.term_id
+            WHERE c.school_id = ANY(%(schools)s)
+        )
+        SELECT k.school_id, k.code, k.earliest_end, count(*) AS n,
                min(s.ends) AS ends, array_agg(s.session_id ORDER BY s.day) AS ids
-        FROM service_sessions s
-        JOIN courses c ON c.course_id = s.course_id
-        JOIN terms t ON t.term_id = c.term_id
+        FROM service_sessions s JOIN k ON k.course_id = s.course_id
         WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
-          AND c.school_id = ANY(%(schools)s) AND t.school_id = ANY(%(schools)s)
-          AND s.ends < t.earliest_end
-        GROUP BY c.school_id, c.course_id, c.code, t.earliest_end
+          AND s.ends < k.earliest_end
+        GROUP BY k.school_id, k.course_id, k.code, k.earliest_end
         """),
     ),
     "service-too-short": (
         "medium",
         SQL("""
-        SELECT c.school_id, c.code, t.min_minutes, count(*) AS n,
+        WITH k AS MATERIALIZED (
+            SELECT c.course_id, c.school_id, c.code, t.min_minutes,
+                   make_interval(mins => t.min_minutes) AS shortest
+            FROM courses c JOIN terms t ON t.term_id = c.term_id
+            WHERE c.school_id = ANY(%(schools)s)
+        )
+        SELECT k.school_id, k.code, k.min_minutes, count(*) AS n,
                min(extract(epoch FROM s.ends - s.starts) / 60)::int AS minutes,
                array_agg(s.session_id ORDER BY s.day) AS ids
-        FROM service_sessions s
-        JOIN courses c ON c.course_id = s.course_id
-        JOIN terms t ON t.term_id = c.term_id
+        FROM service_sessions s JOIN k ON k.course_id = s.course_id
         WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
-          AND c.school_id = ANY(%(schools)s) AND t.school_id = ANY(%(schools)s)
-          AND extract(epoch FROM s.ends - s.starts) / 60 < t.min_minutes
-        GROUP BY c.school_id, c.course_id, c.code, t.min_minutes
+          AND s.ends - s.starts < k.shortest
+        GROUP BY k.school_id, k.course_id, k.code, k.min_minutes
         """),
     ),
     "day-without-service": (
@@ -93,25 +99,34 @@ RULES: dict[str, tuple[str, SQL]] = {
             WHERE t.school_id = ANY(%(schools)s)
         )
         SELECT span.school_id, d::date AS day
-        FROM span, generate_series(span.starts, span.until, interval '1 day') d
+        FROM span
+        CROSS JOIN generate_series(span.starts, span.until, interval '1 day') d
+        LEFT JOIN LATERAL (
+            SELECT true AS served FROM service_sessions s
+            WHERE s.school_id = span.school_id AND s.day = d::date AND NOT s.reversed
+            LIMIT 1
+        ) x ON true
         WHERE extract(isodow FROM d) < 6 AND NOT d::date = ANY(span.closed_days)
-          AND NOT EXISTS (
-              SELECT 1 FROM service_sessions s
-              WHERE s.school_id = span.school_id AND s.day = d::date
-                AND NOT s.reversed AND s.school_id = ANY(%(schools)s))
+          AND x.served IS NULL
         ORDER BY 1, 2
         """),
     ),
     "week-without-homework-guidance": (
         "low",
         SQL("""
-        SELECT s.school_id, date_trunc('week', s.day)::date AS week,
-               array_agg(s.session_id ORDER BY s.day) AS ids
-        FROM service_sessions s JOIN courses c ON c.course_id = s.course_id
-        WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
-          AND c.school_id = ANY(%(schools)s)
-        GROUP BY s.school_id, week
-        HAVING NOT bool_or(c.category = 'homework')
+        WITH weeks AS MATERIALIZED (
+            SELECT s.school_id, s.day - extract(isodow FROM s.day)::int + 1 AS week
+            FROM service_sessions s JOIN courses c ON c.course_id = s.course_id
+            WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
+              AND c.school_id = ANY(%(schools)s)
+            GROUP BY 1, 2
+            HAVING NOT bool_or(c.category = 'homework')
+        )
+        SELECT w.school_id, w.week, array_agg(s.session_id ORDER BY s.day) AS ids
+        FROM weeks w JOIN service_sessions s ON s.school_id = w.school_id
+          AND s.day BETWEEN w.week AND w.week + 6 AND NOT s.reversed
+        WHERE s.school_id = ANY(%(schools)s)
+        GROUP BY w.school_id, w.week
         """),
     ),
     "over-capacity": (
@@ -140,20 +155,14 @@ RULES: dict[str, tuple[str, SQL]] = {
     "prepaid-beyond-term": (
         "high",
         SQL("""
-        WITH charged AS (
-            SELECT school_id, student_id, sum(charged) AS total,
-                   bool_or(waived) AS waived
-            FROM enrolments WHERE school_id = ANY(%(schools)s)
-            GROUP BY school_id, student_id
-        ), paid AS (
-            SELECT school_id, student_id, sum(amount) AS paid
-            FROM payments WHERE school_id = ANY(%(schools)s)
-            GROUP BY school_id, student_id
-        ), over AS (
-            SELECT paid.school_id, paid.student_id, charged.total
-            FROM paid LEFT JOIN charged USING (school_id, student_id)
-            WHERE paid.paid > coalesce(charged.total, 0)
-              AND NOT coalesce(charged.waived, false)
+        WITH over AS (
+            SELECT b.school_id, b.student_id, b.charged AS total
+            FROM student_balances b
+            WHERE b.school_id = ANY(%(schools)s) AND b.paid > b.charged
+              AND NOT EXISTS (
+                  SELECT 1 FROM enrolments e
+                  WHERE e.school_id = b.school_id AND e.student_id = b.student_id
+                    AND e.waived)
         )
         SELECT over.school_id, over.student_id, p.payment_id, p.to_date, over.total
         FROM over CROSS JOIN LATERAL (
@@ -162,7 +171,7 @@ RULES: dict[str, tuple[str, SQL]] = {
             FROM payments q
             WHERE q.school_id = over.school_id AND q.student_id = over.student_id
         ) p
-        WHERE p.to_date > coalesce(over.total, 0)
+        WHERE p.to_date > over.total
         """),
     ),
     "prepaid-over-external-cap": (
@@ -180,18 +189,24 @@ RULES: dict[str, tuple[str, SQL]] = {
             JOIN teachers k ON k.teacher_id = c.teacher_id AND k.kind = 'external'
             WHERE e.school_id = ANY(%(schools)s) AND NOT e.waived
               AND c.school_id = ANY(%(schools)s) AND k.school_id = ANY(%(schools)s)
-        ), held AS (
+        ), paid AS (
             SELECT x.school_id, x.student_id, x.code, x.cap, p.payment_id,
+                   p.position,
                    (SELECT sum(q.amount) FROM payments q
                      WHERE q.school_id = p.school_id AND q.student_id = p.student_id
-                       AND q.position <= p.position)
-                 - coalesce((SELECT sum(l.debit - l.credit) FROM ledger_lines l
-                     WHERE l.school_id = p.school_id
-                       AND l.account = 'unearned:' || p.student_id
-                       AND l.flow = 'consumption' AND l.position <= p.position), 0)
-                   AS prepaid
+                       AND q.position <= p.position) AS to_date
             FROM external x JOIN payments p
               ON p.school_id = x.school_id AND p.student_id = x.student_id
+        ), held AS (
+            SELECT school_id, student_id, code, cap, payment_id,
+                   CASE WHEN to_date > cap THEN to_date
+                     - coalesce((SELECT sum(l.debit - l.credit) FROM ledger_lines l
+                         WHERE l.school_id = paid.school_id
+                           AND l.account = 'unearned:' || paid.student_id
+                           AND l.flow = 'consumption'
+                           AND l.position <= paid.position), 0)
+                   END AS prepaid
+            FROM paid
         )
         SELECT * FROM held WHERE prepaid > cap
         """),
@@ -199,13 +214,20 @@ RULES: dict[str, tuple[str, SQL]] = {
     "exempt-family-charged": (
         "high",
         SQL("""
-        SELECT p.school_id, p.student_id, p.payment_id, p.amount,
-               array_agg(e.course_id) AS courses
-        FROM payments p
-        JOIN enrolments e ON e.school_id = p.school_id AND e.student_id = p.student_id
-        WHERE p.school_id = ANY(%(schools)s) AND e.school_id = ANY(%(schools)s)
-        GROUP BY p.school_id, p.student_id, p.payment_id, p.amount
-        HAVING bool_and(e.waived)
+        WITH exempt AS MATERIALIZED (
+            SELECT w.school_id, w.student_id, array_agg(w.course_id) AS courses
+            FROM enrolments w
+            WHERE w.school_id = ANY(%(schools)s) AND w.waived
+              AND NOT EXISTS (
+                  SELECT 1 FROM enrolments e
+                  WHERE e.school_id = w.school_id AND e.student_id = w.student_id
+                    AND NOT e.waived)
+            GROUP BY w.school_id, w.student_id
+        )
+        SELECT p.school_id, p.student_id, p.payment_id, p.amount, x.courses
+        FROM exempt x JOIN payments p
+          ON p.school_id = x.school_id AND p.student_id = x.student_id
+        WHERE p.school_id = ANY(%(schools)s)
         """),
     ),
     "refund-late": (
@@ -334,6 +356,11 @@ _MIX = SQL("""
 _CODES = SQL("SELECT school_id, code FROM schools WHERE school_id = ANY(%s)")
 
 
+# The rules are independent statements: a few run at once, each on a pooled
+# connection, so that PostgreSQL answers them on every core.
+_AT_ONCE = ThreadPoolExecutor(max_workers=3, thread_name_prefix="compliance")
+
+
 class Compliance:
     def __init__(self, queries: Queries) -> None:
         self.queries = queries
@@ -350,11 +377,12 @@ class Compliance:
             "hours": EXTERNAL_PREPAID_HOURS,
             "days": EXTERNAL_PREPAID_DAYS,
         }
+        chosen = [rule for rule in RULES if not rules or rule in rules]
+        answers = _AT_ONCE.map(lambda r: self.queries.rows(RULES[r][1], params), chosen)
         found = []
-        for rule, (severity, statement) in RULES.items():
-            if rules and rule not in rules:
-                continue
-            for row in self.queries.rows(statement, params):
+        for rule, rows in zip(chosen, answers, strict=True):
+            severity = RULES[rule][0]
+            for row in rows:
                 subject, detail, proof = _describe(rule, row)
                 school = row["school_id"]
                 found.append(
