@@ -51,6 +51,7 @@ LINES = Table(
     """,
 )
 
+# Changed by most entries: 30 % of each page free keeps updates on their page.
 BALANCES = Table(
     "ledger_balances",
     ("school_id", "account"),
@@ -62,7 +63,7 @@ BALANCES = Table(
         debit bigint NOT NULL DEFAULT 0,
         credit bigint NOT NULL DEFAULT 0,
         PRIMARY KEY (school_id, account)
-    );
+    ) WITH (fillfactor = 70);
     CREATE INDEX IF NOT EXISTS ledger_balances_kind ON ledger_balances (school_id, kind)
     """,
 )
