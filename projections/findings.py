@@ -369,7 +369,7 @@ class Compliance:
         self, schools: Collection[UUID], *, today: date, rules: Collection[str] = ()
     ) -> list[Finding]:
         ids = list(schools)
-        codes = {r["school_id"]: r["code"] for r in self.queries.rows(_CODES, (ids,))}
+        schools_named = _AT_ONCE.submit(self.queries.rows, _CODES, (ids,))
         params = {
             "schools": ids,
             "today": today,
@@ -379,6 +379,7 @@ class Compliance:
         }
         chosen = [rule for rule in RULES if not rules or rule in rules]
         answers = _AT_ONCE.map(lambda r: self.queries.rows(RULES[r][1], params), chosen)
+        codes = {r["school_id"]: r["code"] for r in schools_named.result()}
         found = []
         for rule, rows in zip(chosen, answers, strict=True):
             severity = RULES[rule][0]
