@@ -66,14 +66,14 @@ def write(curs: Cursor, changes: Iterable[Change]) -> None:
     touch different columns, so applying all puts before all adds is the same
     as interleaving them.
     """
-    inserts: dict[tuple[str, tuple[str, ...]], list[Sequence[Any]]] = defaultdict(list)
+    inserts: dict[tuple[Table, tuple[str, ...]], list[tuple]] = defaultdict(list)
     puts: dict[tuple[Table, tuple], dict[str, Any]] = {}
     adds: dict[tuple[Table, tuple], dict[str, int]] = {}
     fixed: dict[tuple[Table, tuple], dict[str, Any]] = {}
     for change in changes:
         if isinstance(change, Insert):
             columns = tuple(change.row)
-            inserts[(change.table.name, columns)].append(tuple(change.row.values()))
+            inserts[(change.table, columns)].append(tuple(change.row.values()))
         elif isinstance(change, Put):
             puts.setdefault((change.table, change.key), {}).update(change.values)
         else:
@@ -83,13 +83,20 @@ def write(curs: Cursor, changes: Iterable[Change]) -> None:
                 fixed[row] = change.fixed or {}
             for column, delta in change.deltas.items():
                 sums[column] = sums.get(column, 0) + delta
-    for (name, columns), rows in inserts.items():
-        if len(rows) < COPY_FROM:
-            curs.executemany(_insert(name, columns), rows)
-        else:
-            _copy(curs, Identifier(name), columns, rows)
+    for (table, columns), rows in inserts.items():
+        insert(curs, table, columns, rows)
     _upsert(curs, puts, {}, "{col} = EXCLUDED.{col}")
     _upsert(curs, adds, fixed, "{col} = {table}.{col} + EXCLUDED.{col}")
+
+
+def insert(
+    curs: Cursor, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """New rows of one shape: few as a pipelined executemany, many by COPY."""
+    if len(rows) < COPY_FROM:
+        curs.executemany(_insert(table.name, columns), rows)
+    else:
+        _copy(curs, Identifier(table.name), columns, rows)
 
 
 def _copy(curs: Cursor, table: Identifier, columns: Sequence[str], rows) -> None:

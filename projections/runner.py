@@ -81,6 +81,9 @@ class Projector:
             # Rows and position commit together, so a commit lost in a crash
             # loses both: the batch is projected again. No need to wait for disk.
             curs.execute("SET LOCAL synchronous_commit = off")
+            # A batch's sums (the ledger's balances) group some 100,000 lines:
+            # in memory, not in a sort spilled to disk.
+            curs.execute("SET LOCAL work_mem = '64MB'")
             seen = {p.name: p.view._max_tracking_id(name, curs) or 0 for p in mine}
             start = min(seen.values())
             notifications = self.app.recorder.select_notifications(

@@ -128,13 +128,19 @@ class FundProjection(Projection[View]):
 class LedgerProjection(FundProjection):
     name = "ledger"
     view_class = LedgerView
-    rows = ledger.ledger_rows
+
+    def apply(self, curs: Cursor, batch: Batch) -> None:
+        ledger.post(curs, batch)
 
 
 class BalancesProjection(FundProjection):
     name = "balances"
     view_class = BalancesView
     rows = balances.balance_rows
+
+    def apply(self, curs: Cursor, batch: Batch) -> None:
+        super().apply(curs, batch)
+        balances.settle(curs, batch)
 
 
 class AuditProjection(FundProjection):
