@@ -1,8 +1,6 @@
 """Every event in log order, with who, when and what: the audit trail."""
 
 import json
-from datetime import date, time
-from uuid import UUID
 
 from domain.facts import Fact
 from projections.rows import Change, Insert, Table
@@ -32,19 +30,11 @@ EVENTS = Table(
 TABLES = (EVENTS,)
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, UUID | date | time):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def audit_rows(event: Fact, position: int) -> list[Change]:
-    payload = {k: _plain(v) for k, v in event.payload().items()}
+    payload = event.payload()
     school_id = payload.get("school_id")
     if type(event).__qualname__ == "School.Registered":
-        school_id = str(event.originator_id)
+        school_id = event.originator_id
     row = {
         "position": position,
         "originator_id": event.originator_id,
@@ -55,6 +45,7 @@ def audit_rows(event: Fact, position: int) -> list[Change]:
         "role": event.role,
         "recorded_at": event.timestamp,
         "effective": event.effective,
-        "payload": json.dumps(payload, sort_keys=True, ensure_ascii=False),
+        # ids, days and times as their ISO strings; tuples as arrays
+        "payload": json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str),
     }
     return [Insert(EVENTS, row)]
