@@ -11,7 +11,11 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from structlog.contextvars import bound_contextvars
@@ -145,9 +149,19 @@ class Funds(Application[UUID]):
         self.repository.cache = None
 
     def record(self, *aggregates: Aggregate) -> int:
-        """Saves every pending event of the aggregates in one transaction."""
+        """Saves every pending event of the aggregates in one transaction.
+
+        As ``Application.save`` does, less its asking of each object whether
+        it is an event or an aggregate: on Python 3.11 those runtime protocol
+        checks cost some 60 us an aggregate, a bulk save's largest cost after
+        its SQL. Snapshots are not taken here and nothing listens for saves."""
+        saving: ProcessingEvent[UUID] = ProcessingEvent()
+        saving.saved_kwargs["request"] = _request.get()
+        for aggregate in aggregates:
+            saving.events.extend(aggregate.collect_events())
+            saving.aggregates[aggregate.id] = aggregate
         try:
-            recordings = self.save(*aggregates, request=_request.get())
+            recordings = self._record(saving)
         except IntegrityError:
             raise AlreadyExists(
                 "that was recorded already, or changed by someone else meanwhile; "
