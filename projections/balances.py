@@ -301,8 +301,8 @@ def settle(curs: Cursor, batch: Iterable[tuple[int, Fact]]) -> None:
     for _, e in batch:
         if isinstance(e, Course.SessionDelivered | Course.DeliveryReversed) and e.share:
             share = e.share if isinstance(e, Course.SessionDelivered) else -e.share
-            row = (e.originator_id, e.school_id, share, list(e.released))
-            sessions.append((*row, list(e.cancelled)))
+            students = list(e.released), list(e.cancelled)
+            sessions.append((e.originator_id, e.school_id, share, *students))
     if not sessions:
         return
     for statement in SETTLED.statements():
