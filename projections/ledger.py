@@ -32,27 +32,27 @@ ENTRIES = Table(
     """,
 )
 
+# A line belongs to the entry at its position: keyed by it, the lines of a
+# batch are one range of the primary key, and no other index is needed to
+# find them again.
 LINES = Table(
     "ledger_lines",
-    ("entry_id", "line_no"),
+    ("position", "line_no"),
     """
     CREATE TABLE IF NOT EXISTS ledger_lines (
-        entry_id uuid NOT NULL,
-        line_no int NOT NULL,
         position bigint NOT NULL,
-        school_id uuid NOT NULL,
+        line_no int NOT NULL,
         effective date NOT NULL,
+        school_id uuid NOT NULL,
+        debit bigint NOT NULL,
+        credit bigint NOT NULL,
         account text NOT NULL,
         kind text NOT NULL,
         flow text NOT NULL,
-        debit bigint NOT NULL,
-        credit bigint NOT NULL,
-        PRIMARY KEY (entry_id, line_no)
+        PRIMARY KEY (position, line_no)
     );
     CREATE INDEX IF NOT EXISTS ledger_lines_account
-        ON ledger_lines (school_id, account, effective);
-    CREATE INDEX IF NOT EXISTS ledger_lines_position
-        ON ledger_lines (school_id, position)
+        ON ledger_lines (school_id, account, effective)
     """,
 )
 
@@ -89,16 +89,15 @@ ENTRY_COLUMNS = (
     "role",
 )
 LINE_COLUMNS = (
-    "entry_id",
-    "line_no",
     "position",
-    "school_id",
+    "line_no",
     "effective",
+    "school_id",
+    "debit",
+    "credit",
     "account",
     "kind",
     "flow",
-    "debit",
-    "credit",
 )
 
 # Sums the lines just written into their accounts: a delivered session posts
@@ -106,8 +105,7 @@ LINE_COLUMNS = (
 _ROLL_UP = SQL("""
     INSERT INTO ledger_balances (school_id, account, kind, debit, credit)
     SELECT school_id, account, kind, sum(debit), sum(credit)
-    FROM ledger_lines
-    WHERE school_id = ANY(%(schools)s) AND position BETWEEN %(first)s AND %(last)s
+    FROM ledger_lines WHERE position BETWEEN %(first)s AND %(last)s
     GROUP BY school_id, account, kind
     ON CONFLICT (school_id, account) DO UPDATE
     SET debit = ledger_balances.debit + EXCLUDED.debit,
@@ -120,7 +118,6 @@ def post(curs: Cursor, batch: Iterable[tuple[int, Fact]]) -> None:
     lines, and moves the balances of the accounts they touch."""
     entries: list[tuple] = []
     lines: list[tuple] = []
-    schools = set()
     for position, event in batch:
         entry = journal(event)
         if entry is None:
@@ -143,23 +140,21 @@ def post(curs: Cursor, batch: Iterable[tuple[int, Fact]]) -> None:
         )
         lines.extend(
             (
-                entry_id,
-                number,
                 position,
-                school,
+                number,
                 effective,
+                school,
+                line.debit,
+                line.credit,
                 line.account,
                 kind_of(line.account),
                 line.flow,
-                line.debit,
-                line.credit,
             )
             for number, line in enumerate(entry.lines, 1)
         )
-        schools.add(school)
     if not entries:
         return
     insert(curs, ENTRIES, ENTRY_COLUMNS, entries)
     insert(curs, LINES, LINE_COLUMNS, lines)
     first, last = entries[0][1], entries[-1][1]
-    curs.execute(_ROLL_UP, {"schools": list(schools), "first": first, "last": last})
+    curs.execute(_ROLL_UP, {"first": first, "last": last})

@@ -206,10 +206,10 @@ _ENTRIES = SQL("""
            e.reverses, e.actor, e.role,
            json_agg(json_build_object('account', l.account, 'flow', l.flow,
                     'debit', l.debit, 'credit', l.credit) ORDER BY l.line_no) AS lines
-    FROM ledger_entries e JOIN ledger_lines l ON l.entry_id = e.entry_id
+    FROM ledger_entries e JOIN ledger_lines l ON l.position = e.position
     WHERE e.school_id = %s AND e.position > %s AND {until}
-      AND (%s::text IS NULL OR e.entry_id IN (
-          SELECT entry_id FROM ledger_lines
+      AND (%s::text IS NULL OR e.position IN (
+          SELECT position FROM ledger_lines
           WHERE school_id = %s AND account = %s))
     GROUP BY e.entry_id ORDER BY e.position LIMIT %s
 """)

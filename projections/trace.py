@@ -66,7 +66,8 @@ _USES = SQL("""
            pp.bank_reference AS teacher_bank_reference, s.present, s.absent,
            s.on_leave, NULL::uuid AS refund_id, NULL AS bank_reference
     FROM ledger_lines l
-    JOIN pay_deliveries d ON d.delivery_id = l.entry_id AND NOT d.reversed
+    JOIN ledger_entries e ON e.position = l.position
+    JOIN pay_deliveries d ON d.delivery_id = e.entry_id AND NOT d.reversed
     LEFT JOIN courses c ON c.course_id = d.course_id
     LEFT JOIN teachers t ON t.teacher_id = d.teacher_id
     LEFT JOIN payroll_payments pp
@@ -78,7 +79,7 @@ _USES = SQL("""
     SELECT 'refund', r.amount, l.position, l.effective, NULL, NULL, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, r.refund_id, r.bank_reference
     FROM ledger_lines l
-    JOIN ledger_entries e ON e.entry_id = l.entry_id
+    JOIN ledger_entries e ON e.position = l.position
     JOIN refunds r ON r.refund_id = e.source_id
     WHERE l.school_id = %(school)s AND l.account = %(refund)s
       AND l.flow = 'refund_payment' AND l.debit > 0

@@ -172,3 +172,25 @@ def test_a_rate_change_pays_later_sessions_at_the_new_rate(story, system):
     system.projector.catch_up()
     course = system.queries.course(story.course)
     assert course.teacher_pay == 15000 + 5000 + 6000
+
+
+def test_a_students_journal_lists_every_entry_on_their_account_whole(story, system):
+    system.projector.catch_up()
+    entries = system.queries.entries(story.school, account="unearned:b")
+    kinds = [e.kind for e in entries]
+    assert kinds == [
+        "Course.StudentEnrolled",
+        "Course.SessionDelivered",
+        "Course.SessionDelivered",
+        "Course.SessionDelivered",
+        "Course.StudentWithdrawn",
+    ]
+    first_session = entries[1]
+    assert {(x.account, x.debit, x.credit) for x in first_session.lines} == {
+        ("unearned:a", 3000, 0),
+        ("unearned:b", 3000, 0),
+        ("released:" + str(story.course), 0, 6000),
+        ("released:" + str(story.course), 5000, 0),
+        ("payable:teacher:" + str(story.teacher), 0, 5000),
+    }
+    assert [e.position for e in entries] == sorted(e.position for e in entries)
