@@ -182,45 +182,37 @@ class SimSchool:
 
     def register(self) -> None:
         if not self.registered:
-            name = f"School {self.code}"
-            self.funds.handle(
-                c.RegisterSchool(self.plan.district, self.code, name), self.admin
-            )
+            self.funds.handle(self.registration(), self.admin)
             self.registered = True
 
+    def registration(self) -> c.RegisterSchool:
+        return c.RegisterSchool(self.plan.district, self.code, f"School {self.code}")
+
     def set_up(self) -> None:
-        f = self.funds
-        self.register()
-        f.handle(
-            c.OpenTerm(
-                self.school,
-                TERM,
-                STARTS,
-                ENDS,
-                FEE,
-                FEE,
-                PLANNED,
-                closed_days=NATIONAL_DAY,
-            ),
-            self.admin,
+        """The school (unless registered already), its term, teachers and
+        courses, saved together."""
+        school = [] if self.registered else [self.registration()]
+        self.registered = True
+        term = c.OpenTerm(
+            self.school, TERM, STARTS, ENDS, FEE, FEE, PLANNED, closed_days=NATIONAL_DAY
         )
-        for k, cls in enumerate(self.classes):
-            kind, rate = ("external", 12000) if k == 7 else ("staff", 5000)
-            f.handle(
-                c.RegisterTeacher(self.school, cls.teacher, kind, rate, STARTS),
-                self.admin,
+        teachers = [
+            c.RegisterTeacher(self.school, cls.teacher, kind, rate, STARTS)
+            for k, cls in enumerate(self.classes)
+            for kind, rate in [("external", 12000) if k == 7 else ("staff", 5000)]
+        ]
+        courses = [
+            c.OpenCourse(
+                self.term,
+                cls.code,
+                f"Course {cls.code}",
+                CATEGORIES[k % 8],
+                40,
+                self.teacher_id(cls.teacher),
             )
-            f.handle(
-                c.OpenCourse(
-                    self.term,
-                    cls.code,
-                    f"Course {cls.code}",
-                    CATEGORIES[k % 8],
-                    40,
-                    self.teacher_id(cls.teacher),
-                ),
-                self.admin,
-            )
+            for k, cls in enumerate(self.classes)
+        ]
+        self.funds.set_up([*school, term, *teachers, *courses], self.admin)
 
     def enrol(self) -> None:
         self.funds.enrol_many(

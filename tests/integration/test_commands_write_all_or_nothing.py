@@ -12,8 +12,9 @@ from domain.errors import (
     PaymentConflict,
     SessionAlreadyDelivered,
 )
-from domain.school import School
-from tests.builders import BURSAR
+from domain.school import School, Term
+from domain.teacher import Teacher
+from tests.builders import ADMIN, BURSAR
 from tests.conftest import make_system
 from tests.integration.test_term_story import SEP, Story
 
@@ -146,3 +147,32 @@ def test_a_refused_day_leaves_no_trace_in_a_sole_writers_cache(database, clock):
         assert (list(course.deliveries), course.used) == ([SEP[1]], {1})
     finally:
         system.close()
+
+
+def test_a_term_set_up_at_once_is_saved_together_or_not_at_all(system, clock):
+    school = School.id_for("S9")
+    term = Term.id_for(school, "T")
+    teacher = Teacher.id_for(school, "wang")
+    set_up = [
+        c.RegisterSchool("D1", "S9", "School Nine"),
+        c.OpenTerm(school, "T", SEP[1], date(2027, 1, 15), 30000, 36000, 10),
+        c.RegisterTeacher(school, "wang", "staff", 5000, SEP[1]),
+        c.OpenCourse(term, "C1", "Chess", "science", 30, teacher),
+        c.OpenCourse(term, "C2", "Choir", "arts", 30, Teacher.id_for(school, "nope")),
+    ]
+    head = system.funds.head()
+    with pytest.raises(NotFound, match="no teacher"):
+        system.funds.set_up(set_up, ADMIN)
+    assert system.funds.head() == head
+
+    position = system.funds.set_up(set_up[:4], ADMIN)
+    assert position == head + 4 == system.funds.head()
+    system.projector.catch_up()
+    assert system.queries.course(Course.id_for(term, "C1")).school_id == school
+
+
+def test_a_set_up_takes_set_up_commands_only(system):
+    with pytest.raises(TypeError, match="RecordPayment is not a set-up"):
+        system.funds.set_up(
+            [c.RecordPayment(School.id_for("S1"), "a", 1, "x", "y", SEP[1])], ADMIN
+        )
