@@ -280,22 +280,18 @@ SETTLED = Table(
 )
 SETTLED_COLUMNS = ("course_id", "school_id", "share", "released", "cancelled")
 _SPREAD = """
-    MERGE INTO {table} AS t
-    USING (
-        SELECT {key}, sum(consumed) AS consumed, sum(cancelled) AS cancelled
-        FROM (
-            SELECT course_id, school_id, student_id, share AS consumed, 0 AS cancelled
-            FROM settled, unnest(released) AS student_id
-            UNION ALL
-            SELECT course_id, school_id, student_id, 0, share
-            FROM settled, unnest(cancelled) AS student_id
-        ) AS shares
-        GROUP BY {key}
-    ) AS s ON {match}
-    WHEN MATCHED THEN UPDATE
-        SET consumed = t.consumed + s.consumed, cancelled = t.cancelled + s.cancelled
-    WHEN NOT MATCHED THEN INSERT ({key}, consumed, cancelled)
-        VALUES ({values}, s.consumed, s.cancelled)
+    WITH shares AS (
+        SELECT course_id, school_id, student_id, share AS consumed, 0 AS cancelled
+        FROM settled, unnest(released) AS student_id
+        UNION ALL
+        SELECT course_id, school_id, student_id, 0, share
+        FROM settled, unnest(cancelled) AS student_id
+    )
+    INSERT INTO {table} ({key}, consumed, cancelled)
+    SELECT {key}, sum(consumed), sum(cancelled) FROM shares GROUP BY {key}
+    ON CONFLICT ({key}) DO UPDATE
+    SET consumed = {table}.consumed + EXCLUDED.consumed,
+        cancelled = {table}.cancelled + EXCLUDED.cancelled
 """
 
 
@@ -313,14 +309,8 @@ def settle(curs: Cursor, batch: Iterable[tuple[int, Fact]]) -> None:
         curs.execute(statement)
     insert(curs, SETTLED, SETTLED_COLUMNS, sessions)
     for table in (ENROLMENTS, STUDENTS):
-        curs.execute(
-            _SPREAD.format(
-                table=table.name,
-                key=", ".join(table.key),
-                match=" AND ".join(f"t.{k} = s.{k}" for k in table.key),
-                values=", ".join(f"s.{k}" for k in table.key),
-            )
-        )
+        key = ", ".join(table.key)
+        curs.execute(_SPREAD.format(table=table.name, key=key))
     curs.execute("DROP TABLE settled")
 
 

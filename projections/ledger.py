@@ -106,16 +106,13 @@ LINE_COLUMNS = (
 # Sums the lines just written into their accounts: a delivered session posts
 # a line per student, which PostgreSQL adds up far faster than Python can.
 _ROLL_UP = SQL("""
-    MERGE INTO ledger_balances AS b
-    USING (
-        SELECT school_id, account, kind, sum(debit) AS debit, sum(credit) AS credit
-        FROM ledger_lines WHERE position BETWEEN %(first)s AND %(last)s
-        GROUP BY school_id, account, kind
-    ) AS s ON b.school_id = s.school_id AND b.account = s.account
-    WHEN MATCHED THEN UPDATE
-        SET debit = b.debit + s.debit, credit = b.credit + s.credit
-    WHEN NOT MATCHED THEN INSERT (school_id, account, kind, debit, credit)
-        VALUES (s.school_id, s.account, s.kind, s.debit, s.credit)
+    INSERT INTO ledger_balances (school_id, account, kind, debit, credit)
+    SELECT school_id, account, kind, sum(debit), sum(credit)
+    FROM ledger_lines WHERE position BETWEEN %(first)s AND %(last)s
+    GROUP BY school_id, account, kind
+    ON CONFLICT (school_id, account) DO UPDATE
+    SET debit = ledger_balances.debit + EXCLUDED.debit,
+        credit = ledger_balances.credit + EXCLUDED.credit
 """)
 
 
