@@ -26,27 +26,31 @@ SYNC_SECONDS = 60.0  # without progress: a batch of a large log takes seconds
 
 class CaughtUpBooks:
     """The application's view of the books: the read models a decision reads,
-    first brought up to the log's head, so a refund or a payroll decides on
-    everything recorded before it. Projection processes may be doing that
-    work already; this one takes what they leave (see ``Projector.catch_up``)."""
+    first brought up to everything recorded about its school, so a refund or
+    a payroll decides on all that was recorded before it, and does not wait
+    for other schools' work. Projection processes may be doing that work
+    already; this one takes what they leave (see ``Projector.catch_up``)."""
 
     projector: Projector
 
     def __init__(self, queries: Queries) -> None:
         self.queries = queries
 
-    def sync(self, *read_models: str) -> Queries:
-        self.projector.only(read_models).catch_up(timeout=SYNC_SECONDS)
+    def sync(self, *read_models: str, school: UUID | None = None) -> Queries:
+        """``school``: only what was recorded about it must be projected."""
+        recorder = self.projector.app.recorder
+        until = recorder.school_head(school) if school else None
+        self.projector.only(read_models).catch_up(timeout=SYNC_SECONDS, until=until)
         return self.queries
 
     def credit(self, school_id: UUID, student_id: str) -> int:
-        return self.sync("balances").credit(school_id, student_id)
+        return self.sync("balances", school=school_id).credit(school_id, student_id)
 
     def free_cash(self, school_id: UUID) -> int:
-        return self.sync("ledger", "balances").free_cash(school_id)
+        return self.sync("ledger", "balances", school=school_id).free_cash(school_id)
 
     def pay_sessions(self, school_id: UUID, through: date) -> list[PaySession]:
-        rows = self.sync("payroll").pay_sessions(school_id, through)
+        rows = self.sync("payroll", school=school_id).pay_sessions(school_id, through)
         return [PaySession(**r) for r in rows]
 
     def term_surplus(self, term_id: UUID) -> int:

@@ -166,6 +166,7 @@ class Funds(Application[UUID]):
             return 0
         saving: ProcessingEvent[UUID] = ProcessingEvent()
         saving.saved_kwargs["request"] = _request.get()
+        saving.saved_kwargs["schools"] = sorted({a.school_id for a in aggregates})
         for aggregate in aggregates:
             saving.events.extend(aggregate.collect_events())
             saving.aggregates[aggregate.id] = aggregate

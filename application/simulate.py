@@ -330,17 +330,22 @@ class SimSchool:
                 c.AllocateSubsidy(grant, course, 100_000, day), self.bursar
             )
 
-    def payroll(self, month: date, day: date, *, setter_approves: bool) -> None:
+    def payroll(self, month: date, day: date, step: int, setter_approves: bool):
+        """Drafted, approved, paid: one step a call, so that every school is
+        drafted before any is approved, and the read models each step waits
+        for are projected meanwhile."""
         run = PayrollRun.id_for(self.school, month)
-        self.funds.handle(c.DraftPayroll(self.school, month), self.bursar)
-        if setter_approves:
+        if step == 0:
+            self.funds.handle(c.DraftPayroll(self.school, month), self.bursar)
+        elif step == 1 and setter_approves:
             approve_past_the_rules(self.funds, run, self.approver)
-        else:
+        elif step == 1:
             self.funds.handle(c.ApprovePayroll(run), self.approver)
-        payroll = self.funds.repository.get(run)
-        refs = tuple((t, f"PAY-{self.code}-{t.hex[:8]}") for t in payroll.totals())
-        self.funds.handle(c.PayPayroll(run, refs, day), self.bursar)
-        self.funds.forget([run])  # a paid run is not touched again this term
+        else:
+            payroll = self.funds.repository.get(run)
+            refs = tuple((t, f"PAY-{self.code}-{t.hex[:8]}") for t in payroll.totals())
+            self.funds.handle(c.PayPayroll(run, refs, day), self.bursar)
+            self.funds.forget([run])  # a paid run is not touched again this term
 
 
 def approve_past_the_rules(funds: Funds, run_id: UUID, actor: Actor) -> None:
@@ -550,8 +555,10 @@ def run_days(funds, schools, injected, days, clock, truth, progress) -> None:
                         ),
                         s.bursar,
                     )
-            if day == october:
-                s.payroll(date(2026, 9, 1), day, setter_approves=s in injected)
+        if day == october:
+            for step in range(3):
+                for s in schools:
+                    s.payroll(date(2026, 9, 1), day, step, s in injected)
         if progress:
             progress(number + 1, len(days))
 

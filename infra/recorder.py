@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -45,6 +46,10 @@ CREATE OR REPLACE TRIGGER {chain}_append AFTER INSERT ON {events}
 """
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS school_heads (
+    school_id uuid PRIMARY KEY,
+    position bigint NOT NULL
+);
 CREATE TABLE IF NOT EXISTS request_keys (
     subject text NOT NULL,
     key text NOT NULL,
@@ -65,6 +70,13 @@ INSERT INTO {}.{} (originator_id, originator_version, topic, state)
 SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[])
 RETURNING notification_id
 """
+# A transaction's last position stands for each school it wrote about: at
+# least as late as each one's own last event, so a wait for it is long enough.
+HEADS = """
+INSERT INTO school_heads (school_id, position) SELECT unnest(%s::uuid[]), %s
+ON CONFLICT (school_id) DO UPDATE SET position = EXCLUDED.position
+"""
+HEAD = "SELECT position FROM school_heads WHERE school_id = %s"
 INSERT = """
 INSERT INTO request_keys
     (subject, key, fingerprint, status, body, originator_id, originator_version)
@@ -120,6 +132,25 @@ class FundRecorder(PostgresApplicationRecorder):
             [e.state for e in stored_events],
         )
         curs.execute(self.insert_events_statement, columns, binary=True)
+
+    def _fetch_ids_after_insert_events(
+        self, curs, stored_events, *, schools=(), **kwargs
+    ) -> Sequence[int] | None:
+        """Also moves the heads of the schools written about, in the same
+        transaction as the events."""
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if schools and ids:
+            with curs.connection.cursor() as heads:
+                heads.execute(HEADS, (list(schools), max(ids)))
+        return ids
+
+    def school_head(self, school_id: UUID) -> int | None:
+        """The log position up to which everything about a school is recorded,
+        or None when nothing written about it says."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(HEAD, (school_id,))
+            row = curs.fetchone()
+        return row["position"] if row else None
 
     def _insert_events(self, curs, stored_events, *, request=None, **kwargs) -> None:
         super()._insert_events(curs, stored_events, **kwargs)

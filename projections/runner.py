@@ -105,14 +105,17 @@ class Projector:
         self,
         progress: Progress | None = None,
         timeout: float | None = None,
+        until: int | None = None,
     ) -> int:
-        """Projects everything recorded so far; returns the position reached.
+        """Projects everything recorded so far (or at least up to ``until``);
+        returns the position reached.
 
         Other runners may hold some read models' locks: then this waits while
         they make progress, and raises ``TimeoutError`` once none has been made
         for ``timeout`` seconds.
         """
-        head = self.app.recorder.max_notification_id() or 0
+        head = until if until is not None else self.app.recorder.max_notification_id()
+        head = head or 0
         reached, since = -1, time.monotonic()
         while (done := self.run_once()) or (position := self.position()) < head:
             if done:

@@ -12,6 +12,7 @@ from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
 from domain.teacher import Teacher
 from tests.builders import ADMIN, BURSAR, SECOND_BURSAR
+from tests.conftest import make_system
 
 SEP = {n: date(2026, 9, n) for n in range(1, 31)}
 
@@ -194,3 +195,25 @@ def test_a_students_journal_lists_every_entry_on_their_account_whole(story, syst
         ("payable:teacher:" + str(story.teacher), 0, 5000),
     }
     assert [e.position for e in entries] == sorted(e.position for e in entries)
+
+
+def test_a_refund_waits_for_its_own_schools_books_not_for_another_schools(
+    database, clock
+):
+    system = make_system(database, clock, projection_batch=1)
+    try:
+        story = Story(system, clock)
+        story.play()
+        everything_about_s1 = system.funds.head()
+        other = School.id_for("S2")
+        story.do(c.RegisterSchool("D1", "S2", "School Two"))
+        story.do(c.OpenTerm(other, "T", SEP[1], date(2027, 1, 15), 30000, 36000, 10))
+        story.do(c.RegisterTeacher(other, "zhao", "staff", 5000, SEP[1]))
+
+        story.do(c.RequestRefund(story.school, "b", 7000, "withdrew", "RF-b"), BURSAR)
+
+        assert system.projector.position() < everything_about_s1 + 3
+        with pytest.raises(InsufficientCredit, match="0 fen of credit"):
+            story.do(c.RequestRefund(story.school, "b", 1, "again", "RF-y"), BURSAR)
+    finally:
+        system.close()
