@@ -24,6 +24,7 @@ from application.funds import Funds
 from application.sample import NATIONAL_DAY, SimulatedClock
 from domain.course import Course
 from domain.facts import Actor
+from domain.payment import Payment
 from domain.payroll import PayrollRun, month_end
 from domain.refund import Refund
 from domain.school import School, Term
@@ -231,15 +232,18 @@ class SimSchool:
         if not first and not october:
             return
         self.paid_october |= october
-        self.funds.record_payments(
-            [
-                self.payment(student, FEE // 4 if k == 7 else FEE, day)
-                for k, cls in enumerate(self.classes)
-                if k == 7 or not october
-                for s, student in enumerate(cls.roster)
-                if s > 0 and "GHOST" not in student
-            ],
-            self.bursar,
+        payments = [
+            self.payment(student, FEE // 4 if k == 7 else FEE, day)
+            for k, cls in enumerate(self.classes)
+            if k == 7 or not october
+            for s, student in enumerate(cls.roster)
+            if s > 0 and "GHOST" not in student
+        ]
+        self.funds.record_payments(payments, self.bursar)
+        # Not touched again: kept, a city's payments would push its courses
+        # out of the cache, to be read back from the log on the next day.
+        self.funds.forget(
+            [Payment.id_for(self.school, p.channel, p.reference) for p in payments]
         )
 
     def pay(self, student: str, amount: int, day: date, suffix: str = "") -> None:
