@@ -115,18 +115,29 @@ RULES: dict[str, tuple[str, SQL]] = {
         "low",
         SQL("""
         WITH weeks AS MATERIALIZED (
-            SELECT s.school_id, s.day - extract(isodow FROM s.day)::int + 1 AS week
-            FROM service_sessions s JOIN courses c ON c.course_id = s.course_id
-            WHERE s.school_id = ANY(%(schools)s) AND NOT s.reversed
-              AND c.school_id = ANY(%(schools)s)
-            GROUP BY 1, 2
-            HAVING NOT bool_or(c.category = 'homework')
+            SELECT DISTINCT t.school_id, w::date AS week
+            FROM terms t CROSS JOIN LATERAL (
+                SELECT max(s.day) AS day FROM service_sessions s
+                WHERE s.school_id = t.school_id AND NOT s.reversed
+                  AND s.day BETWEEN t.starts AND t.ends
+            ) last
+            CROSS JOIN generate_series(
+                date_trunc('week', t.starts), last.day, interval '7 days') w
+            WHERE t.school_id = ANY(%(schools)s) AND NOT EXISTS (
+                SELECT 1 FROM service_sessions s
+                JOIN courses c ON c.course_id = s.course_id
+                WHERE s.school_id = t.school_id AND NOT s.reversed
+                  AND s.day BETWEEN w::date AND w::date + 6
+                  AND c.category = 'homework')
         )
-        SELECT w.school_id, w.week, array_agg(s.session_id ORDER BY s.day) AS ids
-        FROM weeks w JOIN service_sessions s ON s.school_id = w.school_id
-          AND s.day BETWEEN w.week AND w.week + 6 AND NOT s.reversed
-        WHERE s.school_id = ANY(%(schools)s)
-        GROUP BY w.school_id, w.week
+        SELECT w.school_id, w.week, x.ids
+        FROM weeks w CROSS JOIN LATERAL (
+            SELECT array_agg(s.session_id ORDER BY s.day) AS ids
+            FROM service_sessions s
+            WHERE s.school_id = w.school_id AND NOT s.reversed
+              AND s.day BETWEEN w.week AND w.week + 6
+        ) x
+        WHERE x.ids IS NOT NULL
         """),
     ),
     "over-capacity": (
@@ -177,7 +188,7 @@ RULES: dict[str, tuple[str, SQL]] = {
     "prepaid-over-external-cap": (
         "high",
         SQL("""
-        WITH external AS (
+        WITH external AS MATERIALIZED (
             SELECT e.school_id, e.student_id, c.code,
                    least(%(cap)s,
                          c.fee * %(hours)s * 60
@@ -189,26 +200,26 @@ RULES: dict[str, tuple[str, SQL]] = {
             JOIN teachers k ON k.teacher_id = c.teacher_id AND k.kind = 'external'
             WHERE e.school_id = ANY(%(schools)s) AND NOT e.waived
               AND c.school_id = ANY(%(schools)s) AND k.school_id = ANY(%(schools)s)
-        ), paid AS (
+        ), paid AS MATERIALIZED (
             SELECT x.school_id, x.student_id, x.code, x.cap, p.payment_id,
-                   p.position,
-                   (SELECT sum(q.amount) FROM payments q
-                     WHERE q.school_id = p.school_id AND q.student_id = p.student_id
-                       AND q.position <= p.position) AS to_date
-            FROM external x JOIN payments p
-              ON p.school_id = x.school_id AND p.student_id = x.student_id
-        ), held AS (
-            SELECT school_id, student_id, code, cap, payment_id,
-                   CASE WHEN to_date > cap THEN to_date
-                     - coalesce((SELECT sum(l.debit - l.credit) FROM ledger_lines l
-                         WHERE l.school_id = paid.school_id
-                           AND l.account = 'unearned:' || paid.student_id
-                           AND l.flow = 'consumption'
-                           AND l.position <= paid.position), 0)
-                   END AS prepaid
-            FROM paid
+                   p.position, p.to_date
+            FROM external x CROSS JOIN LATERAL (
+                SELECT q.payment_id, q.position,
+                       sum(q.amount) OVER (ORDER BY q.position) AS to_date
+                FROM payments q
+                WHERE q.school_id = x.school_id AND q.student_id = x.student_id
+            ) p
+            WHERE p.to_date > x.cap
         )
-        SELECT * FROM held WHERE prepaid > cap
+        SELECT paid.school_id, paid.student_id, paid.code, paid.cap,
+               paid.payment_id, paid.to_date - coalesce(used.fen, 0) AS prepaid
+        FROM paid CROSS JOIN LATERAL (
+            SELECT sum(l.debit - l.credit) AS fen FROM ledger_lines l
+            WHERE l.school_id = paid.school_id
+              AND l.account = 'unearned:' || paid.student_id
+              AND l.flow = 'consumption' AND l.position <= paid.position
+        ) used
+        WHERE paid.to_date - coalesce(used.fen, 0) > paid.cap
         """),
     ),
     "exempt-family-charged": (
