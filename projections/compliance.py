@@ -8,8 +8,6 @@ from domain.facts import Fact
 from domain.payment import Payment
 from projections.rows import Change, Insert, Put, Table
 
-# The compliance rules scan a district's sessions by school and day: the index
-# carries what they read, so the rows with their rosters are not visited.
 SESSIONS = Table(
     "service_sessions",
     ("session_id",),
@@ -31,7 +29,6 @@ SESSIONS = Table(
     );
     CREATE INDEX IF NOT EXISTS service_sessions_school
         ON service_sessions (school_id, day)
-        INCLUDE (course_id, starts, ends, reversed)
     """,
 )
 

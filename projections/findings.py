@@ -123,12 +123,15 @@ RULES: dict[str, tuple[str, SQL]] = {
             ) last
             CROSS JOIN generate_series(
                 date_trunc('week', t.starts), last.day, interval '7 days') w
-            WHERE t.school_id = ANY(%(schools)s) AND NOT EXISTS (
-                SELECT 1 FROM service_sessions s
+            LEFT JOIN LATERAL (
+                SELECT true AS given FROM service_sessions s
                 JOIN courses c ON c.course_id = s.course_id
                 WHERE s.school_id = t.school_id AND NOT s.reversed
                   AND s.day BETWEEN w::date AND w::date + 6
-                  AND c.category = 'homework')
+                  AND c.category = 'homework'
+                LIMIT 1
+            ) homework ON true
+            WHERE t.school_id = ANY(%(schools)s) AND homework.given IS NULL
         )
         SELECT w.school_id, w.week, x.ids
         FROM weeks w CROSS JOIN LATERAL (

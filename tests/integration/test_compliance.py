@@ -69,16 +69,27 @@ def test_closed_days_and_days_after_the_last_service_are_not_blamed(system, cloc
     assert findings(system, story, "day-without-service") == []
 
 
+def homework_course(story):
+    homework = c.OpenCourse(story.term, "HW", "Homework", "homework", 30, story.teacher)
+    story.do(homework)
+    story.do(c.Enrol(Course.id_for(story.term, "HW"), "a", SEP[1]))
+    return Course.id_for(story.term, "HW")
+
+
 def test_a_week_without_homework_guidance_is_found(story, system):
     deliver(story, SEP[1])
     [finding] = findings(system, story, "week-without-homework-guidance")
     assert finding.subject == "week of 2026-08-31"
-    homework = c.OpenCourse(story.term, "HW", "Homework", "homework", 30, story.teacher)
-    story.do(homework)
-    homework_id = Course.id_for(story.term, "HW")
-    story.do(c.Enrol(homework_id, "a", SEP[1]))
-    deliver(story, SEP[2], course=homework_id)
+    deliver(story, SEP[2], course=homework_course(story))
     assert findings(system, story, "week-without-homework-guidance") == []
+
+
+def test_each_week_is_judged_on_its_own_sessions(story, system):
+    deliver(story, SEP[1], course=homework_course(story))
+    plain = deliver(story, SEP[8])
+    [finding] = findings(system, story, "week-without-homework-guidance")
+    assert finding.subject == "week of 2026-09-07"
+    assert finding.evidence == [{"kind": "session", "id": str(plain)}]
 
 
 def test_the_register_never_holds_more_than_capacity(story, system):
