@@ -162,7 +162,9 @@ class Funds(Application[UUID]):
         its SQL. Snapshots are not taken here and nothing listens for saves.
         Inside a set-up nothing is saved yet: the set-up saves at its end."""
         if (unsaved := _unsaved.get()) is not None:
-            unsaved.update((aggregate.id, aggregate) for aggregate in aggregates)
+            for aggregate in aggregates:
+                if unsaved.setdefault(aggregate.id, aggregate) is not aggregate:
+                    raise AlreadyExists("it is in this set-up already")
             return 0
         saving: ProcessingEvent[UUID] = ProcessingEvent()
         saving.saved_kwargs["request"] = _request.get()

@@ -107,8 +107,8 @@ class Projector:
         timeout: float | None = None,
         until: int | None = None,
     ) -> int:
-        """Projects everything recorded so far (or at least up to ``until``);
-        returns the position reached.
+        """Projects everything recorded so far (or up to ``until``); returns
+        the position reached, which may lie beyond when batches end there.
 
         Other runners may hold some read models' locks: then this waits while
         they make progress, and raises ``TimeoutError`` once none has been made
@@ -117,8 +117,8 @@ class Projector:
         head = until if until is not None else self.app.recorder.max_notification_id()
         head = head or 0
         reached, since = -1, time.monotonic()
-        while (done := self.run_once()) or (position := self.position()) < head:
-            if done:
+        while (position := self.position()) < head:
+            if self.run_once():
                 if progress:
                     progress(self.position(), head)
                 continue

@@ -7,6 +7,7 @@ import pytest
 from application import commands as c
 from domain.course import Course
 from domain.errors import (
+    AlreadyExists,
     NotEnrolled,
     NotFound,
     PaymentConflict,
@@ -169,6 +170,19 @@ def test_a_term_set_up_at_once_is_saved_together_or_not_at_all(system, clock):
     assert position == head + 4 == system.funds.head()
     system.projector.catch_up()
     assert system.queries.course(Course.id_for(term, "C1")).school_id == school
+
+
+def test_a_teacher_twice_in_one_set_up_is_refused_not_overwritten(system):
+    school = School.id_for("S9")
+    set_up = [
+        c.RegisterSchool("D1", "S9", "School Nine"),
+        c.RegisterTeacher(school, "wang", "staff", 5000, SEP[1]),
+        c.RegisterTeacher(school, "wang", "external", 12000, SEP[1]),
+    ]
+    head = system.funds.head()
+    with pytest.raises(AlreadyExists, match="teacher wang exists already"):
+        system.funds.set_up(set_up, ADMIN)
+    assert system.funds.head() == head
 
 
 def test_a_set_up_takes_set_up_commands_only(system):
