@@ -193,27 +193,27 @@ class SimSchool:
         """The school (unless registered already), its term, teachers and
         courses, saved together."""
         school = [] if self.registered else [self.registration()]
-        self.registered = True
         term = c.OpenTerm(
             self.school, TERM, STARTS, ENDS, FEE, FEE, PLANNED, closed_days=NATIONAL_DAY
         )
-        teachers = [
-            c.RegisterTeacher(self.school, cls.teacher, kind, rate, STARTS)
-            for k, cls in enumerate(self.classes)
-            for kind, rate in [("external", 12000) if k == 7 else ("staff", 5000)]
-        ]
-        courses = [
-            c.OpenCourse(
-                self.term,
-                cls.code,
-                f"Course {cls.code}",
-                CATEGORIES[k % 8],
-                40,
-                self.teacher_id(cls.teacher),
+        teachers, courses = [], []
+        for k, cls in enumerate(self.classes):
+            kind, rate = ("external", 12000) if k == 7 else ("staff", 5000)
+            teachers.append(
+                c.RegisterTeacher(self.school, cls.teacher, kind, rate, STARTS)
             )
-            for k, cls in enumerate(self.classes)
-        ]
+            courses.append(
+                c.OpenCourse(
+                    self.term,
+                    cls.code,
+                    f"Course {cls.code}",
+                    CATEGORIES[k % 8],
+                    40,
+                    self.teacher_id(cls.teacher),
+                )
+            )
         self.funds.set_up([*school, term, *teachers, *courses], self.admin)
+        self.registered = True
 
     def enrol(self) -> None:
         self.funds.enrol_many(

@@ -70,10 +70,10 @@ def test_closed_days_and_days_after_the_last_service_are_not_blamed(system, cloc
 
 
 def homework_course(story):
-    homework = c.OpenCourse(story.term, "HW", "Homework", "homework", 30, story.teacher)
-    story.do(homework)
-    story.do(c.Enrol(Course.id_for(story.term, "HW"), "a", SEP[1]))
-    return Course.id_for(story.term, "HW")
+    story.do(c.OpenCourse(story.term, "HW", "Homework", "homework", 30, story.teacher))
+    homework = Course.id_for(story.term, "HW")
+    story.do(c.Enrol(homework, "a", SEP[1]))
+    return homework
 
 
 def test_a_week_without_homework_guidance_is_found(story, system):
