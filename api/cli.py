@@ -30,8 +30,6 @@ from api.bootstrap import (
     projecting_alongside,
     rebuild_side_by_side,
 )
-from application.sample import DISTRICT, load_sample
-from application.simulate import Plan, PlanError, simulate
 from domain.errors import DomainError
 from domain.school import School
 from infra.database import psql_program
@@ -50,6 +48,8 @@ from infra.logging import configure_logging
 from infra.settings import Settings
 from infra.tokens import Role, ScopeError
 from projections.export import export
+from samples.pingcheng import DISTRICT, load_sample
+from samples.simulate import Plan, PlanError, simulate
 
 cli = typer.Typer(help="Supervised funds of school after-school services.")
 tokens = typer.Typer(help="Create, list and revoke API tokens.")

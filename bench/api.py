@@ -15,13 +15,13 @@ import httpx
 
 from api.bootstrap import System, bootstrap
 from application import commands as c
-from application.sample import load_sample
 from bench import loadgen
 from bench.common import Result, fresh_database, percentile, timed
 from domain.facts import Actor
 from domain.school import School
 from infra.settings import Settings
 from infra.tokens import Role
+from samples.pingcheng import load_sample
 
 SCHOOL = School.id_for("PC-101")
 STUDENT = "PC-101-S001"

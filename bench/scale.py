@@ -21,7 +21,6 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
 from api.bootstrap import System, bootstrap, projecting_alongside
-from application.simulate import Plan, simulate
 from bench.common import Result, fresh_database, percentile
 from domain.errors import NotFound
 from infra import chain
@@ -30,6 +29,7 @@ from infra.database import Database
 from infra.settings import Settings
 from projections.findings import Compliance
 from projections.trace import trace_payment
+from samples.simulate import Plan, simulate
 
 DISTRICTS = ("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot")
 SAMPLES = 200

@@ -9,10 +9,10 @@ import psycopg
 import pytest
 
 from api.bootstrap import System, bootstrap
-from application.sample import SimulatedClock
 from infra.database import Database, ensure_database, from_url, start_throwaway
 from infra.logging import configure_logging
 from infra.settings import Settings
+from samples.pingcheng import SimulatedClock
 
 configure_logging("WARNING", cache=False)
 

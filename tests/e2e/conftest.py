@@ -12,9 +12,9 @@ import uvicorn
 
 from api.app import create_app
 from api.bootstrap import System
-from application.sample import load_sample
 from infra.database import ensure_database
 from infra.tokens import Role
+from samples.pingcheng import load_sample
 from tests.conftest import make_system
 
 

@@ -4,10 +4,10 @@ from uuid import uuid4
 
 import pytest
 
-from application.simulate import ANOMALIES, Plan, simulate
 from domain.school import School
 from infra.database import ensure_database
 from infra.tokens import Role
+from samples.simulate import ANOMALIES, Plan, simulate
 from tests.conftest import make_system
 from tests.e2e.conftest import serve
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from application.sample import DISTRICT
 from domain.school import School
 from infra.tokens import Role
+from samples.pingcheng import DISTRICT
 
 
 @pytest.fixture(scope="module")

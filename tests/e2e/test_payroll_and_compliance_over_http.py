@@ -5,10 +5,10 @@ the sample's two deliberate breaches and nothing else."""
 import csv
 import io
 
-from application.sample import DISTRICT
 from domain.school import School
 from domain.teacher import Teacher
 from infra.tokens import Role
+from samples.pingcheng import DISTRICT
 
 SCHOOL = School.id_for("PC-101")
 

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from api.bootstrap import projecting_alongside
-from application.simulate import ANOMALIES, Plan, PlanError, simulate
 from projections.anomalies import RULES, anomalies
+from samples.simulate import ANOMALIES, Plan, PlanError, simulate
 
 LATER = date(2026, 12, 1)  # past every injected deadline
 

@@ -6,13 +6,13 @@ from datetime import date, time
 import pytest
 
 from application import commands as c
-from application.sample import load_sample
 from domain.course import Course
 from domain.errors import CourseFull
 from domain.refund import Refund
 from domain.teacher import Teacher
 from projections.anomalies import anomalies
 from projections.findings import Compliance
+from samples.pingcheng import load_sample
 from tests.builders import BURSAR, SECOND_BURSAR
 from tests.integration.test_term_story import SEP, Story
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from psycopg.sql import SQL
 
-from application.sample import DISTRICT, TERM_CODE, load_sample
 from projections.export import KINDS, export
+from samples.pingcheng import DISTRICT, TERM_CODE, load_sample
 
 
 def read(folder, fmt: str, kind: str) -> list[dict]:

@@ -14,11 +14,11 @@ import pytest
 
 from api.bootstrap import rebuild_side_by_side
 from application import commands as c
-from application.sample import load_sample
 from domain.facts import Actor
 from domain.school import School
 from infra.database import ensure_database
 from projections.views import PROJECTIONS, SIDE_BY_SIDE
+from samples.pingcheng import load_sample
 from tests.conftest import make_system
 
 TABLES = {t.name: t.key for p in PROJECTIONS for t in p.view_class.tables}

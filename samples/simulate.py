@@ -21,7 +21,6 @@ from eventsourcing.application import AggregateNotFoundError
 
 from application import commands as c
 from application.funds import Funds
-from application.sample import NATIONAL_DAY, SimulatedClock
 from domain.course import Course
 from domain.facts import Actor
 from domain.payment import Payment
@@ -30,6 +29,7 @@ from domain.refund import Refund
 from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
 from domain.teacher import Teacher
+from samples.pingcheng import NATIONAL_DAY, SimulatedClock
 
 TERM, SUMMER = "2026-autumn", "2026-summer"
 STARTS, ENDS = date(2026, 9, 1), date(2027, 1, 15)
