@@ -1,10 +1,12 @@
 """Request models: what a client may send. Money in yuan as decimal strings."""
 
+import re
 from datetime import date, time
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -15,9 +17,16 @@ from pydantic import (
 
 from domain.course import Category
 from domain.errors import InvalidAmount
-from domain.money import parse_yuan
+from domain.money import YUAN_FORMAT, parse_yuan
 
-YUAN_PATTERN = r"^-?\d{1,12}(\.\d{1,2})?$"
+# Patterns name ASCII classes: pydantic runs them in Rust regex, where \d and
+# \w take any script's digits and letters.
+YUAN_PATTERN = f"^{YUAN_FORMAT}$"
+CONTROL = r"\x00-\x1f\x7f-\x9f"  # C0, DEL and C1
+TEXT_PATTERN = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"
+_CONTROL = re.compile(f"[{CONTROL}]")
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 
 
 def _yuan(value: object) -> int:
@@ -29,6 +38,30 @@ def _yuan(value: object) -> int:
         raise ValueError(error.message) from None
 
 
+def _text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError(
+            "text may not hold control characters such as NUL, tabs or line breaks"
+        )
+    if value.isspace():
+        raise ValueError("text may not be only whitespace")
+    return value
+
+
+def _statement(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("a statement may not hold NUL characters")
+    return value
+
+
+def _business_date(value: date) -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(
+            f"a business date falls from {FIRST_DAY} to {LAST_DAY}, not {value}"
+        )
+    return value
+
+
 YuanIn = Annotated[
     int,
     BeforeValidator(_yuan),
@@ -37,9 +70,9 @@ YuanIn = Annotated[
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
 Text = Annotated[
     str,
-    StringConstraints(
-        min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
-    ),
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(_text),  # a message that names the rule, not the pattern
+    Field(json_schema_extra={"pattern": TEXT_PATTERN}),
 ]
 StudentId = Annotated[
     str,
@@ -48,6 +81,20 @@ StudentId = Annotated[
 ]
 Reference = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
+]
+BankAccount = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ]{3,38}[A-Za-z0-9]$")
+]
+StatementContent = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=5_000_000),
+    AfterValidator(_statement),
+    Field(json_schema_extra={"pattern": r"^[^\x00]*$"}),
+]
+BusinessDate = Annotated[
+    date,
+    AfterValidator(_business_date),
+    Field(description=f"a business date, {FIRST_DAY} to {LAST_DAY}"),
 ]
 Categories = Literal[tuple(c.value for c in Category)]  # type: ignore[valid-type]
 
@@ -82,14 +129,14 @@ class TermCreate(Body):
         closed_days=["2026-10-01"],
     )
     code: Code
-    starts: date
-    ends: date
+    starts: BusinessDate
+    ends: BusinessDate
     fee_per_term: YuanIn
     fee_cap: YuanIn
     planned_sessions: int = Field(ge=1, le=1000)
     refund_deadline_days: int = Field(default=15, ge=1, le=365)
     absence_consumes: bool = False
-    closed_days: list[date] = Field(default=[], max_length=366)
+    closed_days: list[BusinessDate] = Field(default=[], max_length=366)
 
 
 class TeacherCreate(Body):
@@ -97,13 +144,13 @@ class TeacherCreate(Body):
     code: Code
     kind: Literal["staff", "external"]
     rate: YuanIn
-    since: date | None = None
+    since: BusinessDate | None = None
 
 
 class RateChange(Body):
     model_config = example(rate="60.00", effective="2026-11-01")
     rate: YuanIn
-    effective: date
+    effective: BusinessDate
 
 
 class CourseCreate(Body):
@@ -126,18 +173,18 @@ class CourseCreate(Body):
 class EnrolmentCreate(Body):
     model_config = example(student_id="PC-101-S300", on="2026-09-01", waived=False)
     student_id: StudentId
-    on: date
+    on: BusinessDate
     waived: bool = False
 
 
 class LeaveCreate(Body):
     model_config = example(dates=["2026-11-23", "2026-11-24"])
-    dates: list[date] = Field(min_length=1, max_length=366)
+    dates: list[BusinessDate] = Field(min_length=1, max_length=366)
 
 
 class DatedChange(Body):
     model_config = example(on="2026-11-20")
-    on: date
+    on: BusinessDate
 
 
 class SessionCreate(Body):
@@ -149,7 +196,7 @@ class SessionCreate(Body):
         present=["PC-101-S001", "PC-101-S002"],
         absent=["PC-101-S003"],
     )
-    day: date
+    day: BusinessDate
     starts: time
     ends: time
     teacher_id: UUID
@@ -174,7 +221,7 @@ class PaymentCreate(Body):
     amount: YuanIn
     channel: Code
     reference: Reference
-    received_on: date
+    received_on: BusinessDate
 
 
 class RefundCreate(Body):
@@ -193,7 +240,7 @@ class RefundCreate(Body):
 class RefundPayment(Body):
     model_config = example(bank_reference="BANK-20260924-0001", paid_on="2026-09-24")
     bank_reference: Reference
-    paid_on: date
+    paid_on: BusinessDate
 
 
 class SubsidyCreate(Body):
@@ -206,7 +253,7 @@ class SubsidyCreate(Body):
     reference: Reference
     source: Text
     amount: YuanIn
-    received_on: date
+    received_on: BusinessDate
 
 
 class AllocationCreate(Body):
@@ -217,13 +264,13 @@ class AllocationCreate(Body):
     )
     course_id: UUID
     amount: YuanIn
-    on: date
+    on: BusinessDate
 
 
 Month = Annotated[
     str,
-    StringConstraints(pattern=r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"),
-    Field(description="a month, YYYY-MM", examples=["2026-09"]),
+    StringConstraints(pattern=r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"),
+    Field(description="a month, YYYY-MM, 2000-01 to 2100-12", examples=["2026-09"]),
 ]
 
 
@@ -243,12 +290,12 @@ class PayrollPayment(Body):
         paid_on="2026-10-05",
     )
     bank_references: dict[UUID, Reference] = Field(max_length=10000)
-    paid_on: date
+    paid_on: BusinessDate
 
 
 class BankAccountSet(Body):
     model_config = example(account="CN1200000000000001234")
-    account: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 ]{5,40}$")]
+    account: BankAccount
 
 
 class StatementUpload(Body):
@@ -258,4 +305,4 @@ class StatementUpload(Body):
         "2026-09-01,PC-101-S001-0901,fee,360.00,credit\n",
     )
     format: Literal["camt053", "csv"]
-    content: str = Field(min_length=1, max_length=5_000_000)
+    content: StatementContent

@@ -4,17 +4,29 @@ import re
 
 from domain.errors import InvalidAmount
 
-_YUAN = re.compile(r"^(-?)(\d{1,12})(?:\.(\d{1,2}))?$")
+# ASCII digits only: \d would take fullwidth and Arabic-Indic digits too
+YUAN_FORMAT = r"-?[0-9]{1,12}(?:\.[0-9]{1,2})?"
+_YUAN = re.compile(YUAN_FORMAT)
+_SHOWN = 40
 
 
 def parse_yuan(text: str) -> int:
     """'123.45' -> 12345 fen, exactly; anything else is refused, never rounded."""
-    match = _YUAN.match(text.strip()) if isinstance(text, str) else None
-    if not match:
-        raise InvalidAmount(f"{text!r} is not an amount in yuan such as '360.00'")
-    sign, whole, fraction = match.groups()
-    fen = int(whole) * 100 + int((fraction or "").ljust(2, "0"))
-    return -fen if sign else fen
+    if not (isinstance(text, str) and _YUAN.fullmatch(text)):
+        raise InvalidAmount(
+            f"{_shown(text)} is not an amount in yuan such as '360.00': ASCII digits, "
+            "an optional leading '-', at most 12 digits before the point and "
+            "2 after, no spaces"
+        )
+    whole, _, fraction = text.removeprefix("-").partition(".")
+    fen = int(whole) * 100 + int(fraction.ljust(2, "0"))
+    return -fen if text.startswith("-") else fen
+
+
+def _shown(text: object) -> str:
+    if isinstance(text, str) and len(text) > _SHOWN:
+        return f"{text[:_SHOWN]!r}…"
+    return repr(text)
 
 
 def format_fen(fen: int) -> str:
