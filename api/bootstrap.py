@@ -5,12 +5,14 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
-from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore
 
-from application.funds import Clock, Funds, PaySession, utc_now
+from application import commands as c
+from application.books import Bookkeeper
+from application.bus import Handler, MessageBus
+from application.funds import Clock, Funds, utc_now
+from application.handlers import bank, money, payroll, register, setup
 from infra.chain import Chain
 from infra.database import Database, open_database
 from infra.logging import configure_logging
@@ -21,52 +23,49 @@ from projections.queries import Queries
 from projections.runner import Progress, Projector
 from projections.views import PROJECTIONS, SIDE_BY_SIDE
 
-SYNC_SECONDS = 60.0  # without progress: a batch of a large log takes seconds
-
-
-class CaughtUpBooks:
-    """The application's view of the books: the read models a decision reads,
-    first brought up to everything recorded about its school, so a refund or
-    a payroll decides on all that was recorded before it, and does not wait
-    for other schools' work. Projection processes may be doing that work
-    already; this one takes what they leave (see ``Projector.catch_up``)."""
-
-    projector: Projector
-
-    def __init__(self, queries: Queries) -> None:
-        self.queries = queries
-
-    def sync(self, *read_models: str, school: UUID | None = None) -> Queries:
-        """``school``: only what was recorded about it must be projected."""
-        recorder = self.projector.app.recorder
-        until = recorder.school_head(school) if school else None
-        self.projector.only(read_models).catch_up(timeout=SYNC_SECONDS, until=until)
-        return self.queries
-
-    def credit(self, school_id: UUID, student_id: str) -> int:
-        return self.sync("balances", school=school_id).credit(school_id, student_id)
-
-    def free_cash(self, school_id: UUID) -> int:
-        return self.sync("ledger", "balances", school=school_id).free_cash(school_id)
-
-    def pay_sessions(self, school_id: UUID, through: date) -> list[PaySession]:
-        rows = self.sync("payroll", school=school_id).pay_sessions(school_id, through)
-        return [PaySession(**r) for r in rows]
-
-    def term_surplus(self, term_id: UUID) -> int:
-        return self.sync("ledger", "balances").term_surplus(term_id)
+HANDLERS: dict[type, Handler] = {
+    c.RegisterSchool: setup.one_step,
+    c.OpenTerm: setup.one_step,
+    c.RegisterTeacher: setup.one_step,
+    c.OpenCourse: setup.one_step,
+    c.SetUp: setup.set_up,
+    c.ChangeRate: setup.change_rate,
+    c.Enrol: register.enrol,
+    c.EnrolMany: register.enrol_many,
+    c.ApproveLeave: register.approve_leave,
+    c.Withdraw: register.withdraw,
+    c.WaiveFee: register.waive_fee,
+    c.DeliverSession: register.deliver_session,
+    c.DeliverSessions: register.deliver_sessions,
+    c.ReverseSession: register.reverse_session,
+    c.RecordPayment: money.record_payment,
+    c.RecordPayments: money.record_payments,
+    c.ReallocatePayment: money.reallocate_payment,
+    c.RequestRefund: money.request_refund,
+    c.ApproveRefund: money.approve_refund,
+    c.CancelRefund: money.cancel_refund,
+    c.PayRefund: money.pay_refund,
+    c.ReceiveSubsidy: money.receive_subsidy,
+    c.AllocateSubsidy: money.allocate_subsidy,
+    c.ReportSurplus: money.report_surplus,
+    c.DraftPayroll: payroll.draft_payroll,
+    c.ApprovePayroll: payroll.approve_payroll,
+    c.PayPayroll: payroll.pay_payroll,
+    c.SetBankAccount: bank.set_bank_account,
+    c.ImportStatement: bank.import_statement,
+}
 
 
 @dataclass
 class System:
     database: Database
     funds: Funds
+    bus: MessageBus
     projector: Projector
     queries: Queries
     tokens: TokenStore
     requests: RequestKeys
     chain: Chain
-    books: CaughtUpBooks
     settings: Settings = field(default_factory=Settings)
 
     def close(self) -> None:
@@ -97,18 +96,17 @@ def bootstrap(
         view.create_table()
         projections.append(cls(view))
     queries = Queries(datastore)
-    books = CaughtUpBooks(queries)
     env = database.library_env(
         settings.pool_size, settings.aggregate_cache, sole_writer=settings.sole_writer
     )
-    funds = Funds(env, clock=clock, books=books)
+    funds = Funds(env, clock=clock)
+    bus = MessageBus(funds, Bookkeeper(funds), HANDLERS)
     projector = Projector(
         funds,
         projections,
         conninfo=database.conninfo,
         batch_size=settings.projection_batch,
     )
-    books.projector = projector
     recorder = funds.recorder
     requests = RequestKeys(datastore, recorder.events_table_name)
     chain = Chain(
@@ -117,12 +115,12 @@ def bootstrap(
     return System(
         database,
         funds,
+        bus,
         projector,
         queries,
         TokenStore(datastore),
         requests,
         chain,
-        books,
         settings,
     )
 
@@ -145,9 +143,7 @@ def project(settings: Settings, database: Database, names: Iterable[str], stop=N
 @contextmanager
 def projecting_alongside(system: System) -> Iterator[None]:
     """Projects in processes of their own (as the rebuild splits the read
-    models) while this one writes, so a bulk load uses every core; a
-    decision that reads the books waits for the read models it reads, or
-    brings them up itself when the processes are between batches."""
+    models) while this one writes, so a bulk load uses every core."""
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
     workers = [

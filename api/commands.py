@@ -69,7 +69,7 @@ def run(
     content = {"id": str(entity)}
     request_key = RequestKey(subject, key, print_, status, content) if key else None
     try:
-        position = system.funds.handle(command, principal.actor, request_key)
+        position = system.bus.handle(command, principal.actor, request_key)
     except AlreadyExists:
         if key and (stored := system.requests.find(subject, key)):
             return replay(stored, print_)

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from domain.money import format_fen
+from projections import funds
 from projections import queries as q
 
 Yuan = Annotated[
@@ -20,55 +21,121 @@ class Public(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+class FiguresPublic(Public):
+    """The money figures of ``domain.figures``, each defined once."""
+
+    charged: Yuan = Field(description="fees charged")
+    cancelled: Yuan = Field(description="credited back: leave, withdrawal, waiver")
+    paid: Yuan = Field(description="paid, allocated or not")
+    consumed: Yuan = Field(description="released by delivered sessions")
+    unconsumed: Yuan = Field(description="charged, not yet consumed nor cancelled")
+    refunded: Yuan = Field(description="refunds approved")
+    refund_paid: Yuan = Field(description="refunds paid out")
+    refund_due: Yuan = Field(description="refunds approved, not yet paid")
+    unallocated: Yuan = Field(description="paid, not yet allocated to an enrolment")
+    owed: Yuan = Field(description="still to be paid, enrolment by enrolment")
+    credit: Yuan = Field(description="paid beyond what is owed, and unallocated")
+    held: Yuan = Field(description="what the bank must hold for families")
+
+    @classmethod
+    def of(cls, figures: funds.Figures) -> "FiguresPublic":
+        return cls(**figures.__dict__)
+
+
 class FundPublic(Public):
     school_id: UUID
     district: str
     code: str
     name: str
-    bank: Yuan
-    receivable: Yuan
-    unearned: Yuan
-    subsidy: Yuan
-    released: Yuan
-    payable_teacher: Yuan
-    payable_refund: Yuan
-    held_for_families: Yuan
-    covered: bool
+    position: int = Field(description="the log position every figure is read at")
+    bank: Yuan = Field(description="money in the supervised account")
+    held_for_families: Yuan = Field(
+        description="paid and neither consumed nor refunded, and refunds due"
+    )
+    free_cash: Yuan = Field(description="bank money not held for families")
+    covered: bool = Field(description="the bank holds what families are owed")
+    fees_released: Yuan = Field(description="fees released by delivered sessions")
+    subsidy_received: Yuan
+    subsidy_used: Yuan = Field(description="subsidy allocated to courses")
+    subsidy_unused: Yuan
+    teacher_pay_accrued: Yuan = Field(description="earned by delivered sessions")
+    teacher_pay_paid: Yuan
+    teacher_pay_due: Yuan = Field(description="earned, not yet paid")
+    refunds_due: Yuan = Field(description="refunds approved, not yet paid")
+    unallocated: Yuan = Field(description="paid by families, not yet allocated")
+    owed_by_families: Yuan
+    credit_of_families: Yuan
 
     @classmethod
-    def of(cls, fund: q.Fund) -> "FundPublic":
-        return cls(**fund.__dict__, covered=fund.covered)
+    def of(cls, fund: funds.Fund) -> "FundPublic":
+        m = fund.figures
+        return cls(
+            **{k: getattr(fund, k) for k in ("school_id", "district", "code", "name")},
+            position=fund.position,
+            bank=m.bank,
+            held_for_families=m.held,
+            free_cash=m.free_cash,
+            covered=m.covered,
+            fees_released=m.fees_released,
+            subsidy_received=m.subsidy_received,
+            subsidy_used=m.subsidy_used,
+            subsidy_unused=m.subsidy_unused,
+            teacher_pay_accrued=m.teacher_pay_accrued,
+            teacher_pay_paid=m.teacher_pay_paid,
+            teacher_pay_due=m.teacher_pay_due,
+            refunds_due=m.refund_due,
+            unallocated=m.unallocated,
+            owed_by_families=m.owed,
+            credit_of_families=m.credit,
+        )
 
 
 class DistrictPublic(Public):
     district: str
+    position: int = Field(description="the log position every figure is read at")
     schools: list[FundPublic]
     bank: Yuan
     held_for_families: Yuan
     uncovered_schools: list[str]
 
 
-class StudentBalancePublic(Public):
+class EnrolmentMoneyPublic(FiguresPublic):
+    course_id: UUID
+    course_code: str | None
+
+
+class StudentBalancePublic(FiguresPublic):
     school_id: UUID
     student_id: str
     as_of: date | None = None
     at_position: int | None = None
-    charged: Yuan
-    cancelled: Yuan
-    paid: Yuan
-    consumed: Yuan
-    unconsumed: Yuan
-    refunded: Yuan
-    refund_paid: Yuan
-    owed: Yuan = Field(description="positive: the family owes; negative: in credit")
+    position: int = Field(description="the log position every figure is read at")
     status: str = Field(description="owes, in credit or settled")
+    enrolments: list[EnrolmentMoneyPublic]
 
     @classmethod
-    def of(cls, b: q.StudentBalance, **when) -> "StudentBalancePublic":
-        status = "owes" if b.owed > 0 else "in credit" if b.owed < 0 else "settled"
+    def of(cls, b: funds.StudentBalance, **when) -> "StudentBalancePublic":
         return cls(
-            **b.__dict__, **when, unconsumed=b.unconsumed, owed=b.owed, status=status
+            **b.figures.__dict__,
+            **when,
+            school_id=b.school_id,
+            student_id=b.student_id,
+            position=b.position,
+            status=b.figures.status,
+            enrolments=[
+                EnrolmentMoneyPublic(
+                    **e.figures.__dict__,
+                    course_id=e.course_id,
+                    course_code=e.course_code,
+                )
+                for e in b.enrolments
+            ],
         )
+
+
+class StudentListedPublic(FiguresPublic):
+    student_id: str
+    status: str
 
 
 class LinePublic(Public):
@@ -121,7 +188,7 @@ class TrialBalancePublic(Public):
     balanced: bool
 
 
-class CourseBalancePublic(Public):
+class CourseBalancePublic(FiguresPublic):
     course_id: UUID
     school_id: UUID
     term_id: UUID
@@ -133,11 +200,16 @@ class CourseBalancePublic(Public):
     planned_sessions: int
     enrolled: int
     sessions: int
-    charged: Yuan
-    released: Yuan
-    cancelled: Yuan
-    teacher_pay: Yuan
-    subsidy: Yuan
+    position: int = Field(description="the log position the money is read at")
+    fees_released: Yuan
+    subsidy_used: Yuan
+    teacher_pay_accrued: Yuan
+
+    @classmethod
+    def of(cls, c: funds.CourseBalance) -> "CourseBalancePublic":
+        info = {k: v for k, v in c.__dict__.items() if k != "figures"}
+        money = c.figures.__dict__
+        return cls(**info, **money)
 
 
 class Health(Public):

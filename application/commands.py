@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import date, time
 from uuid import UUID
 
+from domain.allocation import Allocation
+
 
 @dataclass(frozen=True)
 class RegisterSchool:
@@ -106,21 +108,40 @@ class ReverseSession:
 
 @dataclass(frozen=True)
 class RecordPayment:
+    """``lines``: the enrolments paid, as the payer named them; None: the
+    oldest unpaid charges first."""
+
     school_id: UUID
     student_id: str
     amount: int
     channel: str
     reference: str
     received_on: date
+    lines: tuple[Allocation, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ReallocatePayment:
+    payment_id: UUID
+    lines: tuple[Allocation, ...]
+    reason: str
 
 
 @dataclass(frozen=True)
 class RequestRefund:
+    """``course_id``: refund that enrolment's credit; None: the family's."""
+
     school_id: UUID
     student_id: str
     amount: int
     reason: str
     reference: str
+    course_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class CancelRefund:
+    refund_id: UUID
 
 
 @dataclass(frozen=True)
@@ -188,3 +209,31 @@ class ImportStatement:
 @dataclass(frozen=True)
 class ReportSurplus:
     term_id: UUID
+
+
+# --- many at once, saved in one transaction -----------------------------------
+@dataclass(frozen=True)
+class SetUp:
+    """A school's term set up at once: the school, its term, teachers and
+    courses, in that order."""
+
+    steps: tuple[RegisterSchool | OpenTerm | RegisterTeacher | OpenCourse, ...]
+
+
+@dataclass(frozen=True)
+class EnrolMany:
+    enrolments: tuple[Enrol, ...]
+
+
+@dataclass(frozen=True)
+class DeliverSessions:
+    """A day of sessions with their rosters."""
+
+    sessions: tuple[DeliverSession, ...]
+
+
+@dataclass(frozen=True)
+class RecordPayments:
+    """A batch of payment notifications."""
+
+    payments: tuple[RecordPayment, ...]

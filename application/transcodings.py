@@ -1,8 +1,13 @@
-"""How dates and times are stored inside events."""
+"""How dates, times and the named parts of events are stored inside events."""
 
 from datetime import date, time
+from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from domain.allocation import Allocation
+from domain.bank import BookedLine
+from domain.payroll import Adjustment, PayItem, TeacherPayment
 
 
 class DateAsISO(Transcoding):
@@ -27,6 +32,30 @@ class TimeAsISO(Transcoding):
         return time.fromisoformat(data)
 
 
+class FieldsByName(Transcoding):
+    """A frozen dataclass as an object of its named fields, never a list."""
+
+    def __init__(self, cls: type, name: str) -> None:
+        self.type, self.name = cls, name
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return dict(obj.__dict__)
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**data)
+
+
+PARTS = {
+    Allocation: "allocation",
+    PayItem: "pay_item",
+    Adjustment: "pay_adjustment",
+    TeacherPayment: "teacher_payment",
+    BookedLine: "statement_line",
+}
+
+
 def register_transcodings(transcoder: JSONTranscoder) -> None:
     transcoder.register(DateAsISO())
     transcoder.register(TimeAsISO())
+    for cls, name in PARTS.items():
+        transcoder.register(FieldsByName(cls, name))

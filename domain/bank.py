@@ -1,21 +1,39 @@
 """Statements of the supervised bank account, imported as they came."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import InvalidSetup
+from domain.errors import EmptyStatement, NoBankAccount
 from domain.facts import Created, Stamp, stable_id
 from domain.statements import Statement, check_account
 
 FUND_CURRENCY = "CNY"
 
 
+@dataclass(frozen=True)
+class BookedLine:
+    """One entry of a statement, as the bank booked it; ``splits`` are the
+    parts of a batch entry, with their references."""
+
+    reference: str
+    amount: int
+    direction: str
+    booked_on: date | None
+    description: str
+    splits: tuple[int, ...]
+    split_references: tuple[str, ...]
+
+
 class BankStatement(Aggregate):
     class Imported(Created):
-        """A statement as the bank sent it; ``lines`` are [reference, amount,
-        direction, booked on, description, splits, split references]."""
+        """A statement as the bank sent it."""
 
+        class_version = 2
         school_id: UUID
         account: str
         currency: str
@@ -24,7 +42,11 @@ class BankStatement(Aggregate):
         sha256: str
         opening: int | None
         closing: int | None
-        lines: list[list]
+        lines: Sequence[BookedLine]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["lines"] = [BookedLine(*line) for line in state["lines"]]
 
         def apply(self, statement: "BankStatement") -> None:
             statement.school_id = self.school_id
@@ -46,10 +68,10 @@ class BankStatement(Aggregate):
         """``account``: the school's supervised account; the statement must be
         of it, and in the fund's currency (never converted)."""
         if not account:
-            raise InvalidSetup("record the school's supervised account first")
+            raise NoBankAccount("record the school's supervised account first")
         check_account(statement, account=account, currency=FUND_CURRENCY)
         if not statement.lines:
-            raise InvalidSetup("the statement has no entries")
+            raise EmptyStatement("the statement has no entries")
         return cls._create(
             cls.Imported,
             id=cls.id_for(school_id, sha256),
@@ -62,15 +84,15 @@ class BankStatement(Aggregate):
             opening=statement.opening,
             closing=statement.closing,
             lines=[
-                [
+                BookedLine(
                     line.reference,
                     line.amount,
                     line.direction,
                     line.booked_on,
                     line.description,
-                    list(line.splits),
-                    list(line.split_references),
-                ]
+                    tuple(line.splits),
+                    tuple(line.split_references),
+                )
                 for line in statement.lines
             ],
             **stamp.fields(),

@@ -18,14 +18,19 @@ from eventsourcing.domain import Aggregate
 from domain.errors import (
     AlreadyEnrolled,
     AlreadyWithdrawn,
+    Blank,
     CourseFull,
+    FutureDate,
     InvalidAmount,
+    InvalidCapacity,
+    InvalidPlan,
     InvalidSession,
-    InvalidSetup,
+    InvalidStudentId,
     NotEnrolled,
     OutsideTerm,
     SessionAlreadyDelivered,
     SessionNotDelivered,
+    UnknownCategory,
 )
 from domain.facts import Created, Fact, Stamp, event_id, stable_id
 from domain.money import session_share
@@ -93,7 +98,18 @@ class Course(Aggregate):
         absence_consumes: bool
 
         def apply(self, course: "Course") -> None:
-            course.__dict__.update(self.payload())
+            course.school_id = self.school_id
+            course.term_id = self.term_id
+            course.code = self.code
+            course.name = self.name
+            course.category = self.category
+            course.capacity = self.capacity
+            course.teacher_id = self.teacher_id
+            course.fee = self.fee
+            course.planned_sessions = self.planned_sessions
+            course.term_starts = self.term_starts
+            course.term_ends = self.term_ends
+            course.absence_consumes = self.absence_consumes
             course.seats = {}
             course.deliveries = {}
             course.used = set()
@@ -227,18 +243,19 @@ class Course(Aggregate):
     ) -> "Course":
         fee = term.fee_per_term if fee is None else fee
         planned = planned_sessions or term.planned_sessions
-        if not code.strip() or not name.strip():
-            raise InvalidSetup("a course needs a code and a name")
+        for field, value in (("code", code), ("name", name)):
+            if not value.strip():
+                raise Blank(f"a course needs a {field}", field=field)
         if category not in set(Category):
-            raise InvalidSetup(
+            raise UnknownCategory(
                 f"unknown category {category!r}; one of {', '.join(Category)}"
             )
         if capacity < 1:
-            raise InvalidSetup("a course takes at least one student")
+            raise InvalidCapacity("a course takes at least one student")
         if fee < 0:
             raise InvalidAmount("a course fee cannot be negative")
         if planned < 1:
-            raise InvalidSetup("a course plans at least one session")
+            raise InvalidPlan("a course plans at least one session")
         return cls._create(
             cls.Opened,
             id=cls.id_for(term.id, code),
@@ -283,11 +300,13 @@ class Course(Aggregate):
         self.check_active(student_id)
         dates = sorted(set(dates))
         if not dates:
-            raise InvalidSetup("a leave names at least one date")
+            raise Blank("a leave names at least one date", field="dates")
         for day in dates:
             self.check_in_term(day)
             if day in self.deliveries:
-                raise InvalidSetup(f"the session of {day} is already delivered")
+                raise SessionAlreadyDelivered(
+                    f"the session of {day} is already delivered"
+                )
         self.trigger_event(
             self.LeaveApproved,
             school_id=self.school_id,
@@ -397,7 +416,7 @@ class Course(Aggregate):
         if delivery is None:
             raise SessionNotDelivered(f"no session of {self.code} on {day} to reverse")
         if not reason.strip():
-            raise InvalidSetup("a correction states its reason")
+            raise Blank("a correction states its reason", field="reason")
         released, cancelled = self.settled_by(delivery.number)
         for student in (*released, *cancelled):
             seat = self.seats[student]
@@ -458,7 +477,9 @@ class Course(Aggregate):
 
     def check_student_id(self, student_id: str) -> None:
         if not student_id.strip() or len(student_id) > 64:
-            raise InvalidSetup("a student is named by a pseudonymous id of 1-64 chars")
+            raise InvalidStudentId(
+                "a student is named by a pseudonymous id of 1-64 chars"
+            )
 
     def check_in_term(self, day: date) -> None:
         if not self.term_starts <= day <= self.term_ends:
@@ -470,7 +491,7 @@ class Course(Aggregate):
         """A change takes effect inside the term, and not before it is recorded."""
         self.check_in_term(stamp.on)
         if stamp.on > stamp.at.astimezone(BEIJING).date():
-            raise InvalidSetup(f"{stamp.on} is still to come; record it on the day")
+            raise FutureDate(f"{stamp.on} is still to come; record it on the day")
 
     def check_enrolled(self, student_id: str) -> Seat:
         seat = self.seats.get(student_id)

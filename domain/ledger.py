@@ -1,15 +1,21 @@
 """Every money-moving fact maps, through ``journal``, to one balanced entry.
 
-Accounts of a school's supervised fund:
+Accounts of a school's supervised fund; an enrolment is a student in a course:
 
-    bank:supervised           asset      money in the supervised account
-    receivable:{student}      asset      fees charged, not yet paid (negative: credit)
-    unearned:{student}        liability  fees charged, not yet consumed
-    subsidy:{grant}           liability  subsidy received, not yet allocated
-    released:{course}         income     fees and subsidy released by sessions,
-                                         net of the teacher pay they accrue
-    payable:teacher:{teacher} liability  teacher pay earned, not yet paid
-    payable:refund:{student}  liability  refund approved, not yet paid
+    bank:supervised              asset      money in the supervised account
+    receivable:{student}/{course} asset     an enrolment's fee charged, not yet paid
+                                            (negative: paid beyond it)
+    unearned:{student}/{course}  liability  an enrolment's fee charged, not yet consumed
+    unallocated:{student}        liability  paid by a family, not yet allocated to
+                                            an enrolment
+    subsidy:{grant}              liability  subsidy received, not yet allocated
+    released:{course}            income     fees released by sessions and subsidy
+                                            allocated, less the teacher pay accrued
+    payable:teacher:{teacher}    liability  teacher pay earned, not yet paid
+    payable:refund:{student}     liability  refund approved, not yet paid
+
+Each line also names its flow (charge, payment, consumption, …): the figures
+of ``domain.figures`` are sums of balances by account kind and flow.
 """
 
 from collections import defaultdict
@@ -19,6 +25,7 @@ from functools import singledispatch
 from typing import NamedTuple
 from uuid import UUID
 
+from domain.allocation import Allocation
 from domain.course import Course
 from domain.facts import Fact, event_id
 from domain.payment import Payment
@@ -32,6 +39,7 @@ KINDS = (
     "bank",
     "receivable",
     "unearned",
+    "unallocated",
     "subsidy",
     "released",
     "payable:teacher",
@@ -39,12 +47,16 @@ KINDS = (
 )
 
 
-def receivable(student: str) -> str:
-    return f"receivable:{student}"
+def receivable(student: str, course: UUID) -> str:
+    return f"receivable:{student}/{course}"
 
 
-def unearned(student: str) -> str:
-    return f"unearned:{student}"
+def unearned(student: str, course: UUID) -> str:
+    return f"unearned:{student}/{course}"
+
+
+def unallocated(student: str) -> str:
+    return f"unallocated:{student}"
 
 
 def released(course: UUID) -> str:
@@ -66,6 +78,30 @@ def refund_payable(student: str) -> str:
 def kind_of(account: str) -> str:
     head, _, rest = account.partition(":")
     return f"{head}:{rest.partition(':')[0]}" if head == "payable" else head
+
+
+class Holder(NamedTuple):
+    """Whose money an account is: an enrolment (student and course), a family
+    (student alone), a course's income (course alone), or the school's fund."""
+
+    student: str | None
+    course: UUID | None
+
+
+SCHOOL = Holder(None, None)
+_FAMILY_KINDS = ("unallocated", "payable:refund")
+
+
+def holder_of(account: str) -> Holder:
+    kind = kind_of(account)
+    if kind in ("receivable", "unearned"):
+        student, _, course = account[len(kind) + 1 :].partition("/")
+        return Holder(student, UUID(course))
+    if kind in _FAMILY_KINDS:
+        return Holder(account[len(kind) + 1 :], None)
+    if kind == "released":
+        return Holder(None, UUID(account[len(kind) + 1 :]))
+    return SCHOOL
 
 
 def is_debit_normal(account: str) -> bool:
@@ -111,6 +147,13 @@ class Posting:
             self.sides[(credit, flow)][1] += amount
         return self
 
+    def net(self, flow: str, account: str, amount: int) -> "Posting":
+        """Debits (positive) or credits (negative) one account; the entry as a
+        whole must still balance."""
+        if amount:
+            self.sides[(account, flow)][0 if amount > 0 else 1] += abs(amount)
+        return self
+
     def reversed(self) -> "Posting":
         posting = Posting()
         for key, (debit, credit) in self.sides.items():
@@ -149,30 +192,42 @@ def _post(event: Fact) -> Posting | None:
 
 @_post.register
 def _(e: Course.StudentEnrolled) -> Posting:
-    student = e.student_id
+    student, course = e.student_id, e.originator_id
     return Posting().move(
-        "charge", e.fee, debit=receivable(student), credit=unearned(student)
+        "charge",
+        e.fee,
+        debit=receivable(student, course),
+        credit=unearned(student, course),
     )
 
 
 @_post.register(Course.StudentWithdrawn)
 @_post.register(Course.FeeWaived)
 def _(e: Course.StudentWithdrawn | Course.FeeWaived) -> Posting:
-    student = e.student_id
+    student, course = e.student_id, e.originator_id
     return Posting().move(
-        "cancellation", e.cancelled, debit=unearned(student), credit=receivable(student)
+        "cancellation",
+        e.cancelled,
+        debit=unearned(student, course),
+        credit=receivable(student, course),
     )
 
 
 def _delivery(e: Course.SessionDelivered | Course.DeliveryReversed) -> Posting:
-    course = released(e.originator_id)
+    course = e.originator_id
+    income = released(course)
     posting = Posting()
     for s in e.released:
-        posting.move("consumption", e.share, debit=unearned(s), credit=course)
+        posting.move("consumption", e.share, debit=unearned(s, course), credit=income)
     for s in e.cancelled:
-        posting.move("cancellation", e.share, debit=unearned(s), credit=receivable(s))
+        posting.move(
+            "cancellation",
+            e.share,
+            debit=unearned(s, course),
+            credit=receivable(s, course),
+        )
     teacher = teacher_payable(e.teacher_id)
-    return posting.move("teacher_pay", e.teacher_pay, debit=course, credit=teacher)
+    return posting.move("teacher_pay", e.teacher_pay, debit=income, credit=teacher)
 
 
 @_post.register
@@ -185,19 +240,52 @@ def _(e: Course.DeliveryReversed) -> Posting:
     return _delivery(e).reversed()
 
 
+def _paid(posting: Posting, student: str, allocations, sign: int = 1) -> Posting:
+    """Credits (sign 1) or, undoing them, debits (sign -1) what a payment paid."""
+    for line in allocations:
+        posting.net("payment", source(student, line), -sign * line.amount)
+    return posting
+
+
 @_post.register
 def _(e: Payment.Received) -> Posting:
-    return Posting().move(
-        "payment", e.amount, debit=BANK, credit=receivable(e.student_id)
-    )
+    return _paid(Posting().net("payment", BANK, e.amount), e.student_id, e.allocations)
+
+
+@_post.register
+def _(e: Payment.Reallocated) -> Posting:
+    undone = _paid(Posting(), e.student_id, e.previous, -1)
+    return _settle(_paid(undone, e.student_id, e.allocations))
+
+
+def _settle(posting: Posting) -> Posting:
+    """Nets each account's debit and credit: a re-allocation that leaves an
+    enrolment's share as it was posts nothing on it."""
+    netted = Posting()
+    for (account, flow), (debit, credit) in posting.sides.items():
+        netted.net(flow, account, debit - credit)
+    return netted
+
+
+def source(student: str, line: Allocation) -> str:
+    """The account a part of a family's money sits in: an enrolment's, or the
+    family's own when it is not allocated."""
+    if line.course_id is None:
+        return unallocated(student)
+    return receivable(student, line.course_id)
 
 
 @_post.register
 def _(e: Refund.Approved) -> Posting:
-    student = e.student_id
-    return Posting().move(
-        "refund", e.amount, debit=receivable(student), credit=refund_payable(student)
-    )
+    posting = Posting()
+    for line in e.lines:
+        posting.move(
+            "refund",
+            line.amount,
+            debit=source(e.student_id, line),
+            credit=refund_payable(e.student_id),
+        )
+    return posting
 
 
 @_post.register
@@ -227,17 +315,19 @@ def _(e: SubsidyGrant.Allocated) -> Posting:
 @_post.register
 def _(e: PayrollRun.Approved) -> Posting:
     posting = Posting()
-    for course, teacher, delta in e.adjustments:
-        debit, credit = released(course), teacher_payable(teacher)
-        if delta < 0:
-            debit, credit, delta = credit, debit, -delta
-        posting.move("teacher_pay", delta, debit=debit, credit=credit)
+    for a in e.adjustments:
+        debit, credit = released(a.course_id), teacher_payable(a.teacher_id)
+        if a.amount < 0:
+            debit, credit = credit, debit
+        posting.move("teacher_pay", abs(a.amount), debit=debit, credit=credit)
     return posting
 
 
 @_post.register
 def _(e: PayrollRun.Paid) -> Posting:
     posting = Posting()
-    for teacher, amount, _reference in e.payments:
-        posting.move("payroll", amount, debit=teacher_payable(teacher), credit=BANK)
+    for p in e.payments:
+        posting.move(
+            "payroll", p.amount, debit=teacher_payable(p.teacher_id), credit=BANK
+        )
     return posting

@@ -9,18 +9,23 @@ run: a paid run is never edited.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from domain.errors import (
-    Conflict,
-    InsufficientCredit,
-    InvalidSetup,
+    Blank,
+    FundWouldBeUncovered,
     InvalidTransition,
+    MissingBankReference,
+    MonthNotBegun,
+    NothingToPay,
+    PayrollStale,
     SameApprover,
 )
 from domain.facts import Created, Fact, Stamp, stable_id
@@ -50,8 +55,26 @@ class PayItem:
     accrued: int
     reversal: bool = False
 
-    def as_list(self) -> list:
-        return list(self.__dict__.values())
+
+@dataclass(frozen=True)
+class Adjustment:
+    """Pay at the rate in force, less what the sessions accrued, per course
+    and teacher: booked when a payroll is approved."""
+
+    course_id: UUID
+    teacher_id: UUID
+    amount: int
+
+
+@dataclass(frozen=True)
+class TeacherPayment:
+    teacher_id: UUID
+    amount: int
+    bank_reference: str
+
+
+def _items_v1(state: dict[str, Any]) -> None:
+    state["items"] = [PayItem(*item) for item in state["items"]]
 
 
 def month_of(day: date) -> date:
@@ -65,43 +88,56 @@ def month_end(month: date) -> date:
 
 class PayrollRun(Aggregate):
     class Drafted(Created):
+        class_version = 2
         school_id: UUID
         month: date
-        items: list[list]
+        items: Sequence[PayItem]
+
+        upcast_v1_v2 = staticmethod(_items_v1)
 
         def apply(self, run: "PayrollRun") -> None:
             run.school_id = self.school_id
             run.month = self.month
-            run.items = [PayItem(*item) for item in self.items]
+            run.items = tuple(self.items)
             run.drafted_by = self.actor
             run.status = PayrollStatus.DRAFTED
 
     class Redrafted(Fact):
+        class_version = 2
         school_id: UUID
-        items: list[list]
+        items: Sequence[PayItem]
+
+        upcast_v1_v2 = staticmethod(_items_v1)
 
         def apply(self, run: "PayrollRun") -> None:
-            run.items = [PayItem(*item) for item in self.items]
+            run.items = tuple(self.items)
             run.drafted_by = self.actor
 
     class Approved(Fact):
-        """``adjustments``: [course, teacher, rate in force minus accrued]."""
-
+        class_version = 2
         school_id: UUID
         month: date
-        items: list[list]
-        adjustments: list[list]
+        items: Sequence[PayItem]
+        adjustments: Sequence[Adjustment]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _items_v1(state)
+            state["adjustments"] = [Adjustment(*a) for a in state["adjustments"]]
 
         def apply(self, run: "PayrollRun") -> None:
             run.approved_by = self.actor
             run.status = PayrollStatus.APPROVED
 
     class Paid(Fact):
-        """``payments``: [teacher, amount, bank reference]."""
-
+        class_version = 2
         school_id: UUID
         month: date
-        payments: list[list]
+        payments: Sequence[TeacherPayment]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["payments"] = [TeacherPayment(*p) for p in state["payments"]]
 
         def apply(self, run: "PayrollRun") -> None:
             run.status = PayrollStatus.PAID
@@ -150,19 +186,19 @@ class PayrollRun(Aggregate):
                 "whoever set a rate this payroll pays at may not approve it"
             )
         if stale := {i.delivery_id for i in self.items} - unsettled:
-            raise Conflict(
+            raise PayrollStale(
                 f"{len(stale)} session(s) were settled or corrected since this "
                 "payroll was drafted; redraft it"
             )
         deltas: dict[tuple[UUID, UUID], int] = defaultdict(int)
         for item in self.items:
             deltas[(item.course_id, item.teacher_id)] += item.amount - item.accrued
-        adjustments = [[c, t, d] for (c, t), d in sorted(deltas.items()) if d]
+        adjustments = [Adjustment(c, t, d) for (c, t), d in sorted(deltas.items()) if d]
         self.trigger_event(
             self.Approved,
             school_id=self.school_id,
             month=self.month,
-            items=[i.as_list() for i in self.items],
+            items=self.items,
             adjustments=adjustments,
             **stamp.fields(),
         )
@@ -174,18 +210,22 @@ class PayrollRun(Aggregate):
         self.check_status(PayrollStatus.APPROVED, "paid")
         totals = self.totals()
         if missing := set(totals) - set(bank_references):
-            raise InvalidSetup(
+            raise MissingBankReference(
                 f"{len(missing)} teacher(s) have no bank reference for this payment"
             )
         if any(not ref.strip() for ref in bank_references.values()):
-            raise InvalidSetup("a bank reference cannot be blank")
+            raise Blank("a bank reference cannot be blank", field="bank_references")
         total = sum(totals.values())
         if total > free_cash:
-            raise InsufficientCredit(
+            raise FundWouldBeUncovered(
                 f"the fund can release {max(free_cash, 0)} fen for pay, "
-                f"less than the {total} fen this payroll pays"
+                f"less than the {total} fen this payroll pays",
+                free_cash=max(free_cash, 0),
             )
-        payments = [[t, amount, bank_references[t]] for t, amount in totals.items()]
+        payments = [
+            TeacherPayment(t, amount, bank_references[t])
+            for t, amount in totals.items()
+        ]
         self.trigger_event(
             self.Paid,
             school_id=self.school_id,
@@ -214,17 +254,17 @@ class PayrollRun(Aggregate):
 
 def check_draft(month: date, items: list[PayItem], stamp: Stamp) -> None:
     if month_of(month) > month_of(stamp.on):
-        raise InvalidSetup(f"the month {month:%Y-%m} has not begun")
+        raise MonthNotBegun(f"the month {month:%Y-%m} has not begun")
     if any(i.day > month_end(month_of(month)) for i in items if not i.reversal):
-        raise InvalidSetup("a payroll pays sessions up to the end of its month only")
+        raise ValueError("a payroll pays sessions up to the end of its month only")
     if not payable(items):
-        raise InvalidSetup(f"there is no pay to draft for {month:%Y-%m}")
+        raise NothingToPay(f"there is no pay to draft for {month:%Y-%m}")
 
 
-def payable(items: list[PayItem]) -> list[list]:
+def payable(items: list[PayItem]) -> tuple[PayItem, ...]:
     """Items of teachers whose month comes to more than nothing; the others'
     items wait for a later run."""
     totals: dict[UUID, int] = defaultdict(int)
     for item in items:
         totals[item.teacher_id] += item.amount
-    return [i.as_list() for i in items if totals[i.teacher_id] > 0]
+    return tuple(i for i in items if totals[i.teacher_id] > 0)

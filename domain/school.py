@@ -6,7 +6,16 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import InvalidAmount, InvalidSetup
+from domain.errors import (
+    AlreadyReported,
+    Blank,
+    InvalidAmount,
+    InvalidBankAccount,
+    InvalidPlan,
+    InvalidTermDates,
+    InvalidTermPolicy,
+    TermNotEnded,
+)
 from domain.facts import Created, Fact, Stamp, stable_id
 
 OFF_WORK = time(17, 30)
@@ -45,7 +54,7 @@ class School(Aggregate):
     def set_bank_account(self, account: str, *, stamp: Stamp) -> None:
         account = "".join(account.split()).upper()
         if not 5 <= len(account) <= 34 or not account.isalnum():
-            raise InvalidSetup(f"{account!r} is not a bank account number")
+            raise InvalidBankAccount(f"{account!r} is not a bank account number")
         self.trigger_event(
             self.BankAccountSet, school_id=self.id, account=account, **stamp.fields()
         )
@@ -54,7 +63,7 @@ class School(Aggregate):
     def register(cls, *, district: str, code: str, name: str, stamp: Stamp) -> "School":
         for label, value in (("district", district), ("code", code), ("name", name)):
             if not value.strip():
-                raise InvalidSetup(f"a school needs a {label}")
+                raise Blank(f"a school needs a {label}", field=label)
         return cls._create(
             cls.Registered,
             id=cls.id_for(code),
@@ -83,8 +92,19 @@ class Term(Aggregate):
         earliest_end: time
 
         def apply(self, term: "Term") -> None:
-            term.__dict__.update(self.payload())
+            term.school_id = self.school_id
+            term.code = self.code
+            term.starts = self.starts
+            term.ends = self.ends
             term.closed_days = frozenset(self.closed_days)
+            term.fee_per_term = self.fee_per_term
+            term.fee_cap = self.fee_cap
+            term.planned_sessions = self.planned_sessions
+            term.refund_deadline_days = self.refund_deadline_days
+            term.absence_consumes = self.absence_consumes
+            term.min_minutes = self.min_minutes
+            term.earliest_end = self.earliest_end
+            term.surplus_reported = False
 
     @staticmethod
     def id_for(school_id: UUID, code: str) -> UUID:
@@ -109,21 +129,25 @@ class Term(Aggregate):
         stamp: Stamp,
     ) -> "Term":
         if not code.strip():
-            raise InvalidSetup("a term needs a code such as '2026-autumn'")
+            raise Blank("a term needs a code such as '2026-autumn'", field="code")
         if ends <= starts:
-            raise InvalidSetup(f"the term ends ({ends}) before it starts ({starts})")
+            raise InvalidTermDates(
+                f"the term ends ({ends}) before it starts ({starts})"
+            )
         if (ends - starts).days >= LONGEST_TERM_DAYS:
-            raise InvalidSetup(
+            raise InvalidTermDates(
                 f"a term lies within one school year; {starts} to {ends} is longer"
             )
         if fee_per_term < 0 or fee_cap < 0:
             raise InvalidAmount("a fee or a fee cap cannot be negative")
         if planned_sessions < 1:
-            raise InvalidSetup("a term plans at least one session")
+            raise InvalidPlan("a term plans at least one session")
         if refund_deadline_days < 1 or min_minutes < 1:
-            raise InvalidSetup("refund deadline and daily minutes must be positive")
+            raise InvalidTermPolicy(
+                "refund deadline and daily minutes must be positive"
+            )
         if any(not starts <= d <= ends for d in closed_days):
-            raise InvalidSetup("every closed day must fall inside the term")
+            raise InvalidTermDates("every closed day must fall inside the term")
         return cls._create(
             cls.Opened,
             id=cls.id_for(school.id, code),
@@ -157,9 +181,9 @@ class Term(Aggregate):
 
     def report_surplus(self, surplus: int, *, stamp: Stamp) -> None:
         if stamp.on <= self.ends:
-            raise InvalidSetup(f"the term runs until {self.ends}; report after it")
-        if getattr(self, "surplus_reported", False):
-            raise InvalidSetup("the term's surplus is reported already")
+            raise TermNotEnded(f"the term runs until {self.ends}; report after it")
+        if self.surplus_reported:
+            raise AlreadyReported("the term's surplus is reported already")
         self.trigger_event(
             self.SurplusReported,
             school_id=self.school_id,

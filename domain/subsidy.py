@@ -4,7 +4,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import InsufficientSubsidy, InvalidAmount, InvalidSetup
+from domain.errors import (
+    Blank,
+    InsufficientSubsidy,
+    InvalidAmount,
+    OtherSchool,
+)
 from domain.facts import Created, Fact, Stamp, stable_id
 
 
@@ -16,7 +21,10 @@ class SubsidyGrant(Aggregate):
         amount: int
 
         def apply(self, grant: "SubsidyGrant") -> None:
-            grant.__dict__.update(self.payload())
+            grant.school_id = self.school_id
+            grant.reference = self.reference
+            grant.source = self.source
+            grant.amount = self.amount
             grant.allocated = 0
 
     class Allocated(Fact):
@@ -37,8 +45,9 @@ class SubsidyGrant(Aggregate):
     ) -> "SubsidyGrant":
         if amount <= 0:
             raise InvalidAmount(f"a subsidy must be positive, not {amount} fen")
-        if not reference.strip() or not source.strip():
-            raise InvalidSetup("a subsidy names its reference and its source")
+        for field, value in (("reference", reference), ("source", source)):
+            if not value.strip():
+                raise Blank(f"a subsidy names its {field}", field=field)
         return cls._create(
             cls.Received,
             id=cls.id_for(school_id, reference),
@@ -57,7 +66,7 @@ class SubsidyGrant(Aggregate):
         self, *, course_id: UUID, course_school_id: UUID, amount: int, stamp: Stamp
     ) -> None:
         if course_school_id != self.school_id:
-            raise InvalidSetup("a subsidy is allocated to a course of its own school")
+            raise OtherSchool("a subsidy is allocated to a course of its own school")
         if amount <= 0:
             raise InvalidAmount(f"an allocation must be positive, not {amount} fen")
         if amount > self.unallocated:

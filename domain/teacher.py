@@ -7,7 +7,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import Conflict, InvalidAmount, InvalidSetup
+from domain.errors import (
+    Blank,
+    InvalidAmount,
+    RateLocked,
+    UnknownTeacherKind,
+)
 from domain.facts import Created, Fact, Stamp, stable_id
 
 
@@ -63,9 +68,11 @@ class Teacher(Aggregate):
         cls, *, school_id: UUID, code: str, kind: str, rate: int, stamp: Stamp
     ) -> "Teacher":
         if not code.strip():
-            raise InvalidSetup("a teacher needs a code")
+            raise Blank("a teacher needs a code", field="code")
         if kind not in set(TeacherKind):
-            raise InvalidSetup(f"a teacher is 'staff' or 'external', not {kind!r}")
+            raise UnknownTeacherKind(
+                f"a teacher is 'staff' or 'external', not {kind!r}"
+            )
         check_rate(rate)
         return cls._create(
             cls.Registered,
@@ -80,7 +87,7 @@ class Teacher(Aggregate):
     def change_rate(self, rate: int, *, stamp: Stamp) -> None:
         check_rate(rate)
         if self.locked_through and stamp.on <= self.locked_through:
-            raise Conflict(
+            raise RateLocked(
                 f"pay up to {self.locked_through} is approved; a new rate can start "
                 f"from {self.locked_through + timedelta(days=1)} at the earliest"
             )

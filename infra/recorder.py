@@ -1,6 +1,13 @@
-"""The event recorder, extended to keep a client's request key in the same
-transaction as the events the request recorded: a request is either recorded
-with its key, or not at all."""
+"""The event recorder, extended with what must commit with the events: a
+client's request key (a request is recorded with its key, or not at all),
+each event's school, and each school's head, the position up to which
+everything about it is recorded.
+
+A decision about a school's money is saved on the condition that the school's
+head has not moved since the decision read its books: the check runs after
+the events table is locked, so of two decisions that read the same books,
+the second to save finds the head moved and is refused as any save is that
+meets events recorded meanwhile (the library's ``IntegrityError``)."""
 
 import json
 from collections.abc import Sequence
@@ -8,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    Notification,
+    OperationalError,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
@@ -50,6 +63,22 @@ CREATE TABLE IF NOT EXISTS school_heads (
     school_id uuid PRIMARY KEY,
     position bigint NOT NULL
 );
+CREATE TABLE IF NOT EXISTS event_schools (
+    school_id uuid NOT NULL,
+    position bigint NOT NULL,
+    PRIMARY KEY (school_id, position)
+);
+CREATE OR REPLACE FUNCTION expect_school_heads(schools uuid[], heads bigint[])
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM unnest(schools, heads) AS x(school_id, head)
+        LEFT JOIN school_heads h USING (school_id)
+        WHERE coalesce(h.position, 0) <> x.head
+    ) THEN
+        RAISE EXCEPTION USING MESSAGE = 'books moved', HINT = %(hint)s;
+    END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS request_keys (
     subject text NOT NULL,
     key text NOT NULL,
@@ -77,6 +106,19 @@ INSERT INTO school_heads (school_id, position) SELECT unnest(%s::uuid[]), %s
 ON CONFLICT (school_id) DO UPDATE SET position = EXCLUDED.position
 """
 HEAD = "SELECT position FROM school_heads WHERE school_id = %s"
+EXPECT = "SELECT expect_school_heads(%s::uuid[], %s::bigint[])"
+MOVED = "the head of a school moved"
+INDEX = """
+INSERT INTO event_schools (school_id, position)
+SELECT * FROM unnest(%s::uuid[], %s::bigint[])
+"""
+SCHOOL_EVENTS = """
+SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state
+FROM event_schools s JOIN {}.{} e ON e.notification_id = s.position
+WHERE s.school_id = %s AND s.position > %s AND s.position <= %s
+ORDER BY s.position
+"""
+
 INSERT = """
 INSERT INTO request_keys
     (subject, key, fingerprint, status, body, originator_id, originator_version)
@@ -88,12 +130,12 @@ class FundRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.insert(0, SQL(SCHEMA_LOCK))
-        self.sql_create_statements.append(SQL(SCHEMA))
+        self.sql_create_statements.append(SQL(SCHEMA.replace("%(hint)s", f"'{MOVED}'")))
         chain = CHAIN.format(chain=self.chain_table, events=self.events_table_name)
         self.sql_create_statements.append(SQL(chain))
-        self.insert_events_statement = SQL(INSERT_EVENTS).format(
-            Identifier(self.datastore.schema), Identifier(self.events_table_name)
-        )
+        table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        self.insert_events_statement = SQL(INSERT_EVENTS).format(*table)
+        self.school_events_statement = SQL(SCHOOL_EVENTS).format(*table)
 
     @property
     def chain_table(self) -> str:
@@ -103,9 +145,15 @@ class FundRecorder(PostgresApplicationRecorder):
         """With psycopg 3.3 a pipelined statement of more than a few hundred
         kilobytes (a large bulk save) never completes: those go without the
         pipeline, at the cost of a few more round trips."""
-        if sum(len(e.state) for e in stored_events) < PIPELINE_LIMIT:
-            return super().insert_events(stored_events, **kwargs)
-        return self._insert_unpipelined(stored_events, **kwargs)
+        try:
+            if sum(len(e.state) for e in stored_events) < PIPELINE_LIMIT:
+                return super().insert_events(stored_events, **kwargs)
+            return self._insert_unpipelined(stored_events, **kwargs)
+        except InternalError as error:
+            diag = getattr(error.__cause__, "diag", None)
+            if diag is not None and diag.message_hint == MOVED:
+                raise IntegrityError(MOVED) from None
+            raise
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_unpipelined(self, stored_events, **kwargs) -> Sequence[int] | None:
@@ -124,6 +172,8 @@ class FundRecorder(PostgresApplicationRecorder):
         """One column array each, sent in binary: far cheaper to encode than
         the library's array of composite rows in text."""
         self._lock_table(curs)
+        if expect := kwargs.get("expect"):
+            curs.execute(EXPECT, (list(expect), list(expect.values())))
         self._notify_channel(curs)
         columns = (
             [e.originator_id for e in stored_events],
@@ -134,15 +184,33 @@ class FundRecorder(PostgresApplicationRecorder):
         curs.execute(self.insert_events_statement, columns, binary=True)
 
     def _fetch_ids_after_insert_events(
-        self, curs, stored_events, *, schools=(), **kwargs
+        self, curs, stored_events, *, event_schools=(), **kwargs
     ) -> Sequence[int] | None:
-        """Also moves the heads of the schools written about, in the same
-        transaction as the events."""
+        """Also records each event's school and moves the heads of the
+        schools written about, in the same transaction as the events."""
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if schools and ids:
-            with curs.connection.cursor() as heads:
-                heads.execute(HEADS, (list(schools), max(ids)))
+        if event_schools and ids:
+            with curs.connection.cursor() as more:
+                more.execute(INDEX, (list(event_schools), ids))
+                more.execute(HEADS, (sorted(set(event_schools)), max(ids)))
         return ids
+
+    def school_events(
+        self, school_id: UUID, after: int, upto: int
+    ) -> list[Notification]:
+        """A school's events after one position, up to another."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.school_events_statement, (school_id, after, upto))
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
 
     def school_head(self, school_id: UUID) -> int | None:
         """The log position up to which everything about a school is recorded,

@@ -1,6 +1,7 @@
 """Every event in log order, with who, when and what: the audit trail."""
 
 import json
+from dataclasses import is_dataclass
 
 from domain.facts import Fact
 from projections.rows import Change, Insert, Table
@@ -30,6 +31,10 @@ EVENTS = Table(
 TABLES = (EVENTS,)
 
 
+def _plain(value: object) -> object:
+    return vars(value) if is_dataclass(value) else str(value)
+
+
 def audit_rows(event: Fact, position: int) -> list[Change]:
     payload = event.payload()
     school_id = payload.get("school_id")
@@ -45,7 +50,10 @@ def audit_rows(event: Fact, position: int) -> list[Change]:
         "role": event.role,
         "recorded_at": event.timestamp,
         "effective": event.effective,
-        # ids, days and times as their ISO strings; tuples as arrays
-        "payload": json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str),
+        # ids, days and times as their ISO strings; tuples as arrays; the
+        # named parts of an event (allocations, pay items) as objects
+        "payload": json.dumps(
+            payload, sort_keys=True, ensure_ascii=False, default=_plain
+        ),
     }
     return [Insert(EVENTS, row)]

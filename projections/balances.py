@@ -1,18 +1,14 @@
-"""Balances per student, enrolment and course, and the directory they hang on."""
+"""The register the money hangs on: schools, terms, teachers, courses, who is
+enrolled in them, and refunds. What money they hold is the ledger's."""
 
-from collections.abc import Iterable
 from functools import singledispatch
-
-from psycopg import Cursor
 
 from domain.course import Course
 from domain.facts import Fact
-from domain.payment import Payment
 from domain.refund import Refund
 from domain.school import School, Term
-from domain.subsidy import SubsidyGrant
 from domain.teacher import Teacher
-from projections.rows import Add, Change, Put, Table, insert
+from projections.rows import Add, Change, Put, Table
 
 SCHOOLS = Table(
     "schools",
@@ -65,9 +61,9 @@ TEACHERS = Table(
     """,
 )
 
-# Courses, enrolments and students' balances change with every delivered
-# session: a page kept 30 % free lets an update stay on it (a HOT update),
-# so it writes no index entry and the table does not bloat.
+# Courses change with every delivered session: a page kept 30 % free lets an
+# update stay on it (a HOT update), so it writes no index entry and the table
+# does not bloat.
 COURSES = Table(
     "courses",
     ("course_id",),
@@ -84,12 +80,7 @@ COURSES = Table(
         fee bigint,
         planned_sessions int,
         enrolled int NOT NULL DEFAULT 0,
-        sessions int NOT NULL DEFAULT 0,
-        charged bigint NOT NULL DEFAULT 0,
-        released bigint NOT NULL DEFAULT 0,
-        cancelled bigint NOT NULL DEFAULT 0,
-        teacher_pay bigint NOT NULL DEFAULT 0,
-        subsidy bigint NOT NULL DEFAULT 0
+        sessions int NOT NULL DEFAULT 0
     ) WITH (fillfactor = 70);
     CREATE INDEX IF NOT EXISTS courses_school ON courses (school_id)
     """,
@@ -107,35 +98,13 @@ ENROLMENTS = Table(
         waived boolean,
         enrolled_on date,
         withdrawn_on date,
-        charged bigint NOT NULL DEFAULT 0,
-        consumed bigint NOT NULL DEFAULT 0,
-        cancelled bigint NOT NULL DEFAULT 0,
         PRIMARY KEY (course_id, student_id)
-    ) WITH (fillfactor = 70);
+    );
     CREATE INDEX IF NOT EXISTS enrolments_student ON enrolments (school_id, student_id);
     CREATE INDEX IF NOT EXISTS enrolments_waived ON enrolments (school_id, student_id)
         WHERE waived;
     CREATE INDEX IF NOT EXISTS enrolments_withdrawn ON enrolments (school_id)
         WHERE withdrawn_on IS NOT NULL
-    """,
-)
-
-STUDENTS = Table(
-    "student_balances",
-    ("school_id", "student_id"),
-    """
-    CREATE TABLE IF NOT EXISTS student_balances (
-        school_id uuid NOT NULL,
-        student_id text NOT NULL,
-        charged bigint NOT NULL DEFAULT 0,
-        cancelled bigint NOT NULL DEFAULT 0,
-        paid bigint NOT NULL DEFAULT 0,
-        consumed bigint NOT NULL DEFAULT 0,
-        refund_requested bigint NOT NULL DEFAULT 0,
-        refunded bigint NOT NULL DEFAULT 0,
-        refund_paid bigint NOT NULL DEFAULT 0,
-        PRIMARY KEY (school_id, student_id)
-    ) WITH (fillfactor = 70)
     """,
 )
 
@@ -156,11 +125,12 @@ REFUNDS = Table(
         approved_by text,
         paid_on date,
         bank_reference text
-    )
+    );
+    CREATE INDEX IF NOT EXISTS refunds_student ON refunds (school_id, student_id)
     """,
 )
 
-TABLES = (SCHOOLS, TERMS, TEACHERS, COURSES, ENROLMENTS, STUDENTS, REFUNDS)
+TABLES = (SCHOOLS, TERMS, TEACHERS, COURSES, ENROLMENTS, REFUNDS)
 
 
 @singledispatch
@@ -205,9 +175,7 @@ def _(e: Course.StudentEnrolled, position: int) -> list[Change]:
     status = {"school_id": e.school_id, "status": "active", "waived": e.waived}
     return [
         Put(ENROLMENTS, enrolment, {**status, "enrolled_on": e.effective}),
-        Add(ENROLMENTS, enrolment, {"charged": e.fee}),
-        Add(STUDENTS, (e.school_id, e.student_id), {"charged": e.fee}),
-        Add(COURSES, (e.originator_id,), {"enrolled": 1, "charged": e.fee}),
+        Add(COURSES, (e.originator_id,), {"enrolled": 1}),
     ]
 
 
@@ -220,103 +188,22 @@ def _(e: Course.StudentWithdrawn, position: int) -> list[Change]:
             {"status": "withdrawn", "withdrawn_on": e.effective},
         ),
         Add(COURSES, (e.originator_id,), {"enrolled": -1}),
-        *_cancellation(e),
     ]
 
 
 @balance_rows.register
 def _(e: Course.FeeWaived, position: int) -> list[Change]:
-    return [
-        Put(ENROLMENTS, (e.originator_id, e.student_id), {"waived": True}),
-        *_cancellation(e),
-    ]
-
-
-def _cancellation(e: Course.StudentWithdrawn | Course.FeeWaived) -> list[Change]:
-    return [
-        Add(ENROLMENTS, (e.originator_id, e.student_id), {"cancelled": e.cancelled}),
-        Add(STUDENTS, (e.school_id, e.student_id), {"cancelled": e.cancelled}),
-        Add(COURSES, (e.originator_id,), {"cancelled": e.cancelled}),
-    ]
-
-
-def _settlement(e: Course.SessionDelivered | Course.DeliveryReversed, sign: int):
-    share = sign * e.share
-    course = {
-        "sessions": sign,
-        "released": share * len(e.released),
-        "cancelled": share * len(e.cancelled),
-        "teacher_pay": sign * e.teacher_pay,
-    }
-    return [Add(COURSES, (e.originator_id,), course)]
+    return [Put(ENROLMENTS, (e.originator_id, e.student_id), {"waived": True})]
 
 
 @balance_rows.register
 def _(e: Course.SessionDelivered, position: int) -> list[Change]:
-    return _settlement(e, 1)
+    return [Add(COURSES, (e.originator_id,), {"sessions": 1})]
 
 
 @balance_rows.register
 def _(e: Course.DeliveryReversed, position: int) -> list[Change]:
-    return _settlement(e, -1)
-
-
-# A delivered session settles a share for each student on its roster. The
-# batch's sessions go to PostgreSQL as one row each, which spreads the shares
-# over the students' enrolments and balances: forty row changes fewer to build
-# in Python per session.
-SETTLED = Table(
-    "settled",
-    (),
-    """
-    CREATE TEMP TABLE settled (
-        course_id uuid,
-        school_id uuid,
-        share bigint,
-        released text[],
-        cancelled text[]
-    ) ON COMMIT DROP
-    """,
-)
-SETTLED_COLUMNS = ("course_id", "school_id", "share", "released", "cancelled")
-_SPREAD = """
-    WITH shares AS (
-        SELECT course_id, school_id, student_id, share AS consumed, 0 AS cancelled
-        FROM settled, unnest(released) AS student_id
-        UNION ALL
-        SELECT course_id, school_id, student_id, 0, share
-        FROM settled, unnest(cancelled) AS student_id
-    )
-    INSERT INTO {table} ({key}, consumed, cancelled)
-    SELECT {key}, sum(consumed), sum(cancelled) FROM shares GROUP BY {key}
-    ON CONFLICT ({key}) DO UPDATE
-    SET consumed = {table}.consumed + EXCLUDED.consumed,
-        cancelled = {table}.cancelled + EXCLUDED.cancelled
-"""
-
-
-def settle(curs: Cursor, batch: Iterable[tuple[int, Fact]]) -> None:
-    """Moves the students' shares of the batch's delivered and reversed sessions."""
-    sessions = []
-    for _, e in batch:
-        if isinstance(e, Course.SessionDelivered | Course.DeliveryReversed) and e.share:
-            share = e.share if isinstance(e, Course.SessionDelivered) else -e.share
-            students = list(e.released), list(e.cancelled)
-            sessions.append((e.originator_id, e.school_id, share, *students))
-    if not sessions:
-        return
-    for statement in SETTLED.statements():
-        curs.execute(statement)
-    insert(curs, SETTLED, SETTLED_COLUMNS, sessions)
-    for table in (ENROLMENTS, STUDENTS):
-        key = ", ".join(table.key)
-        curs.execute(_SPREAD.format(table=table.name, key=key))
-    curs.execute("DROP TABLE settled")
-
-
-@balance_rows.register
-def _(e: Payment.Received, position: int) -> list[Change]:
-    return [Add(STUDENTS, (e.school_id, e.student_id), {"paid": e.amount})]
+    return [Add(COURSES, (e.originator_id,), {"sessions": -1})]
 
 
 @balance_rows.register
@@ -331,24 +218,18 @@ def _(e: Refund.Requested, position: int) -> list[Change]:
         "requested_by": e.actor,
         "requested_on": e.effective,
     }
-    return [
-        Put(REFUNDS, (e.originator_id,), row),
-        Add(STUDENTS, (e.school_id, e.student_id), {"refund_requested": e.amount}),
-    ]
+    return [Put(REFUNDS, (e.originator_id,), row)]
 
 
 @balance_rows.register
 def _(e: Refund.Approved, position: int) -> list[Change]:
-    return [
-        Put(
-            REFUNDS, (e.originator_id,), {"status": "approved", "approved_by": e.actor}
-        ),
-        Add(
-            STUDENTS,
-            (e.school_id, e.student_id),
-            {"refund_requested": -e.amount, "refunded": e.amount},
-        ),
-    ]
+    row = {"status": "approved", "approved_by": e.actor}
+    return [Put(REFUNDS, (e.originator_id,), row)]
+
+
+@balance_rows.register
+def _(e: Refund.Cancelled, position: int) -> list[Change]:
+    return [Put(REFUNDS, (e.originator_id,), {"status": "cancelled"})]
 
 
 @balance_rows.register
@@ -358,12 +239,4 @@ def _(e: Refund.Paid, position: int) -> list[Change]:
         "paid_on": e.effective,
         "bank_reference": e.bank_reference,
     }
-    return [
-        Put(REFUNDS, (e.originator_id,), paid),
-        Add(STUDENTS, (e.school_id, e.student_id), {"refund_paid": e.amount}),
-    ]
-
-
-@balance_rows.register
-def _(e: SubsidyGrant.Allocated, position: int) -> list[Change]:
-    return [Add(COURSES, (e.course_id,), {"subsidy": e.amount})]
+    return [Put(REFUNDS, (e.originator_id,), paid)]

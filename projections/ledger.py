@@ -7,6 +7,7 @@ from psycopg.sql import SQL
 
 from domain.facts import Fact
 from domain.ledger import journal, kind_of
+from projections.figures import VIEW
 from projections.rows import Table, insert
 
 ENTRIES = Table(
@@ -59,21 +60,29 @@ LINES = Table(
     """,
 )
 
-# Changed by most entries: 30 % of each page free keeps updates on their page.
+# Each account's balance by flow, and whose money it is: the rows every
+# figure is summed from. Changed by most entries: 30 % of each page free keeps
+# updates on their page, where they touch no index.
 BALANCES = Table(
     "ledger_balances",
-    ("school_id", "account"),
+    ("school_id", "account", "flow"),
     """
     CREATE TABLE IF NOT EXISTS ledger_balances (
         school_id uuid NOT NULL,
         account text NOT NULL,
-        kind text NOT NULL DEFAULT '',
+        flow text NOT NULL,
+        kind text NOT NULL,
+        student_id text,
+        course_id uuid,
         debit bigint NOT NULL DEFAULT 0,
         credit bigint NOT NULL DEFAULT 0,
-        PRIMARY KEY (school_id, account)
+        PRIMARY KEY (school_id, account, flow)
     ) WITH (fillfactor = 70);
-    CREATE INDEX IF NOT EXISTS ledger_balances_kind ON ledger_balances (school_id, kind)
-    """,
+    CREATE INDEX IF NOT EXISTS ledger_balances_student
+        ON ledger_balances (school_id, student_id);
+    CREATE INDEX IF NOT EXISTS ledger_balances_course ON ledger_balances (course_id);
+    """
+    + VIEW,
 )
 
 TABLES = (ENTRIES, LINES, BALANCES)
@@ -103,14 +112,32 @@ LINE_COLUMNS = (
     "flow",
 )
 
-# Sums the lines just written into their accounts: a delivered session posts
-# a line per student, which PostgreSQL adds up far faster than Python can.
-_ROLL_UP = SQL("""
-    INSERT INTO ledger_balances (school_id, account, kind, debit, credit)
-    SELECT school_id, account, kind, sum(debit), sum(credit)
-    FROM ledger_lines WHERE position BETWEEN %(first)s AND %(last)s
-    GROUP BY school_id, account, kind
-    ON CONFLICT (school_id, account) DO UPDATE
+# Whose money an account is, read off its name as ``domain.ledger.holder_of``
+# does: receivable:{student}/{course}, unearned:…, unallocated:{student},
+# payable:refund:{student}, released:{course}.
+HOLDER = """
+    CASE WHEN kind IN ('receivable', 'unearned')
+         THEN split_part(substr(account, length(kind) + 2), '/', 1)
+         WHEN kind IN ('unallocated', 'payable:refund')
+         THEN substr(account, length(kind) + 2) END AS student_id,
+    CASE WHEN kind IN ('receivable', 'unearned')
+         THEN split_part(substr(account, length(kind) + 2), '/', 2)::uuid
+         WHEN kind = 'released' THEN substr(account, 10)::uuid END AS course_id
+"""
+
+# Sums the lines just written into their accounts' balances: a delivered
+# session posts a line per student, which PostgreSQL adds up far faster than
+# Python can.
+_ROLL_UP = SQL(f"""
+    INSERT INTO ledger_balances
+        (school_id, account, flow, kind, student_id, course_id, debit, credit)
+    SELECT school_id, account, flow, kind, {HOLDER}, debit, credit FROM (
+        SELECT school_id, account, flow, kind, sum(debit) AS debit,
+               sum(credit) AS credit
+        FROM ledger_lines WHERE position BETWEEN %(first)s AND %(last)s
+        GROUP BY school_id, account, flow, kind
+    ) batch
+    ON CONFLICT (school_id, account, flow) DO UPDATE
     SET debit = ledger_balances.debit + EXCLUDED.debit,
         credit = ledger_balances.credit + EXCLUDED.credit
 """)

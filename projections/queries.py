@@ -1,7 +1,7 @@
 """Questions bursars, auditors and regulators ask, answered from the read tables."""
 
-from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -11,52 +11,7 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Composable
 
 from domain.errors import NotFound
-from domain.ledger import is_debit_normal, receivable, refund_payable, unearned
-
-
-@dataclass(frozen=True)
-class Fund:
-    """A school's supervised fund. ``held_for_families`` is the money the bank
-    must hold for families: paid and not yet consumed, plus refunds approved
-    and not yet paid. ``covered`` is the regulator's solvency check."""
-
-    school_id: UUID
-    district: str
-    code: str
-    name: str
-    bank: int
-    receivable: int
-    unearned: int
-    subsidy: int
-    released: int
-    payable_teacher: int
-    payable_refund: int
-    held_for_families: int
-
-    @property
-    def covered(self) -> bool:
-        return self.bank >= self.held_for_families
-
-
-@dataclass(frozen=True)
-class StudentBalance:
-    school_id: UUID
-    student_id: str
-    charged: int
-    cancelled: int
-    paid: int
-    consumed: int
-    refunded: int
-    refund_paid: int
-
-    @property
-    def unconsumed(self) -> int:
-        return self.charged - self.cancelled - self.consumed
-
-    @property
-    def owed(self) -> int:
-        """Positive: the family owes the school; negative: the family is in credit."""
-        return self.charged - self.cancelled - self.paid + self.refunded
+from domain.ledger import is_debit_normal
 
 
 @dataclass(frozen=True)
@@ -121,71 +76,11 @@ class HistoryEvent:
     payload: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class CourseBalance:
-    course_id: UUID
-    school_id: UUID
-    term_id: UUID
-    code: str
-    name: str
-    category: str
-    capacity: int
-    fee: int
-    planned_sessions: int
-    enrolled: int
-    sessions: int
-    charged: int
-    released: int
-    cancelled: int
-    teacher_pay: int
-    subsidy: int
-
-
-FUND_KINDS = {
-    "bank": "bank",
-    "receivable": "receivable",
-    "unearned": "unearned",
-    "subsidy": "subsidy",
-    "released": "released",
-    "payable:teacher": "payable_teacher",
-    "payable:refund": "payable_refund",
-}
-
-_FUNDS = SQL("""
-    WITH chosen AS (SELECT * FROM schools s WHERE {where}),
-    held AS (
-        SELECT school_id,
-               sum(greatest(paid - consumed - refunded, 0) + refunded - refund_paid)
-                   AS held
-        FROM student_balances WHERE school_id IN (SELECT school_id FROM chosen)
-        GROUP BY school_id
-    )
-    SELECT s.school_id, s.district, s.code, s.name, b.kind,
-           coalesce(sum(b.debit), 0)::bigint AS debit,
-           coalesce(sum(b.credit), 0)::bigint AS credit,
-           coalesce(h.held, 0)::bigint AS held
-    FROM chosen s
-    LEFT JOIN ledger_balances b ON b.school_id = s.school_id
-    LEFT JOIN held h ON h.school_id = s.school_id
-    GROUP BY s.school_id, s.district, s.code, s.name, b.kind, h.held
-    ORDER BY s.code
-""")
-
-_STUDENT = SQL("""
-    SELECT charged, cancelled, paid, consumed, refunded, refund_paid
-    FROM student_balances WHERE school_id = %s AND student_id = %s
-""")
-
-_STUDENT_FLOWS = SQL("""
-    SELECT kind, flow, sum(debit)::bigint AS debit, sum(credit)::bigint AS credit
-    FROM ledger_lines
-    WHERE school_id = %s AND account = ANY(%s) AND {until}
-    GROUP BY kind, flow
-""")
-
 _BALANCES = SQL("""
-    SELECT school_id, account, kind, debit, credit FROM ledger_balances
-    WHERE {where} ORDER BY school_id, account
+    SELECT school_id, account, kind, sum(debit)::bigint AS debit,
+           sum(credit)::bigint AS credit
+    FROM ledger_balances WHERE {where}
+    GROUP BY school_id, account, kind ORDER BY school_id, account
 """)
 
 _BALANCES_UNTIL = SQL("""
@@ -194,12 +89,6 @@ _BALANCES_UNTIL = SQL("""
     FROM ledger_lines WHERE {where}
     GROUP BY school_id, account, kind ORDER BY school_id, account
 """)
-
-_CREDIT = SQL("""
-    SELECT paid + cancelled - charged - refunded - refund_requested AS credit
-    FROM student_balances WHERE school_id = %s AND student_id = %s
-""")
-
 
 _ENTRIES = SQL("""
     SELECT e.entry_id, e.position, e.effective, e.recorded_at, e.kind, e.source_id,
@@ -223,32 +112,6 @@ _HISTORY = SQL("""
 _OWNER = SQL("""
     SELECT school_id FROM audit_events
     WHERE originator_id = %s ORDER BY originator_version LIMIT 1
-""")
-
-_STUDENTS = SQL("""
-    SELECT school_id, student_id, charged, cancelled, paid, consumed, refunded,
-           refund_paid
-    FROM student_balances
-    WHERE school_id = %s AND {status}
-    ORDER BY student_id LIMIT %s
-""")
-
-STUDENT_STATUS = {
-    "owes": SQL("charged - cancelled - paid + refunded > 0"),
-    "in credit": SQL("charged - cancelled - paid + refunded < 0"),
-    "settled": SQL("charged - cancelled - paid + refunded = 0"),
-    "all": SQL("true"),
-}
-
-
-_PAY_SESSIONS = SQL("""
-    SELECT delivery_id, session_id, course_id, teacher_id, day, starts, ends, roster,
-           accrued, reversed, paid_amount
-    FROM pay_deliveries
-    WHERE school_id = %s AND day <= %s AND (
-        (NOT reversed AND paid_run IS NULL AND roster > 0)
-        OR (reversed AND paid_run IS NOT NULL AND reversal_run IS NULL))
-    ORDER BY teacher_id, day, delivery_id
 """)
 
 _RUN = SQL("""
@@ -310,6 +173,14 @@ class Payroll:
         return sum(line.amount for line in self.lines)
 
 
+# The ledger's position: every figure of an answer is read in one snapshot,
+# at the position the ledger's tracking records in it.
+_POSITION = SQL("""
+    SELECT coalesce(max(notification_id), 0) AS position FROM ledger_tracking
+    WHERE application_name = 'Funds'
+""")
+
+
 class Queries:
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
@@ -319,59 +190,14 @@ class Queries:
             curs.execute(statement, params)
             return curs.fetchall()
 
-    def funds(self, *, school_id: UUID | None = None, district: str | None = None):
-        where = SQL("s.school_id = %s") if school_id else SQL("s.district = %s")
-        rows = self.rows(_FUNDS.format(where=where), (school_id or district,))
-        sums: dict[UUID, dict[str, Any]] = {}
-        for row in rows:
-            fund = sums.setdefault(
-                row["school_id"],
-                {k: row[k] for k in ("school_id", "district", "code", "name")}
-                | dict.fromkeys(FUND_KINDS.values(), 0)
-                | {"held_for_families": row["held"]},
-            )
-            if row["kind"]:
-                net = row["debit"] - row["credit"]
-                field = FUND_KINDS[row["kind"]]
-                fund[field] = net if row["kind"] in ("bank", "receivable") else -net
-        return [Fund(**fund) for fund in sums.values()]
-
-    def fund(self, school_id: UUID) -> Fund:
-        funds = self.funds(school_id=school_id)
-        if not funds:
-            raise NotFound("no school with that id")
-        return funds[0]
-
-    def student_balance(
-        self,
-        school_id: UUID,
-        student_id: str,
-        *,
-        as_of: date | None = None,
-        at_position: int | None = None,
-    ) -> StudentBalance:
-        if as_of is None and at_position is None:
-            rows = self.rows(_STUDENT, (school_id, student_id))
-            if not rows:
-                raise NotFound(f"no student {student_id} at this school")
-            return StudentBalance(school_id, student_id, **rows[0])
-        accounts = [f(student_id) for f in (receivable, unearned, refund_payable)]
-        until, limits = _until(as_of, at_position)
-        flows: dict[tuple[str, str], int] = defaultdict(int)
-        for r in self.rows(
-            _STUDENT_FLOWS.format(until=until), (school_id, accounts, *limits)
-        ):
-            flows[(r["kind"], r["flow"])] = r["debit"] - r["credit"]
-        return StudentBalance(
-            school_id,
-            student_id,
-            charged=-flows[("unearned", "charge")],
-            cancelled=flows[("unearned", "cancellation")],
-            paid=-flows[("receivable", "payment")],
-            consumed=flows[("unearned", "consumption")],
-            refunded=-flows[("payable:refund", "refund")],
-            refund_paid=flows[("payable:refund", "refund_payment")],
-        )
+    @contextmanager
+    def snapshot(self) -> Iterator["Snapshot"]:
+        """Reads in one snapshot of the read models, and says at which position
+        of the log the ledger stood in it."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            curs.execute(_POSITION)
+            yield Snapshot(self.datastore, curs, curs.fetchone()["position"])
 
     def trial_balance(
         self,
@@ -388,16 +214,6 @@ class Queries:
             where = SQL("{} AND {}").format(where, until)
             rows = self.rows(_BALANCES_UNTIL.format(where=where), [*params, *limits])
         return TrialBalance([AccountBalance(**r) for r in rows])
-
-    def course(self, course_id: UUID) -> CourseBalance:
-        fields = SQL(", ").join(SQL(f) for f in CourseBalance.__dataclass_fields__)
-        rows = self.rows(
-            SQL("SELECT {} FROM courses WHERE course_id = %s").format(fields),
-            (course_id,),
-        )
-        if not rows:
-            raise NotFound("no course with that id")
-        return CourseBalance(**rows[0])
 
     def schools_in(self, district: str) -> set[UUID]:
         rows = self.rows(
@@ -432,15 +248,6 @@ class Queries:
     def history(self, entity_id: UUID) -> list[HistoryEvent]:
         return [HistoryEvent(**r) for r in self.rows(_HISTORY, (entity_id,))]
 
-    def students(
-        self, school_id: UUID, status: str, limit: int
-    ) -> list[StudentBalance]:
-        statement = _STUDENTS.format(status=STUDENT_STATUS[status])
-        return [StudentBalance(**r) for r in self.rows(statement, (school_id, limit))]
-
-    def pay_sessions(self, school_id: UUID, through: date) -> list[dict[str, Any]]:
-        return self.rows(_PAY_SESSIONS, (school_id, through))
-
     def payroll(
         self,
         *,
@@ -462,31 +269,11 @@ class Queries:
         lines = self.rows(_RUN_ITEMS, (run["run_id"], teacher_id, teacher_id))
         return Payroll(**run, lines=[PayLine(**line) for line in lines])
 
-    def term_surplus(self, term_id: UUID) -> int:
-        rows = self.rows(
-            SQL(
-                "SELECT coalesce(sum(b.credit - b.debit), 0)::bigint AS surplus"
-                " FROM courses c JOIN ledger_balances b ON b.school_id = c.school_id"
-                " AND b.account = 'released:' || c.course_id WHERE c.term_id = %s"
-            ),
-            (term_id,),
-        )
-        return rows[0]["surplus"]
-
     def teacher_school(self, teacher_id: UUID) -> UUID | None:
         rows = self.rows(
             SQL("SELECT school_id FROM teachers WHERE teacher_id = %s"), (teacher_id,)
         )
         return rows[0]["school_id"] if rows else None
-
-    def free_cash(self, school_id: UUID) -> int:
-        """Bank money not held for families (their refunds included)."""
-        fund = self.fund(school_id)
-        return fund.bank - fund.held_for_families
-
-    def credit(self, school_id: UUID, student_id: str) -> int:
-        rows = self.rows(_CREDIT, (school_id, student_id))
-        return rows[0]["credit"] if rows else 0
 
 
 def _until(
@@ -500,3 +287,15 @@ def _until(
         clauses.append(SQL(prefix + "position <= %s"))
         params.append(at_position)
     return (SQL(" AND ").join(clauses) if clauses else SQL("true")), params
+
+
+class Snapshot(Queries):
+    """Queries inside one repeatable-read transaction, at one position."""
+
+    def __init__(self, datastore: PostgresDatastore, curs: Any, position: int):
+        super().__init__(datastore)
+        self.curs, self.position = curs, position
+
+    def rows(self, statement: Composable, params: Any = ()) -> list[dict[str, Any]]:
+        self.curs.execute(statement, params)
+        return self.curs.fetchall()

@@ -96,8 +96,8 @@ def _(e: Refund.Paid, position: int) -> list[Change]:
 @reconciliation_rows.register
 def _(e: PayrollRun.Paid, position: int) -> list[Change]:
     return [
-        _movement(e, position, n, "debit", amount, reference, "payroll")
-        for n, (_teacher, amount, reference) in enumerate(e.payments)
+        _movement(e, position, n, "debit", p.amount, p.bank_reference, "payroll")
+        for n, p in enumerate(e.payments)
     ]
 
 
@@ -113,22 +113,14 @@ def _(e: BankStatement.Imported, position: int) -> list[Change]:
                 "statement_id": e.statement_id,
                 "opening": e.opening,
                 "closing": e.closing,
-                "day": day,
-                "direction": direction,
-                "amount": amount,
-                "reference": reference,
-                "description": description,
-                "splits": list(splits),
-                "split_references": list(split_refs),
+                "day": line.booked_on,
+                "direction": line.direction,
+                "amount": line.amount,
+                "reference": line.reference,
+                "description": line.description,
+                "splits": list(line.splits),
+                "split_references": list(line.split_references),
             },
         )
-        for n, (
-            reference,
-            amount,
-            direction,
-            day,
-            description,
-            splits,
-            split_refs,
-        ) in enumerate(e.lines)
+        for n, line in enumerate(e.lines)
     ]

@@ -138,10 +138,6 @@ class BalancesProjection(FundProjection):
     view_class = BalancesView
     rows = balances.balance_rows
 
-    def apply(self, curs: Cursor, batch: Batch) -> None:
-        super().apply(curs, batch)
-        balances.settle(curs, batch)
-
 
 class AuditProjection(FundProjection):
     name = "audit"

@@ -13,8 +13,10 @@ from api.schemas import (
     DistrictPublic,
     FundPublic,
     StudentBalancePublic,
+    StudentListedPublic,
 )
 from domain.errors import NotFound
+from projections import funds as f
 
 router = APIRouter(prefix="/v1", tags=["balances"], responses=READ_PROBLEMS)
 District = Annotated[
@@ -27,15 +29,18 @@ def district_funds(
     district: District, queries: QueriesDep, who: Reader
 ) -> DistrictPublic:
     """Every school's fund in a district, and which hold less than they owe."""
-    funds = [f for f in queries.funds(district=district) if f.school_id in who.schools]
+    funds = [
+        x for x in f.funds(queries, district=district) if x.school_id in who.schools
+    ]
     if not funds:
         raise NotFound(f"no district {district}")
     return DistrictPublic(
         district=district,
-        schools=[FundPublic.of(f) for f in funds],
-        bank=sum(f.bank for f in funds),
-        held_for_families=sum(f.held_for_families for f in funds),
-        uncovered_schools=[f.code for f in funds if not f.covered],
+        position=funds[0].position,
+        schools=[FundPublic.of(x) for x in funds],
+        bank=sum(x.figures.bank for x in funds),
+        held_for_families=sum(x.figures.held for x in funds),
+        uncovered_schools=[x.code for x in funds if not x.figures.covered],
     )
 
 
@@ -43,7 +48,7 @@ def district_funds(
 def school_fund(school_id: UUID, queries: QueriesDep, who: Reader) -> FundPublic:
     """A school's supervised fund: bank, what it owes families and teachers."""
     who.check_school(school_id)
-    return FundPublic.of(queries.fund(school_id))
+    return FundPublic.of(f.fund(queries, school_id))
 
 
 @router.get("/schools/{school_id}/students")
@@ -53,11 +58,12 @@ def students(
     who: Reader,
     status: Literal["owes", "in credit", "settled", "all"] = "all",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[StudentBalancePublic]:
+) -> list[StudentListedPublic]:
     """Students of a school by balance: who still owes, who is in credit."""
     who.check_school(school_id)
     return [
-        StudentBalancePublic.of(b) for b in queries.students(school_id, status, limit)
+        StudentListedPublic(**m.__dict__, student_id=student, status=m.status)
+        for student, m in f.students(queries, school_id, status, limit)
     ]
 
 
@@ -72,8 +78,8 @@ def student_balance(
 ) -> StudentBalancePublic:
     """What a family was charged, paid, consumed and refunded; what it owes."""
     who.check_school(school_id)
-    balance = queries.student_balance(
-        school_id, student_id, as_of=as_of, at_position=at_position
+    balance = f.student_balance(
+        queries, school_id, student_id, as_of=as_of, at_position=at_position
     )
     return StudentBalancePublic.of(balance, as_of=as_of, at_position=at_position)
 
@@ -83,6 +89,6 @@ def course_balance(
     course_id: UUID, queries: QueriesDep, who: Reader
 ) -> CourseBalancePublic:
     """A course's fees charged, released and credited back; teacher pay; subsidy."""
-    course = queries.course(course_id)
+    course = f.course(queries, course_id)
     who.check_school(course.school_id, "course")
-    return CourseBalancePublic(**course.__dict__)
+    return CourseBalancePublic.of(course)
