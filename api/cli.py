@@ -152,9 +152,9 @@ def demo() -> None:
     settings, system = start()
     if system.funds.head() == 0:
         console.print("Loading the sample term: 2 schools, 300 students, 6 weeks…")
-        load_sample(system.funds)
+        load_sample(system.bus)
         console.print("Generating the Yungang district, with one of each anomaly…")
-        truth = simulate(system.funds, SIMULATED)
+        truth = simulate(system.bus, SIMULATED)
         path = settings.home / "demo-anomalies.json"
         path.write_text(json.dumps(truth.as_dict(), indent=2, default=str))
     project_with_progress(system, "Projecting")
@@ -220,7 +220,7 @@ def simulate_command(
             with Progress(*columns, console=console) as bar:
                 task = bar.add_task(f"Simulating {district}", total=days)
                 found = simulate(
-                    system.funds,
+                    system.bus,
                     plan,
                     lambda done, total: bar.update(task, completed=done),
                 )

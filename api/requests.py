@@ -15,6 +15,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from domain.allocation import Allocation
 from domain.course import Category
 from domain.errors import InvalidAmount
 from domain.money import YUAN_FORMAT, parse_yuan
@@ -209,6 +210,19 @@ class Reversal(Body):
     reason: Text
 
 
+class AllocationLine(Body):
+    """A part of a payment and the course of the payer's enrolment it pays."""
+
+    course_id: UUID
+    amount: YuanIn
+
+
+def allocation(lines: list[AllocationLine] | None) -> tuple[Allocation, ...] | None:
+    if lines is None:
+        return None
+    return tuple(Allocation(line.course_id, line.amount) for line in lines)
+
+
 class PaymentCreate(Body):
     model_config = example(
         student_id="PC-101-S001",
@@ -216,12 +230,33 @@ class PaymentCreate(Body):
         channel="wechat",
         reference="4200001234202609011234567890",
         received_on="2026-09-01",
+        lines=[
+            {"course_id": "8e1c0f5e-3c1b-5d7e-9a51-2f1f7a6b9c10", "amount": "360.00"}
+        ],
     )
     student_id: StudentId
     amount: YuanIn
     channel: Code
     reference: Reference
     received_on: BusinessDate
+    lines: list[AllocationLine] | None = Field(
+        None,
+        min_length=1,
+        max_length=50,
+        description="the enrolments paid; without lines, the oldest unpaid "
+        "charges of the student are paid first",
+    )
+
+
+class Reallocation(Body):
+    model_config = example(
+        lines=[
+            {"course_id": "8e1c0f5e-3c1b-5d7e-9a51-2f1f7a6b9c10", "amount": "360.00"}
+        ],
+        reason="the family paid for robotics, not chess",
+    )
+    lines: list[AllocationLine] = Field(min_length=1, max_length=50)
+    reason: Text
 
 
 class RefundCreate(Body):
@@ -235,6 +270,11 @@ class RefundCreate(Body):
     amount: YuanIn
     reason: Text
     reference: Reference
+    course_id: UUID | None = Field(
+        None,
+        description="refund the credit of this enrolment; without it, the "
+        "family's unallocated money first, then its enrolments in order",
+    )
 
 
 class RefundPayment(Body):

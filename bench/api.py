@@ -112,7 +112,7 @@ def payment(tag: str, client: int, n: int) -> c.RecordPayment:
 def run(quick: bool) -> list[Result]:
     per_client = 50 if quick else 500
     system = bootstrap(Settings(pool_size=10), database=fresh_database())
-    load_sample(system.funds)
+    load_sample(system.bus)
     system.projector.catch_up()
     _, token = system.tokens.create(
         subject="bench-bursar", role=Role.BURSAR, schools=("PC-101",)
@@ -135,7 +135,7 @@ def run(quick: bool) -> list[Result]:
         return "GET", f"/v1/schools/{SCHOOL}/students/{STUDENT}/balance", None
 
     def direct_post(client: int, n: int) -> None:
-        system.funds.handle(payment(f"app{len(results)}", client, n), actor)
+        system.bus.handle(payment(f"app{len(results)}", client, n), actor)
 
     def direct_get(client: int, n: int) -> None:
         system.queries.student_balance(SCHOOL, STUDENT)

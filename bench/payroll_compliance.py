@@ -42,38 +42,34 @@ def build_school(
     days: int,
     district: str = DISTRICT,
 ) -> None:
-    funds = system.funds
-    funds.handle(c.RegisterSchool(district, code, f"School {code}"), ADMIN)
+    bus = system.bus
+    bus.handle(c.RegisterSchool(district, code, f"School {code}"), ADMIN)
     school = School.id_for(code)
-    funds.handle(
+    bus.handle(
         c.OpenTerm(school, "T", MONTH, date(2027, 1, 15), 36000, 36000, 80), ADMIN
     )
     term = Term.id_for(school, "T")
     for t in range(teachers):
-        funds.handle(c.RegisterTeacher(school, f"T{t}", "staff", 5000, MONTH), ADMIN)
+        bus.handle(c.RegisterTeacher(school, f"T{t}", "staff", 5000, MONTH), ADMIN)
     plans = []
     for n in range(courses):
         teacher = Teacher.id_for(school, f"T{n % teachers}")
         category = "homework" if n % 3 == 0 else "arts"
-        funds.handle(
-            c.OpenCourse(term, f"C{n}", "Course", category, 40, teacher), ADMIN
-        )
+        bus.handle(c.OpenCourse(term, f"C{n}", "Course", category, 40, teacher), ADMIN)
         roster = tuple(f"{code}-{n}-{s}" for s in range(students))
         plans.append((Course.id_for(term, f"C{n}"), teacher, roster))
-    funds.enrol_many(
-        [c.Enrol(course, s, MONTH) for course, _, roster in plans for s in roster],
-        ADMIN,
-    )
+    enrolments = [
+        c.Enrol(course, s, MONTH) for course, _, roster in plans for s in roster
+    ]
+    bus.handle(c.EnrolMany(tuple(enrolments)), ADMIN)
     for day in school_days(days):
-        funds.deliver_sessions(
-            [
-                c.DeliverSession(
-                    course, term, day, time(15, 30), time(17, 30), teacher, roster
-                )
-                for course, teacher, roster in plans
-            ],
-            ADMIN,
+        sessions = tuple(
+            c.DeliverSession(
+                course, term, day, time(15, 30), time(17, 30), teacher, roster
+            )
+            for course, teacher, roster in plans
         )
+        bus.handle(c.DeliverSessions(sessions), ADMIN)
 
 
 def timed(action) -> float:
@@ -109,8 +105,8 @@ def _payroll(system: System, quick: bool) -> list[Result]:
     read = min(
         timed(lambda: system.queries.pay_sessions(school, end)) for _ in range(3)
     )
-    draft = timed(lambda: system.funds.handle(c.DraftPayroll(school, MONTH), BURSAR))
-    assert system.funds.repository.get(PayrollRun.id_for(school, MONTH)).items
+    draft = timed(lambda: system.bus.handle(c.DraftPayroll(school, MONTH), BURSAR))
+    assert system.funds.get(PayrollRun.id_for(school, MONTH)).items
     return [
         Result(
             f"payroll.draft.{sessions}_sessions_100_teachers",

@@ -124,6 +124,12 @@ class Family:
             )
         return tuple(lines)
 
+    @property
+    def credit(self) -> int:
+        """All the family may be refunded now: its credit not already asked for."""
+        sources = [None, *(seat.course_id for seat in self.seats)]
+        return sum(max(self.refundable(source), 0) for source in sources)
+
     def check_refund(self, refund_id: UUID, lines: Iterable[Allocation]) -> None:
         for line in lines:
             available = self.refundable(line.course_id, but=refund_id)

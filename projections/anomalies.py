@@ -10,8 +10,8 @@ Rules (severity):
   are the same to the second in all of ten or more sessions.
 - non-school-day (high): a session on a weekend or on a day the term closed.
 - backfilled-attendance (medium): a session recorded more than two days late.
-- duplicate-payment (medium): one family paying the same amount twice on one
-  day under different references.
+- duplicate-payment (medium): one enrolment paid the same amount twice on one
+  day under different references (a family paying two courses is not one).
 - refund-owed-unpaid (high): a family that withdrew is still owed money and
   no refund was paid within the term's deadline.
 - exempt-family-charged (high): a family exempt in all its courses that paid.
@@ -49,8 +49,10 @@ RULES: dict[str, tuple[str, SQL]] = {
         SELECT e.school_id, e.student_id, 'enrolled' AS how,
                ARRAY[e.course_id::text || '/' || e.student_id] AS ids
         FROM enrolments e
-        JOIN student_balances b
-          ON b.school_id = e.school_id AND b.student_id = e.student_id
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(h.paid), 0) AS paid FROM holder_figures h
+            WHERE h.school_id = e.school_id AND h.student_id = e.student_id
+        ) b
         WHERE e.school_id = ANY(%(schools)s) AND e.status = 'active' AND b.paid = 0
           AND (SELECT count(*) FROM service_sessions s
                WHERE s.course_id = e.course_id AND NOT s.reversed
@@ -118,10 +120,15 @@ RULES: dict[str, tuple[str, SQL]] = {
     "duplicate-payment": (
         "medium",
         SQL("""
-        SELECT school_id, student_id, received_on AS day, amount,
-               array_agg(payment_id::text ORDER BY position) AS ids
-        FROM payments WHERE school_id = ANY(%(schools)s)
-        GROUP BY school_id, student_id, received_on, amount HAVING count(*) > 1
+        SELECT p.school_id, p.student_id, c.code, p.received_on AS day, a.amount,
+               array_agg(p.payment_id::text ORDER BY p.position) AS ids
+        FROM payment_allocations a
+        JOIN payments p ON p.payment_id = a.payment_id
+        JOIN courses c ON c.course_id = a.course_id
+        WHERE a.school_id = ANY(%(schools)s) AND a.amount > 0
+        GROUP BY p.school_id, p.student_id, c.code, a.course_id, p.received_on,
+                 a.amount
+        HAVING count(*) > 1
         """),
     ),
     "refund-owed-unpaid": (
@@ -129,16 +136,21 @@ RULES: dict[str, tuple[str, SQL]] = {
         SQL("""
         SELECT e.school_id, e.student_id, e.withdrawn_on,
                e.withdrawn_on + t.refund_deadline_days AS due,
-               b.paid + b.cancelled - b.charged - b.refund_paid AS credit,
+               b.credit + b.refund_due AS credit,
                ARRAY[e.course_id::text || '/' || e.student_id] AS ids
         FROM enrolments e
         JOIN courses c ON c.course_id = e.course_id
         JOIN terms t ON t.term_id = c.term_id
-        JOIN student_balances b
-          ON b.school_id = e.school_id AND b.student_id = e.student_id
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(h.credit), 0) AS credit,
+                   coalesce(sum(h.refund_due), 0) AS refund_due
+            FROM holder_figures h
+            WHERE h.school_id = e.school_id AND h.student_id = e.student_id
+              AND (h.course_id = e.course_id OR h.course_id IS NULL)
+        ) b
         WHERE e.school_id = ANY(%(schools)s) AND e.withdrawn_on IS NOT NULL
           AND %(today)s > e.withdrawn_on + t.refund_deadline_days
-          AND b.paid + b.cancelled - b.charged - b.refund_paid > 0
+          AND b.credit + b.refund_due > 0
           AND NOT EXISTS (
               SELECT 1 FROM refunds r
               WHERE r.school_id = e.school_id AND r.student_id = e.student_id
@@ -176,7 +188,8 @@ RULES: dict[str, tuple[str, SQL]] = {
                 AND r.actor = a.actor
                 AND r.effective <= (a.payload->>'month')::date + interval '1 month'
                 AND r.originator_id::text IN (
-                    SELECT item->>0 FROM jsonb_array_elements(a.payload->'items') item))
+                    SELECT item->>'teacher_id'
+                    FROM jsonb_array_elements(a.payload->'items') item))
         """),
     ),
     "over-capacity": (
@@ -196,28 +209,31 @@ RULES: dict[str, tuple[str, SQL]] = {
     "released-without-session": (
         "high",
         SQL("""
-        SELECT c.school_id, c.code, c.released + c.subsidy AS amount,
-               ARRAY[c.course_id::text] AS ids
-        FROM courses c
-        WHERE c.school_id = ANY(%(schools)s) AND c.sessions = 0
-          AND c.released + c.subsidy > 0
+        SELECT c.school_id, c.code, m.amount, ARRAY[c.course_id::text] AS ids
+        FROM courses c CROSS JOIN LATERAL (
+            SELECT coalesce(sum(h.fees_released + h.subsidy_used), 0) AS amount
+            FROM holder_figures h WHERE h.course_id = c.course_id
+        ) m
+        WHERE c.school_id = ANY(%(schools)s) AND c.sessions = 0 AND m.amount > 0
         """),
     ),
     "term-surplus-unreported": (
         "medium",
         SQL("""
-        SELECT t.school_id, t.code, t.ends, sum(b.credit - b.debit) AS surplus,
+        SELECT t.school_id, t.code, t.ends, sum(m.surplus) AS surplus,
                ARRAY[t.term_id::text] AS ids
         FROM terms t
         JOIN courses c ON c.term_id = t.term_id
-        JOIN ledger_balances b
-          ON b.school_id = c.school_id AND b.account = 'released:' || c.course_id
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(h.surplus), 0) AS surplus FROM holder_figures h
+            WHERE h.course_id = c.course_id
+        ) m
         WHERE t.school_id = ANY(%(schools)s) AND t.ends < %(today)s
           AND NOT EXISTS (
               SELECT 1 FROM audit_events a
               WHERE a.originator_id = t.term_id AND a.type = 'Term.SurplusReported')
         GROUP BY t.school_id, t.term_id, t.code, t.ends
-        HAVING sum(b.credit - b.debit) > 0
+        HAVING sum(m.surplus) > 0
         """),
     ),
 }
@@ -261,7 +277,7 @@ def _describe(rule: str, r: dict[str, Any]) -> tuple[str, str]:
             )
         case "duplicate-payment":
             return f"student {r['student_id']} on {r['day']}", (
-                f"{len(r['ids'])} payments of {yuan(r['amount'])}"
+                f"{len(r['ids'])} payments of {yuan(r['amount'])} for {r['code']}"
             )
         case "refund-owed-unpaid":
             return f"student {r['student_id']}", (

@@ -50,7 +50,28 @@ PAYMENTS = Table(
     """,
 )
 
-TABLES = (SESSIONS, PAYMENTS)
+# What each payment pays now, enrolment by enrolment (no course: the part
+# left to the family): as the payer named it, the rule divided it, or a
+# bursar re-allocated it.
+ALLOCATIONS = Table(
+    "payment_allocations",
+    ("payment_id", "line_no"),
+    """
+    CREATE TABLE IF NOT EXISTS payment_allocations (
+        payment_id uuid NOT NULL,
+        line_no int NOT NULL,
+        school_id uuid,
+        student_id text,
+        course_id uuid,
+        amount bigint,
+        PRIMARY KEY (payment_id, line_no)
+    );
+    CREATE INDEX IF NOT EXISTS payment_allocations_enrolment
+        ON payment_allocations (school_id, student_id, course_id)
+    """,
+)
+
+TABLES = (SESSIONS, PAYMENTS, ALLOCATIONS)
 
 
 @singledispatch
@@ -94,4 +115,29 @@ def _(e: Payment.Received, position: int) -> list[Change]:
         "reference": e.reference,
         "received_on": e.effective,
     }
-    return [Insert(PAYMENTS, row)]
+    return [Insert(PAYMENTS, row), *_allocated(e)]
+
+
+@compliance_rows.register
+def _(e: Payment.Reallocated, position: int) -> list[Change]:
+    """Lines beyond the new ones are emptied rather than deleted."""
+    emptied = range(len(e.allocations), len(e.previous))
+    return _allocated(e) + [
+        Put(ALLOCATIONS, (e.originator_id, n), {"amount": 0}) for n in emptied
+    ]
+
+
+def _allocated(e: Payment.Received | Payment.Reallocated) -> list[Change]:
+    return [
+        Put(
+            ALLOCATIONS,
+            (e.originator_id, n),
+            {
+                "school_id": e.school_id,
+                "student_id": e.student_id,
+                "course_id": a.course_id,
+                "amount": a.amount,
+            },
+        )
+        for n, a in enumerate(e.allocations)
+    ]

@@ -114,8 +114,14 @@ KINDS: dict[str, Kind] = {
         SQL(f"""
             WITH c AS ({_TERM_COURSES})
             SELECT e.course_id, e.student_id, e.status, e.waived, e.enrolled_on,
-                   e.withdrawn_on, e.charged, e.consumed, e.cancelled
+                   e.withdrawn_on, coalesce(m.charged, 0), coalesce(m.consumed, 0),
+                   coalesce(m.cancelled, 0)
             FROM enrolments e JOIN c ON c.course_id = e.course_id
+            LEFT JOIN LATERAL (
+                SELECT h.charged, h.consumed, h.cancelled FROM holder_figures h
+                WHERE h.school_id = e.school_id AND h.student_id = e.student_id
+                  AND h.course_id = e.course_id
+            ) m ON true
             ORDER BY e.course_id, e.student_id
         """),
     ),

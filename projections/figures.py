@@ -30,6 +30,7 @@ HOLDER_FIGURES = (
     f.TEACHER_PAY_ACCRUED,
     f.TEACHER_PAY_PAID,
     f.TEACHER_PAY_DUE,
+    f.SURPLUS,
 )
 NAMES = tuple(figure.name for figure in HOLDER_FIGURES)
 _WORD = re.compile(r"^[a-z_:]+$")

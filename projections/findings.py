@@ -15,7 +15,9 @@ from uuid import UUID
 
 from psycopg.sql import SQL
 
+from domain.figures import CONSUMED
 from domain.money import format_fen as yuan
+from projections.figures import column
 from projections.queries import Queries
 
 EXTERNAL_PREPAID_CAP = 500_000  # ¥5,000
@@ -161,7 +163,7 @@ RULES: dict[str, tuple[str, SQL]] = {
                array_remove(array_agg(e.student_id), NULL) AS students
         FROM courses c
         JOIN terms t ON t.term_id = c.term_id
-        LEFT JOIN enrolments e ON e.course_id = c.course_id AND e.charged > 0
+        LEFT JOIN enrolments e ON e.course_id = c.course_id AND NOT e.waived
         WHERE c.school_id = ANY(%(schools)s) AND c.fee > t.fee_cap
         GROUP BY c.school_id, c.code, c.course_id, c.fee, t.fee_cap
         """),
@@ -170,13 +172,15 @@ RULES: dict[str, tuple[str, SQL]] = {
         "high",
         SQL("""
         WITH over AS (
-            SELECT b.school_id, b.student_id, b.charged AS total
-            FROM student_balances b
-            WHERE b.school_id = ANY(%(schools)s) AND b.paid > b.charged
+            SELECT h.school_id, h.student_id, sum(h.charged) AS total
+            FROM holder_figures h
+            WHERE h.school_id = ANY(%(schools)s) AND h.student_id IS NOT NULL
               AND NOT EXISTS (
                   SELECT 1 FROM enrolments e
-                  WHERE e.school_id = b.school_id AND e.student_id = b.student_id
+                  WHERE e.school_id = h.school_id AND e.student_id = h.student_id
                     AND e.waived)
+            GROUP BY h.school_id, h.student_id
+            HAVING sum(h.paid) > sum(h.charged)
         )
         SELECT over.school_id, over.student_id, p.payment_id, p.to_date, over.total
         FROM over CROSS JOIN LATERAL (
@@ -190,9 +194,9 @@ RULES: dict[str, tuple[str, SQL]] = {
     ),
     "prepaid-over-external-cap": (
         "high",
-        SQL("""
+        SQL(f"""
         WITH external AS MATERIALIZED (
-            SELECT e.school_id, e.student_id, c.code,
+            SELECT e.school_id, e.student_id, e.course_id, c.code,
                    least(%(cap)s,
                          c.fee * %(hours)s * 60
                              / (c.planned_sessions * t.min_minutes),
@@ -204,25 +208,27 @@ RULES: dict[str, tuple[str, SQL]] = {
             WHERE e.school_id = ANY(%(schools)s) AND NOT e.waived
               AND c.school_id = ANY(%(schools)s) AND k.school_id = ANY(%(schools)s)
         ), paid AS MATERIALIZED (
-            SELECT x.school_id, x.student_id, x.code, x.cap, p.payment_id,
-                   p.position, p.to_date
+            SELECT x.school_id, x.student_id, x.course_id, x.code, x.cap,
+                   p.payment_id, p.position, p.to_date
             FROM external x CROSS JOIN LATERAL (
                 SELECT q.payment_id, q.position,
-                       sum(q.amount) OVER (ORDER BY q.position) AS to_date
-                FROM payments q
-                WHERE q.school_id = x.school_id AND q.student_id = x.student_id
+                       sum(a.amount) OVER (ORDER BY q.position) AS to_date
+                FROM payment_allocations a
+                JOIN payments q ON q.payment_id = a.payment_id
+                WHERE a.school_id = x.school_id AND a.student_id = x.student_id
+                  AND a.course_id = x.course_id
             ) p
             WHERE p.to_date > x.cap
         )
         SELECT paid.school_id, paid.student_id, paid.code, paid.cap,
-               paid.payment_id, paid.to_date - coalesce(used.fen, 0) AS prepaid
+               paid.payment_id, paid.to_date - used.consumed AS prepaid
         FROM paid CROSS JOIN LATERAL (
-            SELECT sum(l.debit - l.credit) AS fen FROM ledger_lines l
-            WHERE l.school_id = paid.school_id
-              AND l.account = 'unearned:' || paid.student_id
-              AND l.flow = 'consumption' AND l.position <= paid.position
+            SELECT {column(CONSUMED)} FROM ledger_lines
+            WHERE school_id = paid.school_id
+              AND account = 'unearned:' || paid.student_id || '/' || paid.course_id
+              AND position <= paid.position
         ) used
-        WHERE paid.to_date - coalesce(used.fen, 0) > paid.cap
+        WHERE paid.to_date - used.consumed > paid.cap
         """),
     ),
     "exempt-family-charged": (
@@ -249,13 +255,15 @@ RULES: dict[str, tuple[str, SQL]] = {
         SQL("""
         SELECT e.school_id, e.student_id, e.course_id, e.withdrawn_on,
                e.withdrawn_on + t.refund_deadline_days AS due,
-               r.refund_id, r.paid_on,
-               b.charged - b.cancelled - b.paid + b.refund_paid AS owed
+               r.refund_id, r.paid_on, h.credit
         FROM enrolments e
         JOIN courses c ON c.course_id = e.course_id
         JOIN terms t ON t.term_id = c.term_id
-        JOIN student_balances b
-          ON b.school_id = e.school_id AND b.student_id = e.student_id
+        LEFT JOIN LATERAL (
+            SELECT h.credit FROM holder_figures h
+            WHERE h.school_id = e.school_id AND h.student_id = e.student_id
+              AND h.course_id = e.course_id
+        ) h ON true
         LEFT JOIN LATERAL (
             SELECT refund_id, paid_on FROM refunds r
             WHERE r.school_id = e.school_id AND r.student_id = e.student_id
@@ -266,7 +274,7 @@ RULES: dict[str, tuple[str, SQL]] = {
           AND (r.paid_on > e.withdrawn_on + t.refund_deadline_days
                OR (r.refund_id IS NULL
                    AND %(today)s > e.withdrawn_on + t.refund_deadline_days
-                   AND b.charged - b.cancelled - b.paid + b.refund_paid < 0))
+                   AND h.credit > 0))
         """),
     ),
 }

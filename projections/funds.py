@@ -40,6 +40,7 @@ class Figures:
     teacher_pay_accrued: int = 0
     teacher_pay_paid: int = 0
     teacher_pay_due: int = 0
+    surplus: int = 0
 
     def __add__(self, other: "Figures") -> "Figures":
         return Figures(*(getattr(self, n) + getattr(other, n) for n in NAMES))

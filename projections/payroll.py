@@ -4,7 +4,7 @@ from functools import singledispatch
 
 from domain.course import Course
 from domain.facts import Fact, event_id
-from domain.payroll import PayItem, PayrollRun
+from domain.payroll import PayrollRun
 from projections.rows import Change, Insert, Put, Table
 
 DELIVERIES = Table(
@@ -123,7 +123,7 @@ def _items(e: PayrollRun.Drafted | PayrollRun.Redrafted) -> list[Change]:
     version = e.originator_version
     return [
         Insert(ITEMS, {"run_id": e.originator_id, "version": version} | item.__dict__)
-        for item in (PayItem(*i) for i in e.items)
+        for item in e.items
     ]
 
 
@@ -144,7 +144,7 @@ def _(e: PayrollRun.Redrafted, position: int) -> list[Change]:
 def _(e: PayrollRun.Approved, position: int) -> list[Change]:
     run = {"status": "approved", "approved_by": e.actor, "approved_on": e.effective}
     changes: list[Change] = [Put(RUNS, (e.originator_id,), run)]
-    for item in (PayItem(*i) for i in e.items):
+    for item in e.items:
         settled = (
             {"reversal_run": e.originator_id}
             if item.reversal
@@ -159,7 +159,8 @@ def _(e: PayrollRun.Paid, position: int) -> list[Change]:
     changes: list[Change] = [
         Put(RUNS, (e.originator_id,), {"status": "paid", "paid_on": e.effective})
     ]
-    for teacher, amount, reference in e.payments:
-        row = {"amount": amount, "bank_reference": reference, "paid_on": e.effective}
-        changes.append(Put(PAYMENTS, (e.originator_id, teacher), row))
+    for p in e.payments:
+        row = {"amount": p.amount, "bank_reference": p.bank_reference}
+        row["paid_on"] = e.effective
+        changes.append(Put(PAYMENTS, (e.originator_id, p.teacher_id), row))
     return changes

@@ -15,7 +15,8 @@ from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from application import commands as c
-from application.funds import Funds
+from application.bus import MessageBus
+from domain.allocation import Allocation
 from domain.course import BEIJING, Course
 from domain.facts import Actor
 from domain.payroll import PayrollRun
@@ -107,8 +108,8 @@ class SimulatedClock:
 
 
 class SampleSchool:
-    def __init__(self, funds: Funds, rng: random.Random, code: str, plans) -> None:
-        self.funds, self.rng, self.code, self.plans = funds, rng, code, plans
+    def __init__(self, bus: MessageBus, rng: random.Random, code: str, plans):
+        self.bus, self.rng, self.code, self.plans = bus, rng, code, plans
         self.school_id = School.id_for(code)
         self.term_id = Term.id_for(self.school_id, TERM_CODE)
         self.rosters = {
@@ -125,8 +126,8 @@ class SampleSchool:
 
     def set_up(self, name: str) -> None:
         setup = admin(self.code)
-        self.funds.handle(c.RegisterSchool(DISTRICT, self.code, name), setup)
-        self.funds.handle(
+        self.bus.handle(c.RegisterSchool(DISTRICT, self.code, name), setup)
+        self.bus.handle(
             c.OpenTerm(
                 self.school_id,
                 TERM_CODE,
@@ -144,7 +145,7 @@ class SampleSchool:
             teacher = c.RegisterTeacher(
                 self.school_id, plan.teacher, plan.kind, rate, TERM_STARTS
             )
-            self.funds.handle(teacher, setup)
+            self.bus.handle(teacher, setup)
             course = c.OpenCourse(
                 self.term_id,
                 plan.code,
@@ -154,7 +155,7 @@ class SampleSchool:
                 teacher_id=Teacher.id_for(self.school_id, plan.teacher),
                 fee=plan.fee,
             )
-            self.funds.handle(course, setup)
+            self.bus.handle(course, setup)
 
     def enrol(self) -> None:
         enrolments = [
@@ -162,11 +163,13 @@ class SampleSchool:
             for plan, students in self.rosters.items()
             for n, student in enumerate(students)
         ]
-        self.funds.enrol_many(enrolments, admin(self.code))
+        self.bus.handle(c.EnrolMany(tuple(enrolments)), admin(self.code))
 
     def plan_payments(self) -> dict[date, list[c.RecordPayment]]:
         """Most families pay in the first week; some pay half; a few not yet.
-        External courses are paid a month at a time."""
+        External courses are paid a month at a time. Payments by WeChat name
+        the course they pay; bank transfers do not, and pay the family's
+        oldest unpaid charge."""
         payments: dict[date, list[c.RecordPayment]] = {}
         for plan, students in self.rosters.items():
             fee = plan.fee or FEE
@@ -179,6 +182,7 @@ class SampleSchool:
                     day = TERM_STARTS + timedelta(days=self.rng.randrange(0, 4))
                     dues = [(day, fee // 2 if n % 12 == 0 else fee)]
                 for day, amount in dues:
+                    lines = (Allocation(self.course_id(plan), amount),)
                     payments.setdefault(day, []).append(
                         c.RecordPayment(
                             self.school_id,
@@ -187,24 +191,25 @@ class SampleSchool:
                             "wechat" if n % 3 else "bank",
                             f"{student}-{day:%m%d}",
                             day,
+                            lines if n % 3 else None,
                         )
                     )
         return payments
 
     def morning(self, day: date) -> None:
         for payment in self.payments.get(day, []):
-            self.funds.handle(payment, bursar(self.code))
+            self.bus.handle(payment, bursar(self.code))
         if day == TERM_STARTS:
             dates = (date(2026, 9, 14), date(2026, 9, 15))
             first = self.course_id(self.plans[0])
-            self.funds.handle(
+            self.bus.handle(
                 c.ApproveLeave(first, self.on_leave, dates), admin(self.code)
             )
         if day == WITHDRAWAL_DAY:
             first = self.course_id(self.plans[0])
-            self.funds.handle(c.Withdraw(first, self.leaver, day), admin(self.code))
+            self.bus.handle(c.Withdraw(first, self.leaver, day), admin(self.code))
         if day == GRANT_DAY:
-            self.funds.handle(
+            self.bus.handle(
                 c.ReceiveSubsidy(
                     self.school_id,
                     self.grant_reference,
@@ -231,7 +236,7 @@ class SampleSchool:
             )
             for plan, students in self.rosters.items()
         ]
-        self.funds.deliver_sessions(sessions, admin(self.code))
+        self.bus.handle(c.DeliverSessions(tuple(sessions)), admin(self.code))
 
     def clocked(self, plan, day: date) -> tuple[time, time]:
         """Check-in a few minutes early and check-out a few late, as teachers
@@ -252,21 +257,24 @@ class SampleSchool:
         reference = f"{self.code}-RF-{self.leaver}"
         refund_id = Refund.id_for(self.school_id, reference)
         if day == WITHDRAWAL_DAY:
-            credit = self.funds.credit_of(self.school_id, self.leaver)
-            self.funds.handle(
+            first = self.course_id(self.plans[0])
+            books = self.bus.bookkeeper.current(self.school_id)
+            credit = books.family(self.leaver).refundable(first)
+            self.bus.handle(
                 c.RequestRefund(
                     self.school_id,
                     self.leaver,
                     credit,
                     "withdrew from the course",
                     reference,
+                    first,
                 ),
                 bursar(self.code),
             )
         if day == WITHDRAWAL_DAY + timedelta(days=1):
-            self.funds.handle(c.ApproveRefund(refund_id), bursar(self.code, 2))
+            self.bus.handle(c.ApproveRefund(refund_id), bursar(self.code, 2))
         if day == WITHDRAWAL_DAY + timedelta(days=3):
-            self.funds.handle(
+            self.bus.handle(
                 c.PayRefund(refund_id, f"BANK-{reference}", day), bursar(self.code)
             )
         if day == PAYDAY:
@@ -274,7 +282,7 @@ class SampleSchool:
         if day == ALLOCATION_DAY:
             grant_id = SubsidyGrant.id_for(self.school_id, self.grant_reference)
             for plan in self.plans[:2]:
-                self.funds.handle(
+                self.bus.handle(
                     c.AllocateSubsidy(grant_id, self.course_id(plan), 250_000, day),
                     bursar(self.code),
                 )
@@ -282,8 +290,8 @@ class SampleSchool:
     def pay_teachers(self, month: date, day: date) -> None:
         """Drafted by one bursar, approved by the other, paid by bank transfer."""
         run_id = PayrollRun.id_for(self.school_id, month)
-        self.funds.handle(c.DraftPayroll(self.school_id, month), bursar(self.code))
-        self.funds.handle(c.ApprovePayroll(run_id), bursar(self.code, 2))
+        self.bus.handle(c.DraftPayroll(self.school_id, month), bursar(self.code))
+        self.bus.handle(c.ApprovePayroll(run_id), bursar(self.code, 2))
         references = tuple(
             (
                 Teacher.id_for(self.school_id, plan.teacher),
@@ -291,18 +299,16 @@ class SampleSchool:
             )
             for plan in self.plans
         )
-        self.funds.handle(c.PayPayroll(run_id, references, day), bursar(self.code))
+        self.bus.handle(c.PayPayroll(run_id, references, day), bursar(self.code))
 
 
-def load_sample(funds: Funds, seed: int = 2026) -> None:
+def load_sample(bus: MessageBus, seed: int = 2026) -> None:
     """Writes the sample term through the application, as it would have happened."""
     rng = random.Random(seed)
-    clock, real = SimulatedClock(), funds.clock
-    funds.clock = clock
+    clock, real = SimulatedClock(), bus.funds.clock
+    bus.funds.clock = clock
     try:
-        schools = [
-            SampleSchool(funds, rng, code, p) for code, (_, p) in SCHOOLS.items()
-        ]
+        schools = [SampleSchool(bus, rng, code, p) for code, (_, p) in SCHOOLS.items()]
         for school, (name, _) in zip(schools, SCHOOLS.values(), strict=True):
             school.set_up(name)
         clock.set(TERM_STARTS, 8)
@@ -314,4 +320,4 @@ def load_sample(funds: Funds, seed: int = 2026) -> None:
                 for school in schools:
                     getattr(school, step)(day)
     finally:
-        funds.clock = real
+        bus.funds.clock = real

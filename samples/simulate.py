@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from application import commands as c
+from application.bus import MessageBus
 from application.funds import Funds
-from domain.course import Course
-from domain.facts import Actor
+from domain.allocation import Allocation
+from domain.course import BEIJING, Course
+from domain.facts import Actor, Stamp
 from domain.payment import Payment
-from domain.payroll import PayrollRun, month_end
+from domain.payroll import Adjustment, PayrollRun, month_end
 from domain.refund import Refund
 from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
@@ -150,8 +150,8 @@ class Class:
 
 
 class SimSchool:
-    def __init__(self, funds: Funds, plan: Plan, n: int, rng: random.Random) -> None:
-        self.funds, self.plan, self.rng = funds, plan, rng
+    def __init__(self, bus: MessageBus, plan: Plan, n: int, rng: random.Random):
+        self.bus, self.plan, self.rng = bus, plan, rng
         self.code = f"{plan.prefix}-{n:03d}"
         self.index = n
         self.school = School.id_for(self.code)
@@ -183,7 +183,7 @@ class SimSchool:
 
     def register(self) -> None:
         if not self.registered:
-            self.funds.handle(self.registration(), self.admin)
+            self.bus.handle(self.registration(), self.admin)
             self.registered = True
 
     def registration(self) -> c.RegisterSchool:
@@ -212,18 +212,16 @@ class SimSchool:
                     self.teacher_id(cls.teacher),
                 )
             )
-        self.funds.set_up([*school, term, *teachers, *courses], self.admin)
+        self.bus.handle(c.SetUp((*school, term, *teachers, *courses)), self.admin)
         self.registered = True
 
     def enrol(self) -> None:
-        self.funds.enrol_many(
-            [
-                c.Enrol(cls.course_id, student, STARTS, waived=s == 0)
-                for cls in self.classes
-                for s, student in enumerate(cls.roster)
-            ],
-            self.admin,
+        enrolments = tuple(
+            c.Enrol(cls.course_id, student, STARTS, waived=s == 0)
+            for cls in self.classes
+            for s, student in enumerate(cls.roster)
         )
+        self.bus.handle(c.EnrolMany(enrolments), self.admin)
 
     def payments(self, day: date, first: bool) -> None:
         """Families pay on the first day; the external course (C07) a quarter
@@ -232,28 +230,33 @@ class SimSchool:
         if not first and not october:
             return
         self.paid_october |= october
-        payments = [
-            self.payment(student, FEE // 4 if k == 7 else FEE, day)
+        payments = tuple(
+            self.payment(student, FEE // 4 if k == 7 else FEE, day, cls.course_id)
             for k, cls in enumerate(self.classes)
             if k == 7 or not october
             for s, student in enumerate(cls.roster)
             if s > 0 and "GHOST" not in student
-        ]
-        self.funds.record_payments(payments, self.bursar)
+        )
+        self.bus.handle(c.RecordPayments(payments), self.bursar)
         # Not touched again: kept, a city's payments would push its courses
         # out of the cache, to be read back from the log on the next day.
-        self.funds.forget(
+        self.bus.funds.forget(
             [Payment.id_for(self.school, p.channel, p.reference) for p in payments]
         )
 
-    def pay(self, student: str, amount: int, day: date, suffix: str = "") -> None:
-        self.funds.handle(self.payment(student, amount, day, suffix), self.bursar)
+    def pay(self, student: str, amount: int, day: date, suffix: str, course=None):
+        payment = self.payment(student, amount, day, course, suffix)
+        self.bus.handle(payment, self.bursar)
 
     def payment(
-        self, student: str, amount: int, day: date, suffix: str = ""
+        self, student: str, amount: int, day: date, course: UUID | None, suffix=""
     ) -> c.RecordPayment:
+        """Paid by bank transfer, naming the course it pays, if any."""
         reference = f"{student}-{day:%m%d}{suffix}"
-        return c.RecordPayment(self.school, student, amount, "bank", reference, day)
+        lines = (Allocation(course, amount),) if course else None
+        return c.RecordPayment(
+            self.school, student, amount, "bank", reference, day, lines
+        )
 
     def sessions(self, day: date, substitutes: list[str]) -> None:
         reports = []
@@ -261,7 +264,7 @@ class SimSchool:
             if (cls.code, day) in self.skip:
                 continue
             reports.append(self.report(cls, day, substitutes))
-        self.funds.deliver_sessions(reports, self.admin)
+        self.bus.handle(c.DeliverSessions(tuple(reports)), self.admin)
 
     def report(self, cls: Class, day: date, substitutes: list[str]) -> c.DeliverSession:
         if cls.fixed_times:
@@ -291,48 +294,41 @@ class SimSchool:
 
     def withdraw(self, student: str, day: date) -> None:
         cls = next(c_ for c_ in self.classes if student in c_.roster)
-        self.funds.handle(c.Withdraw(cls.course_id, student, day), self.admin)
+        self.bus.handle(c.Withdraw(cls.course_id, student, day), self.admin)
         self.away[student] = day
 
     def refund(self, student: str, day: date, step: int) -> None:
         reference = f"RF-{student}"
         refund = Refund.id_for(self.school, reference)
         if step == 0:
-            credit = self.funds.credit_of(self.school, student)
+            credit = self.bus.bookkeeper.current(self.school).family(student).credit
             if credit > 0:
-                self.funds.handle(
+                self.bus.handle(
                     c.RequestRefund(
                         self.school, student, credit, "withdrew", reference
                     ),
                     self.bursar,
                 )
         elif step == 1 and self._refund_exists(refund):
-            self.funds.handle(c.ApproveRefund(refund), self.approver)
+            self.bus.handle(c.ApproveRefund(refund), self.approver)
         elif step == 2 and self._refund_exists(refund):
-            self.funds.handle(
-                c.PayRefund(refund, f"BANK-{reference}", day), self.bursar
-            )
+            self.bus.handle(c.PayRefund(refund, f"BANK-{reference}", day), self.bursar)
 
     def _refund_exists(self, refund: UUID) -> bool:
-        try:
-            self.funds.repository.get(refund)
-        except AggregateNotFoundError:  # nothing was owed, nothing was asked
-            return False
-        return True
+        """Not when nothing was owed, and nothing asked."""
+        return self.bus.funds.get(refund) is not None
 
     def subsidy(self, day: date, allocate_to: list[UUID]) -> None:
         reference = f"{self.code}-GRANT"
         grant = SubsidyGrant.id_for(self.school, reference)
         if not allocate_to:
-            self.funds.handle(
+            self.bus.handle(
                 c.ReceiveSubsidy(self.school, reference, "bureau", 1_000_000, day),
                 self.bursar,
             )
             return
         for course in allocate_to:
-            self.funds.handle(
-                c.AllocateSubsidy(grant, course, 100_000, day), self.bursar
-            )
+            self.bus.handle(c.AllocateSubsidy(grant, course, 100_000, day), self.bursar)
 
     def payroll(self, month: date, day: date, step: int, setter_approves: bool):
         """Drafted, approved, paid: one step a call, so that every school is
@@ -340,46 +336,53 @@ class SimSchool:
         for are projected meanwhile."""
         run = PayrollRun.id_for(self.school, month)
         if step == 0:
-            self.funds.handle(c.DraftPayroll(self.school, month), self.bursar)
+            self.bus.handle(c.DraftPayroll(self.school, month), self.bursar)
         elif step == 1 and setter_approves:
-            approve_past_the_rules(self.funds, run, self.approver)
+            approve_past_the_rules(self.bus.funds, run, self.approver)
         elif step == 1:
-            self.funds.handle(c.ApprovePayroll(run), self.approver)
+            self.bus.handle(c.ApprovePayroll(run), self.approver)
         else:
-            payroll = self.funds.repository.get(run)
+            payroll = self.bus.funds.get(run)
             refs = tuple((t, f"PAY-{self.code}-{t.hex[:8]}") for t in payroll.totals())
-            self.funds.handle(c.PayPayroll(run, refs, day), self.bursar)
-            self.funds.forget([run])  # a paid run is not touched again this term
+            self.bus.handle(c.PayPayroll(run, refs, day), self.bursar)
+            self.bus.funds.forget([run])  # a paid run is not touched again
+
+
+def stamp(funds: Funds, actor: Actor, on: date | None = None) -> Stamp:
+    at = funds.clock()
+    return Stamp(actor, at, on or at.astimezone(BEIJING).date())
 
 
 def approve_past_the_rules(funds: Funds, run_id: UUID, actor: Actor) -> None:
     """Records an approval the application would refuse (by whoever set a rate
     it pays at): what a compromised client could write."""
-    run = funds.repository.get(run_id)
-    stamp = funds.stamp(actor)
+    run = funds.get(run_id)
+    now = stamp(funds, actor)
     deltas: dict[tuple[UUID, UUID], int] = defaultdict(int)
     for item in run.items:
         deltas[(item.course_id, item.teacher_id)] += item.amount - item.accrued
-    teachers = [funds.repository.get(t) for t in sorted(run.teachers)]
+    teachers = [funds.get(t) for t in sorted(run.teachers)]
     run.trigger_event(
         PayrollRun.Approved,
         school_id=run.school_id,
         month=run.month,
-        items=[i.as_list() for i in run.items],
-        adjustments=[[c_, t, d] for (c_, t), d in sorted(deltas.items()) if d],
-        **stamp.fields(),
+        items=run.items,
+        adjustments=[
+            Adjustment(c_, t, d) for (c_, t), d in sorted(deltas.items()) if d
+        ],
+        **now.fields(),
     )
     for teacher in teachers:
-        teacher.lock_pay(month_end(run.month), stamp=stamp)
-    funds.record(run, *teachers)
+        teacher.lock_pay(month_end(run.month), stamp=now)
+    funds.record([run, *teachers])
 
 
 def enrol_past_capacity(
     funds: Funds, course_id: UUID, students: list[str], actor: Actor, on: date
 ) -> None:
     """Enrolments beyond the course's places, written past the rule."""
-    course = funds.repository.get(course_id)
-    stamp = funds.stamp(actor, on)
+    course = funds.get(course_id)
+    now = stamp(funds, actor, on)
     for student in students:
         course.trigger_event(
             Course.StudentEnrolled,
@@ -387,45 +390,46 @@ def enrol_past_capacity(
             student_id=student,
             waived=True,
             fee=0,
-            **stamp.fields(),
+            **now.fields(),
         )
-    funds.record(course)
+    funds.record([course])
 
 
-def simulate(funds: Funds, plan: Plan, progress: Progress | None = None) -> Truth:
+def simulate(bus: MessageBus, plan: Plan, progress: Progress | None = None) -> Truth:
     """Writes the planned term through the application; returns what was
     injected (nothing, unless the plan asks for anomalies)."""
     plan.check()
     rng = random.Random(plan.seed)
     truth = Truth(plan)
+    funds = bus.funds
     clock, real = SimulatedClock(), funds.clock
     funds.clock = clock
     try:
-        schools = [SimSchool(funds, plan, n, rng) for n in range(plan.schools)]
+        schools = [SimSchool(bus, plan, n, rng) for n in range(plan.schools)]
         injected = schools[: plan.per_rule] if plan.anomalies else []
         for school in injected:
             clock.set(date(2026, 7, 1), 8)
-            summer_term(funds, school, clock, truth)
+            summer_term(bus, school, clock, truth)
         clock.set(date(2026, 8, 25), 9)
         for school in schools:
             school.set_up()
         for school in injected:
-            plant_before_term(funds, school, truth)
+            plant_before_term(bus, school, truth)
         clock.set(STARTS, 8)
         for school in schools:
             school.enrol()
         for school in injected:
-            plant_at_enrolment(funds, school, truth)
+            plant_at_enrolment(bus, school, truth)
         days = school_days(plan.days)
-        run_days(funds, schools, injected, days, clock, truth, progress)
+        run_days(bus, schools, injected, days, clock, truth, progress)
     finally:
         funds.clock = real
     return truth
 
 
-def summer_term(funds: Funds, school: SimSchool, clock: SimulatedClock, truth: Truth):
+def summer_term(bus: MessageBus, school: SimSchool, clock: SimulatedClock, truth):
     """A term that ended with a surplus nobody reported."""
-    f, s = funds, school
+    f, s = bus, school
     s.register()
     f.handle(
         c.OpenTerm(
@@ -443,7 +447,10 @@ def summer_term(funds: Funds, school: SimSchool, clock: SimulatedClock, truth: T
     )
     course = Course.id_for(term, "SUMMER")
     students = [f"{s.code}-SU-{n:02d}" for n in range(10)]
-    f.enrol_many([c.Enrol(course, x, date(2026, 7, 1)) for x in students], s.admin)
+    f.handle(
+        c.EnrolMany(tuple(c.Enrol(course, x, date(2026, 7, 1)) for x in students)),
+        s.admin,
+    )
     for student in students:
         f.handle(
             c.RecordPayment(
@@ -469,10 +476,10 @@ def summer_term(funds: Funds, school: SimSchool, clock: SimulatedClock, truth: T
     truth.add("term-surplus-unreported", s.code, f"term {SUMMER}")
 
 
-def plant_before_term(funds: Funds, school: SimSchool, truth: Truth) -> None:
+def plant_before_term(bus: MessageBus, school: SimSchool, truth: Truth) -> None:
     s = school
     ghost_teacher = f"GT{s.index}"
-    funds.handle(
+    bus.handle(
         c.RegisterTeacher(s.school, ghost_teacher, "staff", 5000, STARTS), s.admin
     )
     for day in school_days(11)[5:11]:
@@ -483,19 +490,19 @@ def plant_before_term(funds: Funds, school: SimSchool, truth: Truth) -> None:
     spare = c.OpenCourse(
         s.term, "SPARE", "Spare course", "arts", 40, s.teacher_id(s.classes[0].teacher)
     )
-    funds.handle(spare, s.admin)
+    bus.handle(spare, s.admin)
     truth.add("released-without-session", s.code, "course SPARE")
     # the rate its approver will have set, so the approval is theirs twice over
-    funds.handle(
+    bus.handle(
         c.ChangeRate(s.teacher_id(s.classes[5].teacher), 5500, STARTS), s.approver
     )
     truth.add("rate-setter-approved-pay", s.code, "payroll 2026-09")
 
 
-def plant_at_enrolment(funds: Funds, school: SimSchool, truth: Truth) -> None:
-    s = school
+def plant_at_enrolment(bus: MessageBus, school: SimSchool, truth: Truth) -> None:
+    s, funds = school, bus.funds
     ghost = f"{s.code}-GHOST"
-    funds.handle(c.Enrol(s.classes[1].course_id, ghost, STARTS), s.admin)
+    bus.handle(c.Enrol(s.classes[1].course_id, ghost, STARTS), s.admin)
     s.classes[1].roster.append(ghost)
     truth.add("ghost-student", s.code, f"student {ghost}")
     extra = [f"{s.code}-OVER-{n:02d}" for n in range(41 - len(s.classes[6].roster))]
@@ -504,7 +511,7 @@ def plant_at_enrolment(funds: Funds, school: SimSchool, truth: Truth) -> None:
     truth.add("over-capacity", s.code, f"course {s.classes[6].code}")
 
 
-def run_days(funds, schools, injected, days, clock, truth, progress) -> None:
+def run_days(bus, schools, injected, days, clock, truth, progress) -> None:
     october = next((d for d in days if d.month == 10), None)
     backfill = {s.code: days[2] for s in injected}
     for s in injected:
@@ -517,7 +524,8 @@ def run_days(funds, schools, injected, days, clock, truth, progress) -> None:
         clock.set(day, 8)
         if number == 4:  # the weekend's session, recorded on Monday morning
             for s in injected:
-                funds.deliver_sessions([s.report(s.classes[4], saturday, [])], s.admin)
+                weekend = c.DeliverSessions((s.report(s.classes[4], saturday, []),))
+                bus.handle(weekend, s.admin)
                 truth.add("non-school-day", s.code, f"course C04 on {saturday}")
         clock.set(day, 9)
         for s in schools:
@@ -539,9 +547,10 @@ def run_days(funds, schools, injected, days, clock, truth, progress) -> None:
             s.sessions(day, substitutes[s.code])
             for school, missed in late.get(day, []):
                 if school is s:
-                    s.funds.deliver_sessions(
-                        [s.report(s.classes[4], missed, [])], s.admin
+                    backfilled = c.DeliverSessions(
+                        (s.report(s.classes[4], missed, []),)
                     )
+                    bus.handle(backfilled, s.admin)
                     truth.add(
                         "backfilled-attendance", s.code, f"course C04 on {missed}"
                     )
@@ -553,7 +562,7 @@ def run_days(funds, schools, injected, days, clock, truth, progress) -> None:
                 s.subsidy(day, [s.classes[0].course_id, s.classes[1].course_id])
                 if s in injected:
                     grant = SubsidyGrant.id_for(s.school, f"{s.code}-GRANT")
-                    funds.handle(
+                    bus.handle(
                         c.AllocateSubsidy(
                             grant, Course.id_for(s.term, "SPARE"), 50_000, day
                         ),
@@ -571,9 +580,9 @@ def plant_payments(s: SimSchool, day: date, truth: Truth) -> None:
     exempt = s.classes[2].roster[0]
     s.pay(exempt, 100, day, "-X")
     truth.add("exempt-family-charged", s.code, f"student {exempt}")
-    payer = s.classes[4].roster[5]
-    s.pay(payer, 1000, day, "-A")
-    s.pay(payer, 1000, day, "-B")
+    payer, course = s.classes[4].roster[5], s.classes[4].course_id
+    s.pay(payer, 1000, day, "-A", course)
+    s.pay(payer, 1000, day, "-B", course)
     truth.add("duplicate-payment", s.code, f"student {payer} on {day}")
 
 

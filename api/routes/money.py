@@ -10,9 +10,11 @@ from api.deps import SystemDep
 from api.requests import (
     AllocationCreate,
     PaymentCreate,
+    Reallocation,
     RefundCreate,
     RefundPayment,
     SubsidyCreate,
+    allocation,
 )
 from api.schemas import WRITE_PROBLEMS
 from application import commands as c
@@ -34,8 +36,10 @@ def record_payment(
     request: Request,
     key: IdempotencyKey = None,
 ):
-    """Book a fee payment once per channel reference; a re-sent notification
-    gets the first answer, the same reference with other content a 409."""
+    """Book a fee payment once per channel reference, against the enrolments
+    its lines name (or the student's oldest unpaid charges first); a re-sent
+    notification gets the first answer, the same reference with other content
+    a 409."""
     command = c.RecordPayment(
         school_id,
         body.student_id,
@@ -43,9 +47,27 @@ def record_payment(
         body.channel,
         body.reference,
         body.received_on,
+        allocation(body.lines),
     )
     entity = Payment.id_for(school_id, body.channel, body.reference)
     return run(system, who, request, command, entity=entity, key=key, body=body)
+
+
+@router.post("/payments/{payment_id}/reallocation", **DONE)
+def reallocate_payment(
+    payment_id: UUID,
+    body: Reallocation,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Have a payment pay other enrolments of the same family, with a reason:
+    a correcting entry names the allocation it replaces."""
+    command = c.ReallocatePayment(payment_id, allocation(body.lines), body.reason)
+    return run(
+        system, who, request, command, entity=payment_id, key=key, body=body, status=200
+    )
 
 
 @router.post("/schools/{school_id}/refunds", **CREATED)
@@ -57,9 +79,15 @@ def request_refund(
     request: Request,
     key: IdempotencyKey = None,
 ):
-    """Ask to refund part or all of a family's credit."""
+    """Ask to refund part or all of a family's credit, or of one enrolment's;
+    refused when it is more than the credit other refunds do not claim."""
     command = c.RequestRefund(
-        school_id, body.student_id, body.amount, body.reason, body.reference
+        school_id,
+        body.student_id,
+        body.amount,
+        body.reason,
+        body.reference,
+        body.course_id,
     )
     entity = Refund.id_for(school_id, body.reference)
     return run(system, who, request, command, entity=entity, key=key, body=body)
@@ -75,6 +103,22 @@ def approve_refund(
 ):
     """Approve a refund; only someone other than who asked for it may."""
     command = c.ApproveRefund(refund_id)
+    return run(
+        system, who, request, command, entity=refund_id, key=key, body=None, status=200
+    )
+
+
+@router.post("/refunds/{refund_id}/cancellation", **DONE)
+def cancel_refund(
+    refund_id: UUID,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Cancel a refund not yet approved: its amount is the family's credit
+    again."""
+    command = c.CancelRefund(refund_id)
     return run(
         system, who, request, command, entity=refund_id, key=key, body=None, status=200
     )

@@ -70,7 +70,7 @@ def serve(system: System):
 def sample(pg_server):
     """The sample district, projected and served, for one test module."""
     system = make_system(ensure_database(pg_server, f"e2e_{uuid4().hex[:12]}"))
-    load_sample(system.funds)
+    load_sample(system.bus)
     system.projector.catch_up()
     yield from serve(system)
 

@@ -17,7 +17,7 @@ PLAN = Plan(schools=2, students=240, seed=2026, district="Yungang", anomalies=Tr
 @pytest.fixture(scope="module")
 def yungang(pg_server):
     system = make_system(ensure_database(pg_server, f"e2e_{uuid4().hex[:12]}"))
-    truth = simulate(system.funds, PLAN)
+    truth = simulate(system.bus, PLAN)
     system.projector.catch_up()
     for served in serve(system):
         token = served.token("auditor", Role.AUDITOR, district=PLAN.district)

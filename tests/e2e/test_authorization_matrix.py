@@ -203,8 +203,8 @@ OUTSIDE = Place("Yungang", "YG-201", "YG-201-S001", ("bank", "YG-YG-201-S001"))
 def set_up_outside(funds) -> None:
     """A school in another district, with one of each thing the routes name."""
     o, actor = OUTSIDE, Actor("setup", "school_admin")
-    funds.handle(c.RegisterSchool(o.district, o.code, "Yungang School"), actor)
-    funds.handle(
+    bus.handle(c.RegisterSchool(o.district, o.code, "Yungang School"), actor)
+    bus.handle(
         c.OpenTerm(
             o.school_id,
             "2026-autumn",
@@ -216,20 +216,20 @@ def set_up_outside(funds) -> None:
         ),
         actor,
     )
-    funds.handle(c.RegisterTeacher(o.school_id, "T01", "staff", 5000), actor)
-    funds.handle(
+    bus.handle(c.RegisterTeacher(o.school_id, "T01", "staff", 5000), actor)
+    bus.handle(
         c.OpenCourse(o.term_id, "HW-3A", "Homework", "homework", 30, o.teacher_id),
         actor,
     )
     for student in (o.student, f"{o.code}-S005"):
-        funds.handle(c.Enrol(o.course_id, student, date(2026, 9, 1)), actor)
-        funds.handle(
+        bus.handle(c.Enrol(o.course_id, student, date(2026, 9, 1)), actor)
+        bus.handle(
             c.RecordPayment(
                 o.school_id, student, 36000, "bank", f"YG-{student}", date(2026, 9, 1)
             ),
             actor,
         )
-    funds.handle(
+    bus.handle(
         c.DeliverSession(
             o.course_id,
             None,
@@ -241,14 +241,14 @@ def set_up_outside(funds) -> None:
         ),
         actor,
     )
-    funds.handle(c.Withdraw(o.course_id, f"{o.code}-S005", date(2026, 9, 2)), actor)
-    funds.handle(
+    bus.handle(c.Withdraw(o.course_id, f"{o.code}-S005", date(2026, 9, 2)), actor)
+    bus.handle(
         c.RequestRefund(
             o.school_id, f"{o.code}-S005", 100, "left", f"{o.code}-RF-{o.code}-S005"
         ),
         actor,
     )
-    funds.handle(
+    bus.handle(
         c.ReceiveSubsidy(
             o.school_id, f"{o.code}-GRANT-2026", "bureau", 100, date(2026, 9, 1)
         ),
@@ -260,12 +260,12 @@ def import_statements(funds) -> None:
     for place in (INSIDE, OUTSIDE):
         actor = Actor("setup", "bursar")
         account = f"CN00{place.code.replace('-', '')}9"
-        funds.handle(c.SetBankAccount(place.school_id, account), actor)
-        funds.handle(c.ImportStatement(place.school_id, "csv", STATEMENT), actor)
+        bus.handle(c.SetBankAccount(place.school_id, account), actor)
+        bus.handle(c.ImportStatement(place.school_id, "csv", STATEMENT), actor)
 
 
 def draft_outside_september(funds) -> None:
-    funds.handle(
+    bus.handle(
         c.RecordPayment(
             INSIDE.school_id,
             INSIDE.student,
@@ -276,7 +276,7 @@ def draft_outside_september(funds) -> None:
         Actor("setup", "bursar"),
     )
     # the sample pays PC-101's September itself
-    funds.handle(c.DraftPayroll(OUTSIDE.school_id, SEPTEMBER), Actor("setup", "bursar"))
+    bus.handle(c.DraftPayroll(OUTSIDE.school_id, SEPTEMBER), Actor("setup", "bursar"))
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ def test_each_rule_finds_exactly_the_injected_cases(system, alongside):
     itself, or by processes beside it that the writer waits for."""
     plan = Plan(schools=3, students=480, seed=11, anomalies=True, per_rule=2)
     with projecting_alongside(system) if alongside else nullcontext():
-        truth = simulate(system.funds, plan)
+        truth = simulate(system.bus, plan)
     injected = truth.as_dict()["cases"]
     found = found_by_rule(system, "Simulated")
     assert all(len(cases) == 2 for cases in injected.values())
@@ -40,7 +40,7 @@ def test_each_rule_finds_exactly_the_injected_cases(system, alongside):
 
 
 def test_a_clean_generated_term_of_several_schools_has_no_findings(system):
-    simulate(system.funds, Plan(schools=3, students=480, seed=5))
+    simulate(system.bus, Plan(schools=3, students=480, seed=5))
     assert found_by_rule(system, "Simulated") == {rule: [] for rule in RULES}
 
 
@@ -59,5 +59,5 @@ def test_a_clean_generated_term_of_several_schools_has_no_findings(system):
 def test_impossible_plans_are_refused_and_write_nothing(system, plan, message):
     head = system.funds.head()
     with pytest.raises(PlanError, match=message):
-        simulate(system.funds, plan)
+        simulate(system.bus, plan)
     assert system.funds.head() == head

@@ -68,11 +68,11 @@ def test_a_day_of_sessions_with_one_bad_roster_writes_nothing(story, system):
     ]
     story.clock.set(SEP[1], 19)
     with pytest.raises(NotEnrolled, match="C2"):
-        system.funds.deliver_sessions(day, BURSAR)
+        system.bus.handle(c.DeliverSessions(tuple(day)), BURSAR)
     assert system.funds.head() == head
-    system.funds.deliver_sessions(day[:1], BURSAR)
+    system.bus.handle(c.DeliverSessions(tuple(day[:1])), BURSAR)
     with pytest.raises(SessionAlreadyDelivered):
-        system.funds.deliver_sessions(day[:1], BURSAR)
+        system.bus.handle(c.DeliverSessions(tuple(day[:1])), BURSAR)
 
 
 def test_a_payment_for_an_unknown_school_is_refused(story, system):
@@ -95,25 +95,25 @@ def test_a_batch_of_payments_is_one_transaction_and_recognised_when_resent(
 ):
     batch = fees(story, ("a", 30000, "B1"), ("b", 30000, "B2"), ("c", 15000, "B3"))
     head = system.funds.head()
-    position = system.funds.record_payments(batch, BURSAR)
+    position = system.bus.handle(c.RecordPayments(tuple(batch)), BURSAR)
     assert position == head + 3 == system.funds.head()
-    assert system.funds.record_payments(batch[1:], BURSAR) == position
+    assert system.bus.handle(c.RecordPayments(tuple(batch[1:])), BURSAR) == position
     more = fees(story, ("c", 15000, "B3"), ("c", 15000, "B4"))
-    system.funds.record_payments(more, BURSAR)
+    system.bus.handle(c.RecordPayments(tuple(more)), BURSAR)
     system.projector.catch_up()
     paid = [system.queries.student_balance(story.school, s).paid for s in "abc"]
     assert paid == [30000, 30000, 30000]
 
 
 def test_a_batch_with_one_conflicting_payment_writes_nothing(story, system):
-    system.funds.record_payments(fees(story, ("a", 30000, "B1")), BURSAR)
+    system.bus.handle(c.RecordPayments(tuple(fees(story, ("a", 30000, "B1")))), BURSAR)
     head = system.funds.head()
     batch = fees(story, ("b", 30000, "B2"), ("a", 29000, "B1"))
     with pytest.raises(PaymentConflict, match="B1"):
-        system.funds.record_payments(batch, BURSAR)
+        system.bus.handle(c.RecordPayments(tuple(batch)), BURSAR)
     twice = fees(story, ("b", 30000, "B2"), ("b", 20000, "B2"))
     with pytest.raises(PaymentConflict, match="B2"):
-        system.funds.record_payments(twice, BURSAR)
+        system.bus.handle(c.RecordPayments(tuple(twice)), BURSAR)
     assert system.funds.head() == head
 
 
@@ -142,8 +142,8 @@ def test_a_refused_day_leaves_no_trace_in_a_sole_writers_cache(database, clock):
             ("nobody",),
         )
         with pytest.raises(NotEnrolled):
-            system.funds.deliver_sessions([deliver, unknown], BURSAR)
-        system.funds.deliver_sessions([deliver], BURSAR)
+            system.bus.handle(c.DeliverSessions(tuple([deliver, unknown])), BURSAR)
+        system.bus.handle(c.DeliverSessions(tuple([deliver])), BURSAR)
         course = system.funds.repository.get(story.course)
         assert (list(course.deliveries), course.used) == ([SEP[1]], {1})
     finally:
@@ -163,10 +163,10 @@ def test_a_term_set_up_at_once_is_saved_together_or_not_at_all(system, clock):
     ]
     head = system.funds.head()
     with pytest.raises(NotFound, match="no teacher"):
-        system.funds.set_up(set_up, ADMIN)
+        system.bus.handle(c.SetUp(tuple(set_up)), ADMIN)
     assert system.funds.head() == head
 
-    position = system.funds.set_up(set_up[:4], ADMIN)
+    position = system.bus.handle(c.SetUp(tuple(set_up[:4])), ADMIN)
     assert position == head + 4 == system.funds.head()
     system.projector.catch_up()
     assert system.queries.course(Course.id_for(term, "C1")).school_id == school
@@ -181,12 +181,13 @@ def test_a_teacher_twice_in_one_set_up_is_refused_not_overwritten(system):
     ]
     head = system.funds.head()
     with pytest.raises(AlreadyExists, match="teacher wang exists already"):
-        system.funds.set_up(set_up, ADMIN)
+        system.bus.handle(c.SetUp(tuple(set_up)), ADMIN)
     assert system.funds.head() == head
 
 
 def test_a_set_up_takes_set_up_commands_only(system):
-    with pytest.raises(TypeError, match="RecordPayment is not a set-up"):
-        system.funds.set_up(
-            [c.RecordPayment(School.id_for("S1"), "a", 1, "x", "y", SEP[1])], ADMIN
+    with pytest.raises(KeyError, match="RecordPayment"):
+        system.bus.handle(
+            c.SetUp((c.RecordPayment(School.id_for("S1"), "a", 1, "x", "y", SEP[1]),)),
+            ADMIN,
         )

@@ -159,7 +159,7 @@ def test_a_refund_paid_in_time_is_not_a_finding(story, system):
 def test_the_sample_district_shows_its_two_deliberate_breaches_and_no_anomaly(
     system,
 ):
-    load_sample(system.funds)
+    load_sample(system.bus)
     system.projector.catch_up()
     schools = system.queries.schools_in("Pingcheng")
     found = Compliance(system.queries).findings(schools, today=TODAY)

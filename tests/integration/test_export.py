@@ -28,7 +28,7 @@ def as_text(records: list[dict]) -> list[dict]:
 
 @pytest.fixture
 def sampled(system):
-    load_sample(system.funds)
+    load_sample(system.bus)
     system.projector.catch_up()
     return system
 

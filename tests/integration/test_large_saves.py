@@ -24,7 +24,8 @@ def test_a_term_of_enrolments_in_one_save_of_megabytes_completes(system, clock):
         for k in range(400)
     ]
     head = system.funds.head()
-    saved = threading.Thread(target=system.funds.enrol_many, args=(enrolments, ADMIN))
+    many = c.EnrolMany(tuple(enrolments))
+    saved = threading.Thread(target=system.bus.handle, args=(many, ADMIN))
     saved.start()
     saved.join(timeout=60)
     assert not saved.is_alive(), "the save never completed"

@@ -95,7 +95,7 @@ class Term_:
         self.clock.set(on, 19)
         head = self.system.funds.head()
         try:
-            self.system.funds.handle(command, actor)
+            self.system.bus.handle(command, actor)
         except DomainError:
             assert self.system.funds.head() == head, f"{command} wrote despite refusal"
 

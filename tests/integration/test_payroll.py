@@ -8,7 +8,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from application import commands as c
-from domain.errors import Conflict, InsufficientCredit, InvalidSetup, SameApprover
+from domain.errors import (
+    Blank,
+    FundWouldBeUncovered,
+    MissingBankReference,
+    NothingToPay,
+    PayrollStale,
+    RateLocked,
+    SameApprover,
+)
 from domain.facts import Actor
 from domain.payroll import PayrollRun
 from tests.builders import ADMIN, BURSAR, SECOND_BURSAR
@@ -77,7 +85,7 @@ def test_a_payroll_drafted_before_a_correction_must_be_redrafted(story, system):
     story.deliver(SEP[7], "a")
     story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
     story.do(c.ReverseSession(story.course, SEP[7], "wrong class"), ADMIN, SEP[30])
-    with pytest.raises(Conflict, match="redraft"):
+    with pytest.raises(PayrollStale, match="redraft"):
         story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), SECOND_BURSAR, SEP[30])
     story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
     story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), SECOND_BURSAR, SEP[30])
@@ -107,7 +115,7 @@ def test_pay_is_at_the_rate_in_force_on_each_day_and_accruals_are_trued_up(
 def test_a_rate_cannot_change_pay_already_approved(story, system):
     pay_month(story, SEPTEMBER, SEP[30])
     head = system.funds.head()
-    with pytest.raises(Conflict, match="2026-09-30 is approved"):
+    with pytest.raises(RateLocked, match="2026-09-30 is approved"):
         story.do(c.ChangeRate(story.teacher, 9000, SEP[15]), ADMIN, OCTOBER)
     assert system.funds.head() == head
     story.do(c.ChangeRate(story.teacher, 9000, OCTOBER), ADMIN, OCTOBER)
@@ -137,7 +145,7 @@ def test_a_payroll_cannot_pay_out_money_held_for_families(system, clock):
     run, refs = run_of(story, SEPTEMBER), ((story.teacher, "PAY-1"),)
     with pytest.raises(InvalidSetup, match="bank reference"):
         story.do(c.PayPayroll(run, (), SEP[30]), BURSAR, SEP[30])
-    with pytest.raises(InsufficientCredit, match="3000 fen for pay"):
+    with pytest.raises(FundWouldBeUncovered, match="3000 fen for pay"):
         story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])
     story.do(c.ReceiveSubsidy(story.school, "G1", "bureau", 2000, SEP[30]), BURSAR)
     story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])
@@ -146,7 +154,7 @@ def test_a_payroll_cannot_pay_out_money_held_for_families(system, clock):
 def test_nothing_to_pay_is_a_clear_refusal(system, clock):
     story = Story(system, clock)
     story.set_up()
-    with pytest.raises(InvalidSetup, match="no pay"):
+    with pytest.raises(NothingToPay, match="no pay"):
         story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
 
 

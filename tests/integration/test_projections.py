@@ -39,7 +39,7 @@ def sampled(pg_server):
     """The sample term, written once for this module's tests."""
     database = ensure_database(pg_server, f"sample_{uuid4().hex[:12]}")
     system = make_system(database)
-    load_sample(system.funds)
+    load_sample(system.bus)
     system.projector.rebuild()
     expected = dump(system)
     system.close()
@@ -148,9 +148,9 @@ def test_a_running_projection_stays_awake_after_a_burst_of_commits(database):
     admin = Actor("admin", "school_admin")
     try:
         for n in range(100):
-            system.funds.handle(c.RegisterSchool("Burst", f"B{n:03d}", "B"), admin)
+            system.bus.handle(c.RegisterSchool("Burst", f"B{n:03d}", "B"), admin)
         assert system.projector.wait(system.funds.head(), timeout=10.0)
-        system.funds.handle(c.RegisterSchool("Burst", "LATE", "Late"), admin)
+        system.bus.handle(c.RegisterSchool("Burst", "LATE", "Late"), admin)
         head = system.funds.head()
         assert system.projector.wait(head, timeout=5.0), (
             f"at {system.projector.position()} of {head} five seconds after "

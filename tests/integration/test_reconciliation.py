@@ -9,7 +9,7 @@ import pytest
 
 from application import commands as c
 from domain.bank import BankStatement
-from domain.errors import InvalidSetup
+from domain.errors import NoBankAccount
 from domain.payroll import PayrollRun
 from domain.statements import (
     StatementError,
@@ -128,7 +128,7 @@ def test_the_same_file_twice_is_one_import(story, system):
 def test_a_school_without_an_account_cannot_import(system, clock):
     story = Story(system, clock)
     story.set_up()
-    with pytest.raises(InvalidSetup, match="supervised account"):
+    with pytest.raises(NoBankAccount, match="supervised account"):
         story.do(
             c.ImportStatement(
                 story.school,

@@ -29,7 +29,7 @@ class Story:
 
     def do(self, command, actor=ADMIN, on: date = SEP[1]) -> int:
         self.clock.set(on, 19)
-        return self.system.funds.handle(command, actor)
+        return self.system.bus.handle(command, actor)
 
     def set_up(self) -> None:
         self.do(c.RegisterSchool("D1", "S1", "School One"))
@@ -38,14 +38,12 @@ class Story:
         )
         self.do(c.RegisterTeacher(self.school, "li", "staff", 5000, SEP[1]))
         self.do(c.OpenCourse(self.term, "C1", "Chess", "science", 30, self.teacher))
-        self.system.funds.enrol_many(
-            [
-                c.Enrol(self.course, "a", SEP[1]),
-                c.Enrol(self.course, "b", SEP[1]),
-                c.Enrol(self.course, "c", SEP[1], waived=True),
-            ],
-            ADMIN,
+        enrolments = (
+            c.Enrol(self.course, "a", SEP[1]),
+            c.Enrol(self.course, "b", SEP[1]),
+            c.Enrol(self.course, "c", SEP[1], waived=True),
         )
+        self.system.bus.handle(c.EnrolMany(enrolments), ADMIN)
 
     def deliver(self, on: date, *present: str) -> int:
         session = c.DeliverSession(

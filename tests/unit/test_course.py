@@ -6,13 +6,15 @@ from domain.course import Course
 from domain.errors import (
     AlreadyEnrolled,
     AlreadyWithdrawn,
+    Blank,
     CourseFull,
     InvalidSession,
-    InvalidSetup,
+    InvalidTermDates,
     NotEnrolled,
     OutsideTerm,
     SessionAlreadyDelivered,
     SessionNotDelivered,
+    UnknownCategory,
 )
 from domain.facts import Stamp
 from domain.ledger import journal
@@ -224,7 +226,7 @@ def test_reversing_a_session_that_was_not_delivered_is_refused():
 def test_a_correction_needs_a_reason():
     course = enrolled(a_course(), "s1")
     deliver(course, day(1), present=["s1"])
-    with pytest.raises(InvalidSetup, match="reason"):
+    with pytest.raises(Blank, match="reason"):
         course.reverse_delivery(day(1), reason=" ", stamp=stamp())
 
 
@@ -276,18 +278,18 @@ def test_a_correction_after_the_student_left_is_refused():
 
 
 def test_a_course_needs_one_of_the_eight_categories():
-    with pytest.raises(InvalidSetup, match="unknown category"):
+    with pytest.raises(UnknownCategory, match="unknown category"):
         a_course(category="tutoring")
 
 
 def test_a_term_longer_than_a_school_year_is_refused():
-    with pytest.raises(InvalidSetup, match="within one school year"):
+    with pytest.raises(InvalidTermDates, match="within one school year"):
         a_term(starts=date(1, 1, 1), ends=date(9999, 12, 31))
     a_term(starts=date(2026, 9, 1), ends=date(2027, 8, 31))
 
 
 def test_a_term_ending_before_it_starts_is_refused():
-    with pytest.raises(InvalidSetup, match="before it starts"):
+    with pytest.raises(InvalidTermDates, match="before it starts"):
         Term.open(
             school=a_school(),
             code="x",
