@@ -1,8 +1,8 @@
 """A log grown district by district through the bulk paths: the append and
-rebuild rates next to a raw COPY of rows of the same size, verification next
-to a raw read of the same events, the main queries' latency at each size, and
-the peak memory of simulate and rebuild, each run as the real command in a
-process of its own."""
+rebuild rates next to a raw COPY of rows of the same size, the rows the
+rebuild writes per event, verification next to a raw read of the same events,
+the main queries' latency at each size, and the peak memory of simulate and
+rebuild, each run as the real command in a process of its own."""
 
 import contextlib
 import os
@@ -10,6 +10,7 @@ import random
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from psycopg.sql import SQL
 
 from api.bootstrap import System, bootstrap, projecting_alongside
 from bench.common import Result, fresh_database, percentile
+from bench.table_writes import server_now, settled_table_writes
 from domain.errors import NotFound
 from infra import chain
 from infra.chain import PARALLEL_FROM, WALK_BATCH
@@ -34,6 +36,9 @@ from samples.simulate import Plan, simulate
 DISTRICTS = ("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot")
 SAMPLES = 200
 TODAY = date(2026, 12, 1)
+# Rows the read models wrote per event in a rebuild at commit 9c1be7f, on the
+# full run's log and on the smoke run's (bench/README.md).
+ROWS_PER_EVENT, ROWS_PER_EVENT_QUICK = 30.73, 12.78
 
 
 def plans(quick: bool) -> list[Plan]:
@@ -50,6 +55,7 @@ def plans(quick: bool) -> list[Plan]:
 
 def run(quick: bool) -> list[Result]:
     database = fresh_database()
+    since = server_now(database.conninfo)
     settings = Settings(pool_size=2, aggregate_cache=1_000_000, sole_writer=True)
     system = bootstrap(settings, database=database)
     results: list[Result] = []
@@ -86,7 +92,9 @@ def run(quick: bool) -> list[Result]:
         events = system.funds.head()
     finally:
         system.close()
+    before = settled_table_writes(database.conninfo, since)
     rebuild_seconds, rebuild_rss = command(database, "rebuild")
+    written = settled_table_writes(database.conninfo, since) - before
     results.append(
         Result(
             f"rebuild.{events}_events",
@@ -96,6 +104,8 @@ def run(quick: bool) -> list[Result]:
             copy_rate,
         )
     )
+    baseline = ROWS_PER_EVENT_QUICK if quick else ROWS_PER_EVENT
+    results += rows_written(written, events, rebuild_seconds, copy_rate, baseline)
     for name, sizes in latencies.items():
         (small, _, first), (large, p50, p99) = sizes[0], sizes[-1]
         results.append(
@@ -123,6 +133,44 @@ def run(quick: bool) -> list[Result]:
     results.append(Result("memory.rebuild", rebuild_rss, "MiB", "1 GiB", limit))
     results.append(Result("memory.simulate", simulate_rss, "MiB", "1 GiB", limit))
     return results
+
+
+def rows_written(
+    written: Counter[str],
+    events: int,
+    seconds: float,
+    copy_rate: float,
+    baseline: float,
+) -> list[Result]:
+    """The rows a rebuild wrote into the read models, per event and per
+    second, and the five tables that took most of them."""
+    rows = written.total()
+    per_event = rows / events
+    return [
+        Result(
+            "rebuild.rows_written.per_event",
+            per_event,
+            "rows/event",
+            "rebuild at 9c1be7f",
+            baseline,
+        ),
+        Result(
+            "rebuild.rows_written.per_s",
+            rows / seconds,
+            "rows/s",
+            "raw COPY of rows of the same size",
+            copy_rate,
+        ),
+    ] + [
+        Result(
+            f"rebuild.rows_written.{table}",
+            count / events,
+            "rows/event",
+            "every read model",
+            per_event,
+        )
+        for table, count in written.most_common(5)
+    ]
 
 
 def query_latencies(
