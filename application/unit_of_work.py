@@ -38,6 +38,7 @@ class UnitOfWork:
         self.aggregates: dict[UUID, Aggregate] = {}
         self.new: dict[UUID, str] = {}  # added aggregates, by what they are
         self.expect: dict[UUID, int] = {}
+        self.read: dict[UUID, Books] = {}
         self.locks = ExitStack()
 
     def __enter__(self) -> "UnitOfWork":
@@ -87,8 +88,10 @@ class UnitOfWork:
     def books(self, school_id: UUID) -> Books:
         """The school's books for a decision: the work is saved only if
         nothing about the school was recorded since they were read."""
-        books = self.locks.enter_context(self.bookkeeper.open(school_id))
-        self.expect[school_id] = books.position
+        if (books := self.read.get(school_id)) is None:
+            books = self.locks.enter_context(self.bookkeeper.open(school_id))
+            self.read[school_id] = books
+            self.expect[school_id] = books.position
         return books
 
     def commit(self) -> int:

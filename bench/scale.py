@@ -67,7 +67,7 @@ def run(quick: bool) -> list[Result]:
             head = system.funds.head()
             started = perf_counter()
             with projecting_alongside(system):  # as `fundledger simulate` does
-                simulate(system.funds, plan)
+                simulate(system.bus, plan)
             seconds += perf_counter() - started
             appended += system.funds.head() - head
             system.projector.catch_up()

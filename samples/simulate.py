@@ -235,7 +235,7 @@ class SimSchool:
             for k, cls in enumerate(self.classes)
             if k == 7 or not october
             for s, student in enumerate(cls.roster)
-            if s > 0 and "GHOST" not in student
+            if s > 0 and "GHOST" not in student and student not in self.away
         )
         self.bus.handle(c.RecordPayments(payments), self.bursar)
         # Not touched again: kept, a city's payments would push its courses

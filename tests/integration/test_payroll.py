@@ -9,9 +9,7 @@ from hypothesis import strategies as st
 
 from application import commands as c
 from domain.errors import (
-    Blank,
     FundWouldBeUncovered,
-    MissingBankReference,
     NothingToPay,
     PayrollStale,
     RateLocked,
