@@ -72,7 +72,8 @@ def test_reporting_a_term_surplus_clears_its_finding(yungang):
         reported = c.post(f"/v1/terms/{term}/surplus-report")
         assert reported.status_code == 200
         again = c.post(f"/v1/terms/{term}/surplus-report")
-        assert again.status_code == 422 and "already" in again.json()["detail"]
+        assert again.status_code == 409, again.text
+        assert again.json()["type"].endswith("/already-reported")
     params["min_position"] = reported.json()["position"]
     left = client.get("/v1/audit/anomalies", params=params).json()
     assert term not in {e["id"] for f in left for e in f["evidence"]}

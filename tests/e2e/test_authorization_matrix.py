@@ -7,9 +7,11 @@ from datetime import date, time
 import pytest
 
 from application import commands as c
+from application.bus import MessageBus
 from domain.bank import BankStatement
 from domain.course import Course
 from domain.facts import Actor
+from domain.payment import Payment
 from domain.payroll import PayrollRun
 from domain.refund import Refund
 from domain.school import School, Term
@@ -35,8 +37,10 @@ ALLOWED = {
     ("POST", "/v1/courses/{course_id}/sessions"): {S},
     ("POST", "/v1/courses/{course_id}/sessions/{day}/reversal"): {S},
     ("POST", "/v1/schools/{school_id}/payments"): {B},
+    ("POST", "/v1/payments/{payment_id}/reallocation"): {B},
     ("POST", "/v1/schools/{school_id}/refunds"): {B},
     ("POST", "/v1/refunds/{refund_id}/approval"): {B},
+    ("POST", "/v1/refunds/{refund_id}/cancellation"): {B},
     ("POST", "/v1/terms/{term_id}/surplus-report"): {B},
     ("POST", "/v1/refunds/{refund_id}/payment"): {B},
     ("POST", "/v1/schools/{school_id}/subsidies"): {B},
@@ -85,6 +89,7 @@ class Place:
         self.refund_id = Refund.id_for(self.school_id, f"{code}-RF-{code}-S005")
         self.run_id = PayrollRun.id_for(self.school_id, SEPTEMBER)
         self.channel, self.payment_reference = payment
+        self.payment_id = Payment.id_for(self.school_id, *payment)
         self.statement = BankStatement.id_for(self.school_id, STATEMENT_SHA)
 
     def path(self, template: str) -> str:
@@ -98,6 +103,7 @@ class Place:
             "course_id": self.course_id,
             "grant_id": self.grant_id,
             "refund_id": self.refund_id,
+            "payment_id": self.payment_id,
             "run_id": self.run_id,
             "month": "2026-09",
             "entity_id": self.course_id,
@@ -108,9 +114,6 @@ class Place:
             "statement": self.statement,
         }
         return {name: str(value) for name, value in ids.items()}
-
-    def query_payment(self) -> tuple[str, str]:
-        return self.channel, self.payment_reference
 
     def query(self, template: str) -> dict[str, str]:
         if template.endswith("/payments/trace"):
@@ -164,7 +167,12 @@ class Place:
                 "reason": "matrix",
                 "reference": f"{self.code}-{tag}",
             },
+            "reallocation": {
+                "lines": [{"course_id": str(self.course_id), "amount": "360.00"}],
+                "reason": "matrix",
+            },
             "approval": None,
+            "cancellation": None,
             "surplus-report": None,
             "payment": (
                 {
@@ -196,11 +204,12 @@ class Place:
         return bodies[tail] if method == "POST" else None
 
 
-INSIDE = Place("Pingcheng", "PC-101", "PC-101-S001", ("bank", "M-PAY-101"))
+# PC-101-S001 paid Homework club 3A's fee, ¥360, in the sample's first week
+INSIDE = Place("Pingcheng", "PC-101", "PC-101-S001", ("wechat", "PC-101-S001-0901"))
 OUTSIDE = Place("Yungang", "YG-201", "YG-201-S001", ("bank", "YG-YG-201-S001"))
 
 
-def set_up_outside(funds) -> None:
+def set_up_outside(bus: MessageBus) -> None:
     """A school in another district, with one of each thing the routes name."""
     o, actor = OUTSIDE, Actor("setup", "school_admin")
     bus.handle(c.RegisterSchool(o.district, o.code, "Yungang School"), actor)
@@ -256,7 +265,7 @@ def set_up_outside(funds) -> None:
     )
 
 
-def import_statements(funds) -> None:
+def import_statements(bus: MessageBus) -> None:
     for place in (INSIDE, OUTSIDE):
         actor = Actor("setup", "bursar")
         account = f"CN00{place.code.replace('-', '')}9"
@@ -264,26 +273,16 @@ def import_statements(funds) -> None:
         bus.handle(c.ImportStatement(place.school_id, "csv", STATEMENT), actor)
 
 
-def draft_outside_september(funds) -> None:
-    bus.handle(
-        c.RecordPayment(
-            INSIDE.school_id,
-            INSIDE.student,
-            100,
-            *INSIDE.query_payment(),
-            date(2026, 9, 1),
-        ),
-        Actor("setup", "bursar"),
-    )
+def draft_outside_september(bus: MessageBus) -> None:
     # the sample pays PC-101's September itself
     bus.handle(c.DraftPayroll(OUTSIDE.school_id, SEPTEMBER), Actor("setup", "bursar"))
 
 
 @pytest.fixture(scope="module")
 def clients(sample):
-    set_up_outside(sample.system.funds)
-    draft_outside_september(sample.system.funds)
-    import_statements(sample.system.funds)
+    set_up_outside(sample.system.bus)
+    draft_outside_september(sample.system.bus)
+    import_statements(sample.system.bus)
     sample.system.projector.catch_up()
     tokens = {
         R: sample.token("m-regulator", R, district="Pingcheng"),

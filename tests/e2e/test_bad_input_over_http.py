@@ -124,6 +124,14 @@ def test_an_amount_in_other_digits_or_with_spaces_is_refused(fund, amount):
     assert f"{amount!r} is not an amount in yuan such as '360.00'" in message
 
 
+def test_a_payment_line_in_other_digits_is_refused(fund):
+    path = f"/schools/{fund.school}/payments"
+    line = {"course_id": fund.course, "amount": "\N{FULLWIDTH DIGIT THREE}00.00"}
+    body = payment(lines=[line])
+    message = fund.refused(fund.bursar, path, body, "body.lines.0.amount")
+    assert "is not an amount in yuan such as '360.00'" in message
+
+
 @pytest.mark.parametrize(
     "amount",
     ["\N{FULLWIDTH DIGIT ONE}000.00", " 1000.00"],

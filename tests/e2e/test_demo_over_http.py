@@ -33,8 +33,12 @@ def test_the_district_view_lists_both_schools_covered(served):
     assert [s["code"] for s in body["schools"]] == ["PC-101", "PC-102"]
     assert body["uncovered_schools"] == []
     for school in body["schools"]:
-        assert school["payable_refund"] == "0.00"
-        assert school["subsidy"] == "5000.00"
+        assert school["covered"] is True and school["refunds_due"] == "0.00"
+        assert (
+            school["subsidy_received"],
+            school["subsidy_used"],
+            school["subsidy_unused"],
+        ) == ("10000.00", "5000.00", "5000.00")
 
 
 def test_the_leaver_was_refunded_exactly_what_was_unconsumed(served):
@@ -42,7 +46,8 @@ def test_the_leaver_was_refunded_exactly_what_was_unconsumed(served):
     body = served.get(f"/v1/schools/{school}/students/PC-101-S005/balance").json()
     assert body["charged"] == "360.00" and body["paid"] == "360.00"
     assert body["refunded"] == body["refund_paid"] == body["cancelled"]
-    assert body["owed"] == "0.00" and body["status"] == "settled"
+    assert body["owed"] == body["credit"] == body["held"] == "0.00"
+    assert body["status"] == "settled"
 
 
 def test_an_unknown_student_is_a_problem_not_a_crash(served):
@@ -69,7 +74,9 @@ def test_a_demo_payment_is_traced_to_the_sessions_and_salaries_it_paid(served):
     params = {"channel": "wechat", "reference": "PC-101-S001-0901"}
     trace = served.get(f"/v1/schools/{school}/payments/trace", params=params).json()
     uses = trace["uses"]
+    # the payment named Homework club 3A: only that course's sessions used it
     assert uses and all(u["kind"] == "session" for u in uses)
+    assert {u["details"]["course_code"] for u in uses} == {"HW-3A"}
     used = sum(Decimal(u["amount"]) for u in uses)
     assert used + Decimal(trace["remaining"]) == Decimal(trace["amount"])
     september = [u for u in uses if u["day"] < "2026-10-01"]

@@ -10,7 +10,7 @@ from infra.tokens import Role
 from tests.e2e.test_authorization_matrix import INSIDE
 
 MONEY = ("/payments", "/refunds", "/subsidies", "/allocations", "/approval", "/payment")
-MONEY += ("/payroll",)
+MONEY += ("/payroll", "/reallocation", "/cancellation")
 EXAMPLES_PER_OPERATION = 16
 SLOW_MACHINE_SECONDS = 60  # an abandoned request would keep its connection busy
 # A schema-valid request may still break a business rule (a term ending before

@@ -22,9 +22,14 @@ def test_a_month_of_pay_from_draft_to_payslips(sample):
     assert drafted.status_code == 201, drafted.text
     run = drafted.json()["id"]
     assert bursar.post(f"/v1/payroll/{run}/approval").status_code == 403
-    assert approver.post(f"/v1/payroll/{run}/approval").status_code == 200
+    approved = approver.post(f"/v1/payroll/{run}/approval")
+    assert approved.status_code == 200, approved.text
 
-    found = bursar.get(f"/v1/payroll/{run}").json()
+    # the read models catch up on their own: read once they reach the approval
+    found = bursar.get(
+        f"/v1/payroll/{run}", params={"min_position": approved.json()["position"]}
+    ).json()
+    assert (found["status"], found["approved_by"]) == ("approved", "p-approver")
     references = {
         t["teacher_id"]: f"BANK-{t['teacher_code']}" for t in found["teachers"]
     }

@@ -1,13 +1,16 @@
 """A term told over HTTP by the people who run it, read back with exact amounts."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from uuid import UUID
 
 import pytest
 from structlog.testing import capture_logs
 
 from domain.course import BEIJING
-from domain.school import School
+from domain.school import School, Term
+from domain.teacher import Teacher
 from infra.logging import configure_logging
 from infra.tokens import Role
 
@@ -170,6 +173,13 @@ def test_a_refund_takes_two_people_and_the_books_read_back_exactly(term):
         "210.00",
         "0.00",
     )
+    assert (a["credit"], a["held"], a["status"]) == ("0.00", "210.00", "settled")
+    [chess] = a["enrolments"]
+    assert (chess["course_code"], chess["paid"], chess["unconsumed"]) == (
+        "C1",
+        "300.00",
+        "210.00",
+    )
     b = c.get(c.bursar, f"/schools/{school}/students/b/balance")
     assert (b["paid"], b["consumed"], b["cancelled"], b["refunded"], b["owed"]) == (
         "100.00",
@@ -178,19 +188,31 @@ def test_a_refund_takes_two_people_and_the_books_read_back_exactly(term):
         "70.00",
         "0.00",
     )
+    assert (b["refund_paid"], b["refund_due"], b["credit"], b["status"]) == (
+        "70.00",
+        "0.00",
+        "0.00",
+        "settled",
+    )
     fund = c.get(c.regulator, f"/schools/{school}/fund")
-    assert (fund["bank"], fund["unearned"], fund["payable_teacher"]) == (
+    assert (fund["bank"], fund["held_for_families"], fund["teacher_pay_due"]) == (
         "330.00",
         "210.00",
         "150.00",
     )
-    assert fund["held_for_families"] == "210.00" and fund["covered"] is True
-    balance = c.get(c.regulator, f"/courses/{course}/balance")
-    assert (balance["sessions"], balance["released"], balance["teacher_pay"]) == (
-        3,
+    assert (fund["fees_released"], fund["refunds_due"], fund["free_cash"]) == (
         "120.00",
-        "150.00",
+        "0.00",
+        "120.00",
     )
+    assert fund["covered"] is True
+    balance = c.get(c.regulator, f"/courses/{course}/balance")
+    assert (
+        balance["sessions"],
+        balance["fees_released"],
+        balance["teacher_pay_accrued"],
+        balance["unconsumed"],
+    ) == (3, "120.00", "150.00", "210.00")
     trial = c.get(c.regulator, "/ledger/trial-balance")
     assert trial["balanced"] and trial["total_debit"] == trial["total_credit"]
 
@@ -334,3 +356,229 @@ def test_when_the_database_has_no_connection_to_spare_a_read_is_a_503(empty):
     assert busy.json()["type"].endswith("/database-unavailable")
     assert busy.headers["Retry-After"] == "1"
     assert reader.get("/v1/districts/Y/compliance").status_code == 404
+
+
+# --- a family's money, enrolment by enrolment --------------------------------
+def payment(student: str, amount: str, reference: str, lines=None) -> dict:
+    body = {
+        "student_id": student,
+        "amount": amount,
+        "channel": "bank",
+        "reference": reference,
+        "received_on": "2026-09-05",
+    }
+    if lines is not None:
+        body["lines"] = [{"course_id": c, "amount": a} for c, a in lines]
+    return body
+
+
+@pytest.fixture(scope="module")
+def family(term):
+    """Two more courses at PC-201 from 1 September, before any of their
+    sessions: painting, ¥200 (¥20 a session) with li, and Go, ¥300 (¥30) with
+    zhao. e and h take both, painting first; g paid for painting and left it;
+    k paid ¥50 more than painting costs."""
+    c, school, _ = term
+    term_id = Term.id_for(UUID(school), "T")
+    zhao = c.post(
+        c.admin,
+        f"/schools/{school}/teachers",
+        {"code": "zhao", "kind": "staff", "rate": "50.00", "since": "2026-09-01"},
+    )["id"]
+    li = str(Teacher.id_for(UUID(school), "li"))
+    courses = {}
+    for code, name, category, fee, teacher in (
+        ("ART", "Painting", "arts", "200.00", li),
+        ("GO", "Go", "science", "300.00", zhao),
+    ):
+        courses[code] = c.post(
+            c.admin,
+            f"/terms/{term_id}/courses",
+            {
+                "code": code,
+                "name": name,
+                "category": category,
+                "capacity": 30,
+                "teacher_id": teacher,
+                "fee": fee,
+            },
+        )["id"]
+    for student, codes in (
+        ("e", ("ART", "GO")),
+        ("h", ("ART", "GO")),
+        ("g", ("ART",)),
+        ("k", ("ART",)),
+    ):
+        for code in codes:
+            c.post(
+                c.admin,
+                f"/courses/{courses[code]}/enrolments",
+                {"student_id": student, "on": "2026-09-01"},
+            )
+    art = courses["ART"]
+    c.post(
+        c.bursar,
+        f"/schools/{school}/payments",
+        payment("g", "200.00", "G-1", lines=[(art, "200.00")]),
+    )
+    c.post(c.bursar, f"/schools/{school}/payments", payment("k", "250.00", "K-1"))
+    c.post(
+        c.admin,
+        f"/courses/{art}/enrolments/g/withdrawal",
+        {"on": "2026-09-04"},
+        status=200,
+    )
+    return c, school, courses, {"ART": li, "GO": zhao}
+
+
+def test_one_transfer_for_two_courses_pays_each_course_its_own_line(family):
+    c, school, courses, teachers = family
+    art, go = courses["ART"], courses["GO"]
+    lines = [(art, "10.00"), (go, "300.00")]  # oldest first would pay art 200.00
+    c.post(
+        c.bursar,
+        f"/schools/{school}/payments",
+        payment("e", "310.00", "E-1", lines=lines),
+    )
+    for code in ("ART", "GO"):
+        c.post(
+            c.admin,
+            f"/courses/{courses[code]}/sessions",
+            {
+                "day": "2026-09-07",
+                "starts": "15:30",
+                "ends": "17:30",
+                "teacher_id": teachers[code],
+                "present": ["e"],
+            },
+        )
+
+    trace = c.get(
+        c.bursar, f"/schools/{school}/payments/trace", channel="bank", reference="E-1"
+    )
+    uses = sorted(
+        (
+            u["kind"],
+            u["day"],
+            u["details"]["course_code"],
+            u["details"]["teacher_code"],
+            u["amount"],
+        )
+        for u in trace["uses"]
+    )
+    assert uses == [
+        ("session", "2026-09-07", "ART", "li", "10.00"),
+        ("session", "2026-09-07", "GO", "zhao", "30.00"),
+    ]
+    assert trace["remaining"] == "270.00"
+    e = c.get(c.bursar, f"/schools/{school}/students/e/balance")
+    assert {
+        x["course_code"]: (x["paid"], x["consumed"], x["owed"]) for x in e["enrolments"]
+    } == {"ART": ("10.00", "20.00", "190.00"), "GO": ("300.00", "30.00", "0.00")}
+    assert (e["paid"], e["owed"], e["unallocated"], e["status"]) == (
+        "310.00",
+        "190.00",
+        "0.00",
+        "owes",
+    )
+
+
+def test_a_payment_whose_lines_do_not_add_up_is_refused_and_writes_nothing(
+    family, empty
+):
+    c, school, courses, _ = family
+    before = empty.system.funds.head()
+    lines = [(courses["ART"], "60.00"), (courses["GO"], "30.00")]
+    response = c.bursar.post(
+        f"/v1/schools/{school}/payments",
+        json=payment("e", "100.00", "E-BAD", lines=lines),
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/allocation-does-not-add-up")
+    assert empty.system.funds.head() == before
+    trace = c.bursar.get(
+        f"/v1/schools/{school}/payments/trace",
+        params={"channel": "bank", "reference": "E-BAD", "min_position": before},
+    )
+    assert trace.status_code == 404
+
+
+def test_a_cancelled_refund_request_frees_its_credit_for_a_new_one(family):
+    c, school, courses, _ = family
+    body = {
+        "student_id": "g",
+        "amount": "200.00",
+        "reason": "left painting",
+        "reference": "RF-g-1",
+        "course_id": courses["ART"],
+    }
+    first = c.post(c.bursar, f"/schools/{school}/refunds", body)["id"]
+    again = body | {"reference": "RF-g-2"}
+    claimed = c.bursar.post(f"/v1/schools/{school}/refunds", json=again)
+    assert claimed.status_code == 422, claimed.text
+    assert claimed.json()["type"].endswith("/insufficient-credit")
+
+    c.post(c.bursar, f"/refunds/{first}/cancellation", status=200)
+    second = c.post(c.bursar, f"/schools/{school}/refunds", again)["id"]
+    c.post(c.approver, f"/refunds/{second}/approval", status=200)
+
+    late = c.approver.post(f"/v1/refunds/{first}/approval")
+    assert late.status_code == 409
+    assert late.json()["type"].endswith("/invalid-transition")
+    g = c.get(c.bursar, f"/schools/{school}/students/g/balance")
+    assert (g["refunded"], g["refund_due"], g["credit"], g["status"]) == (
+        "200.00",
+        "200.00",
+        "0.00",
+        "settled",
+    )
+    history = c.get(c.regulator, f"/history/{first}")
+    assert [(h["type"], h["actor"]) for h in history] == [
+        ("Refund.Requested", "bursar-201"),
+        ("Refund.Cancelled", "bursar-201"),
+    ]
+
+
+def test_a_payment_reallocated_over_http_pays_the_other_course(family):
+    c, school, courses, _ = family
+    art, go = courses["ART"], courses["GO"]
+    paid = c.post(
+        c.bursar,
+        f"/schools/{school}/payments",
+        payment("h", "200.00", "H-1", lines=[(art, "200.00")]),
+    )["id"]
+    c.post(
+        c.bursar,
+        f"/payments/{paid}/reallocation",
+        {"lines": [{"course_id": go, "amount": "200.00"}], "reason": "meant for Go"},
+        status=200,
+    )
+    h = c.get(c.bursar, f"/schools/{school}/students/h/balance")
+    assert {x["course_code"]: x["paid"] for x in h["enrolments"]} == {
+        "ART": "0.00",
+        "GO": "200.00",
+    }
+    assert (h["paid"], h["unallocated"]) == ("200.00", "0.00")
+    history = c.get(c.regulator, f"/history/{paid}")
+    assert [h["type"] for h in history] == ["Payment.Received", "Payment.Reallocated"]
+    assert history[1]["payload"]["reason"] == "meant for Go"
+
+
+def test_two_refund_requests_at_once_for_the_same_credit_get_one_yes(family):
+    c, school, _, _ = family
+
+    def ask(client, reference: str) -> tuple[int, str]:
+        body = {"student_id": "k", "amount": "50.00", "reason": "overpaid"}
+        response = client.post(
+            f"/v1/schools/{school}/refunds", json=body | {"reference": reference}
+        )
+        return response.status_code, response.json().get("type", "").rsplit("/")[-1]
+
+    with ThreadPoolExecutor(2) as pool:
+        asked = [
+            pool.submit(ask, c.bursar, "RF-k-1"),
+            pool.submit(ask, c.approver, "RF-k-2"),
+        ]
+        statuses = sorted(f.result() for f in asked)
+    assert statuses == [(201, ""), (422, "insufficient-credit")]
