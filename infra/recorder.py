@@ -18,9 +18,9 @@ from uuid import UUID
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
-    InternalError,
     Notification,
     OperationalError,
+    PersistenceError,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
@@ -149,7 +149,7 @@ class FundRecorder(PostgresApplicationRecorder):
             if sum(len(e.state) for e in stored_events) < PIPELINE_LIMIT:
                 return super().insert_events(stored_events, **kwargs)
             return self._insert_unpipelined(stored_events, **kwargs)
-        except InternalError as error:
+        except PersistenceError as error:
             diag = getattr(error.__cause__, "diag", None)
             if diag is not None and diag.message_hint == MOVED:
                 raise IntegrityError(MOVED) from None

@@ -15,6 +15,7 @@ from domain.errors import (
 )
 from domain.school import School, Term
 from domain.teacher import Teacher
+from projections import funds as f
 from tests.builders import ADMIN, BURSAR
 from tests.conftest import make_system
 from tests.integration.test_term_story import SEP, Story
@@ -33,7 +34,7 @@ def test_a_redelivered_payment_notification_returns_the_first_result(story, syst
     again = story.do(payment, BURSAR)
     assert again == first == system.funds.head()
     system.projector.catch_up()
-    assert system.queries.student_balance(story.school, "a").paid == 30000
+    assert f.student_balance(system.queries, story.school, "a").figures.paid == 30000
 
 
 def test_the_same_reference_with_other_content_is_a_conflict(story, system):
@@ -101,7 +102,9 @@ def test_a_batch_of_payments_is_one_transaction_and_recognised_when_resent(
     more = fees(story, ("c", 15000, "B3"), ("c", 15000, "B4"))
     system.bus.handle(c.RecordPayments(tuple(more)), BURSAR)
     system.projector.catch_up()
-    paid = [system.queries.student_balance(story.school, s).paid for s in "abc"]
+    paid = [
+        f.student_balance(system.queries, story.school, s).figures.paid for s in "abc"
+    ]
     assert paid == [30000, 30000, 30000]
 
 
@@ -169,7 +172,7 @@ def test_a_term_set_up_at_once_is_saved_together_or_not_at_all(system, clock):
     position = system.bus.handle(c.SetUp(tuple(set_up[:4])), ADMIN)
     assert position == head + 4 == system.funds.head()
     system.projector.catch_up()
-    assert system.queries.course(Course.id_for(term, "C1")).school_id == school
+    assert f.course(system.queries, Course.id_for(term, "C1")).school_id == school
 
 
 def test_a_teacher_twice_in_one_set_up_is_refused_not_overwritten(system):
@@ -180,7 +183,7 @@ def test_a_teacher_twice_in_one_set_up_is_refused_not_overwritten(system):
         c.RegisterTeacher(school, "wang", "external", 12000, SEP[1]),
     ]
     head = system.funds.head()
-    with pytest.raises(AlreadyExists, match="teacher wang exists already"):
+    with pytest.raises(AlreadyExists, match="teacher wang is in this request already"):
         system.bus.handle(c.SetUp(tuple(set_up)), ADMIN)
     assert system.funds.head() == head
 
