@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from domain.money import format_fen
-from projections import funds
+from projections import funds, trace
 from projections import queries as q
 
 Yuan = Annotated[
@@ -367,6 +367,19 @@ class UsePublic(Public):
     details: dict[str, Any]
 
 
+class AllocatedPublic(Public):
+    course_id: UUID | None = Field(description="none: the family's, unallocated")
+    course_code: str | None
+    amount: Yuan
+    uses: list[UsePublic]
+    remaining: Yuan = Field(description="not yet consumed nor refunded")
+
+    @classmethod
+    def of(cls, part: trace.Allocated) -> "AllocatedPublic":
+        uses = [UsePublic(**use.__dict__) for use in part.uses]
+        return cls(**(part.__dict__ | {"uses": uses}), remaining=part.remaining)
+
+
 class TracePublic(Public):
     payment_id: UUID
     school_id: UUID
@@ -377,8 +390,20 @@ class TracePublic(Public):
     received_on: date
     position: int
     deposit_entry: UUID | None
-    uses: list[UsePublic]
+    allocations: list[AllocatedPublic] = Field(
+        description="what the payment pays, and what each part was used for"
+    )
+    uses: list[UsePublic] = Field(description="every part's uses, in log order")
     remaining: Yuan = Field(description="not yet consumed nor refunded")
+
+    @classmethod
+    def of(cls, found: trace.Trace) -> "TracePublic":
+        return cls(
+            **{k: v for k, v in found.__dict__.items() if k != "allocations"},
+            allocations=[AllocatedPublic.of(part) for part in found.allocations],
+            uses=[UsePublic(**use.__dict__) for use in found.uses],
+            remaining=found.remaining,
+        )
 
 
 class ProofPublic(Public):

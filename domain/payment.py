@@ -115,6 +115,8 @@ class Payment(Aggregate):
         if not reason.strip():
             raise Blank("a re-allocation states its reason", field="reason")
         family.check_allocation(lines, self.amount)
+        if _by_course(lines) == _by_course(self.allocations):
+            return  # allocated so already: asked again, nothing changes
         self.trigger_event(
             self.Reallocated,
             school_id=self.school_id,
@@ -136,3 +138,7 @@ class Payment(Aggregate):
                 "with a different student, amount, date or lines",
                 reference=self.reference,
             )
+
+
+def _by_course(lines: Sequence[Allocation]) -> dict[UUID | None, int]:
+    return {line.course_id: line.amount for line in lines}

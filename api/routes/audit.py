@@ -14,7 +14,6 @@ from api.schemas import (
     FindingPublic,
     ProofPublic,
     TracePublic,
-    UsePublic,
     VerdictPublic,
 )
 from domain.course import BEIJING
@@ -52,13 +51,12 @@ def trace(
     queries: QueriesDep,
     who: Reader,
 ) -> TracePublic:
-    """Follow a payment: its deposit, each session share that consumed it (with
-    the roster and the teacher it paid), and the refund of what was left."""
+    """Follow a payment: its deposit, the enrolments it paid, each session
+    share of theirs it paid for (with the roster and the teacher it paid), and
+    the refunds drawn on what was left."""
     who.check_school(school_id)
     found = trace_payment(queries, Payment.id_for(school_id, channel, reference))
-    fields = {k: v for k, v in found.__dict__.items() if k != "uses"}
-    uses = [UsePublic(**use.__dict__) for use in found.uses]
-    return TracePublic(**fields, uses=uses, remaining=found.remaining)
+    return TracePublic.of(found)
 
 
 @router.get("/audit/proof/{position}")

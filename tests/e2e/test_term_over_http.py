@@ -471,6 +471,10 @@ def test_one_transfer_for_two_courses_pays_each_course_its_own_line(family):
         ("session", "2026-09-07", "GO", "zhao", "30.00"),
     ]
     assert trace["remaining"] == "270.00"
+    assert {
+        a["course_code"]: (a["amount"], len(a["uses"]), a["remaining"])
+        for a in trace["allocations"]
+    } == {"ART": ("10.00", 1, "0.00"), "GO": ("300.00", 1, "270.00")}
     e = c.get(c.bursar, f"/schools/{school}/students/e/balance")
     assert {
         x["course_code"]: (x["paid"], x["consumed"], x["owed"]) for x in e["enrolments"]
