@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from api.bootstrap import System
 from api.deps import SystemDep
-from api.errors import install_error_handlers
+from api.errors import document_problems, install_error_handlers
 from api.middleware import RequestLog
 from api.routes import (
     audit,
@@ -39,4 +39,5 @@ def create_app(system: System) -> FastAPI:
         return Health(status="ok", position=system.projector.position(), head=head)
 
     app.add_middleware(RequestLog)
+    document_problems(app)
     return app

@@ -14,7 +14,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import System
-from domain.errors import DomainError, NotFound
+from api.errors import Forbidden, Unauthenticated
+from domain.errors import NotFound
 from domain.facts import Actor
 from domain.school import School
 from infra.tokens import Grant, Role
@@ -22,16 +23,6 @@ from infra.tokens import Grant, Role
 READERS = (Role.REGULATOR, Role.AUDITOR, Role.BURSAR, Role.SCHOOL_ADMIN)
 SETUP = (Role.SCHOOL_ADMIN,)
 MONEY = (Role.BURSAR,)
-
-
-class Unauthenticated(DomainError):
-    code = "unauthenticated"
-    status = 401
-
-
-class Forbidden(DomainError):
-    code = "forbidden"
-    status = 403
 
 
 @dataclass(frozen=True)

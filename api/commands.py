@@ -11,8 +11,9 @@ from pydantic import BaseModel
 
 from api.auth import Principal
 from api.bootstrap import System
+from api.errors import KeyReused
 from application.funds import RequestKey
-from domain.errors import AlreadyExists, Conflict
+from domain.errors import AlreadyExists
 from infra.recorder import StoredRequest
 
 IdempotencyKey = Annotated[
@@ -30,10 +31,6 @@ IdempotencyKey = Annotated[
 class Recorded(BaseModel):
     id: UUID
     position: int
-
-
-class KeyReused(Conflict):
-    code = "idempotency-key-reused"
 
 
 def fingerprint(request: Request, body: BaseModel | None) -> str:

@@ -1,12 +1,14 @@
 """What routes depend on, as Annotated aliases."""
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.bootstrap import System
-from domain.errors import Conflict
+from api.errors import NotRecorded
+from domain.course import BEIJING
 from projections.queries import Queries
 
 READ_WAIT_SECONDS = 5.0
@@ -18,10 +20,6 @@ async def get_system(request: Request) -> System:
 
 
 SystemDep = Annotated[System, Depends(get_system)]
-
-
-class NotRecorded(Conflict):
-    code = "position-not-recorded"
 
 
 def wait_for(system: System, position: int) -> None:
@@ -47,3 +45,11 @@ async def get_queries(
 
 
 QueriesDep = Annotated[Queries, Depends(get_queries)]
+
+
+async def get_today(request: Request) -> date:
+    """Today in Beijing, by the system's clock (the one its commands stamp)."""
+    return request.app.state.system.funds.clock().astimezone(BEIJING).date()
+
+
+Today = Annotated[date, Depends(get_today)]

@@ -8,12 +8,81 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError, every_rule
 
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://fundledger.cn/problems/"
 RETRY_AFTER_SECONDS = "1"
 log = structlog.get_logger("api")
+
+
+class Unauthenticated(DomainError):
+    """A valid bearer token is required."""
+
+    code = "unauthenticated"
+    status = 401
+
+
+class Forbidden(DomainError):
+    """This token may not do this."""
+
+    code = "forbidden"
+    status = 403
+
+
+class KeyReused(Conflict):
+    """The Idempotency-Key was used with a different request."""
+
+    code = "idempotency-key-reused"
+
+
+class NotRecorded(Conflict):
+    """That log position has not been recorded."""
+
+    code = "position-not-recorded"
+
+
+# Problems that no rule of the domain raises.
+OTHER_PROBLEMS = {
+    "invalid-request": "Invalid request",
+    "read-models-behind": "The read models are behind; try again shortly",
+    "database-unavailable": "The database is busy or unreachable; try again",
+    "method-not-allowed": "Method not allowed",
+    "http": "An HTTP error",
+}
+
+
+def title_of(error: type[DomainError]) -> str:
+    return (error.__doc__ or error.code).strip().splitlines()[0].rstrip(".")
+
+
+def problem_types() -> dict[str, str]:
+    """Every problem type the API answers with, and its title."""
+    rules = {error.code: title_of(error) for error in every_rule()}
+    return dict(sorted((rules | OTHER_PROBLEMS).items()))
+
+
+def document_problems(app: FastAPI) -> None:
+    """Lists every problem type in the OpenAPI document, on each problem."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            types = problem_types()
+            listed = {
+                "enum": [TYPE_BASE + code for code in types],
+                "description": "; ".join(f"{code}: {t}" for code, t in types.items()),
+            }
+            for path in schema["paths"].values():
+                for operation in path.values():
+                    for answer in operation.get("responses", {}).values():
+                        content = answer.get("content", {}).get(PROBLEM)
+                        if content:
+                            content["schema"]["properties"]["type"] |= listed
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def problem(status: int, code: str, title: str, detail: str, **extra) -> JSONResponse:
@@ -25,7 +94,7 @@ def problem(status: int, code: str, title: str, detail: str, **extra) -> JSONRes
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        title = exc.code.replace("-", " ").capitalize()
+        title = title_of(type(exc))
         context = {k: str(v) for k, v in exc.context.items()}
         response = problem(exc.status, exc.code, title, exc.message, **context)
         if exc.status == 401:

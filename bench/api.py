@@ -1,6 +1,7 @@
 """The API under load: a payment POST and a student-balance GET at 1 and 8
 concurrent clients, against a served app, next to the same work done directly
-through the application layer."""
+through the application layer; and refund approvals of one school by 1 and 8
+clients at once, each deciding on the school's books."""
 
 import os
 import socket
@@ -18,9 +19,11 @@ from application import commands as c
 from bench import loadgen
 from bench.common import Result, fresh_database, percentile, timed
 from domain.facts import Actor
+from domain.refund import Refund
 from domain.school import School
 from infra.settings import Settings
 from infra.tokens import Role
+from projections import funds as f
 from samples.pingcheng import load_sample
 
 SCHOOL = School.id_for("PC-101")
@@ -138,7 +141,7 @@ def run(quick: bool) -> list[Result]:
         system.bus.handle(payment(f"app{len(results)}", client, n), actor)
 
     def direct_get(client: int, n: int) -> None:
-        system.queries.student_balance(SCHOOL, STUDENT)
+        f.student_balance(system.queries, SCHOOL, STUDENT)
 
     results: list[Result] = []
     try:
@@ -157,9 +160,62 @@ def run(quick: bool) -> list[Result]:
                     Result(f"{name}.p50", p50, "ms", "application layer", base_p50),
                     Result(f"{name}.p99", p99, "ms", "application layer", base_p99),
                 ]
+        results += decisions(system, base, quick)
     finally:
         for process in processes:
             process.terminate()
             process.wait()
         system.close()
     return results
+
+
+def decisions(system: System, base: str, quick: bool) -> list[Result]:
+    """Refund approvals of one school: each reads the school's books and is
+    saved only if nothing about the school was recorded meanwhile, so
+    approvals sent at once take turns (a loser decides again)."""
+    per_client = 25 if quick else 250
+    refunds = ask_refunds(system, 9 * per_client)
+    _, token = system.tokens.create(
+        subject="bench-approver", role=Role.BURSAR, schools=("PC-101",)
+    )
+    figures, refused = {}, []
+    for clients, mine in ((1, refunds[:per_client]), (8, refunds[per_client:])):
+
+        def approve(client: int, n: int, mine=mine):
+            refund = mine[client * per_client + n]
+            return "POST", f"/v1/refunds/{refund}/approval", None
+
+        figures[clients] = summary(
+            *loadgen.run(base, token, clients, per_client, approve, refused)
+        )
+    (one_rps, _, one_p99), (rps, p50, p99) = figures[1], figures[8]
+    name = "decision.refund_approval"
+    return [
+        Result(f"{name}.c1.rps", one_rps, "approvals/s", "-", 0),
+        Result(f"{name}.c8.rps", rps, "approvals/s", "1 client", one_rps),
+        Result(f"{name}.c8.p50", p50, "ms", "-", 0),
+        Result(f"{name}.c8.p99", p99, "ms", "1 client p99", one_p99),
+        Result(f"{name}.c8.refused", len(refused), "answers", "-", 0),
+    ]
+
+
+def ask_refunds(system: System, count: int) -> list:
+    """Families of PC-101 pay ¥10.00 more than they owe and a bursar asks to
+    refund it a fen at a time: ``count`` refunds waiting for approval."""
+    # the sample's first eleven families of each course paid their whole fee
+    families = [f"PC-101-S{i}{n:02d}" for i in range(6) for n in range(1, 12)]
+    bursar = Actor("bench-bursar", "bursar", frozenset({SCHOOL}))
+    extra = tuple(
+        c.RecordPayment(SCHOOL, s, 1000, "bench", f"extra-{s}", date(2026, 9, 2))
+        for s in families
+    )
+    system.bus.handle(c.RecordPayments(extra), bursar)
+    refunds = []
+    for n in range(count):
+        reference = f"bench-refund-{n}"
+        ask = c.RequestRefund(
+            SCHOOL, families[n % len(families)], 1, "bench", reference
+        )
+        system.bus.handle(ask, bursar)
+        refunds.append(Refund.id_for(SCHOOL, reference))
+    return refunds

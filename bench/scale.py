@@ -29,6 +29,7 @@ from infra import chain
 from infra.chain import PARALLEL_FROM, WALK_BATCH
 from infra.database import Database
 from infra.settings import Settings
+from projections import funds as f
 from projections.findings import Compliance
 from projections.trace import trace_payment
 from samples.simulate import Plan, simulate
@@ -183,7 +184,7 @@ def query_latencies(
     schools = sorted(q.schools_in(plan.district))
     students = q.rows(
         SQL(
-            "SELECT school_id, student_id FROM student_balances"
+            "SELECT DISTINCT school_id, student_id FROM enrolments"
             " WHERE school_id = ANY(%s)"
         ),
         (schools,),
@@ -202,8 +203,8 @@ def query_latencies(
     september = date(2026, 9, 1)
     compliance = Compliance(q)
     queries: dict[str, Callable[[], object]] = {
-        "student_balance": lambda: q.student_balance(**rng.choice(students)),
-        "school_fund": lambda: q.fund(rng.choice(schools)),
+        "student_balance": lambda: f.student_balance(q, **rng.choice(students)),
+        "school_fund": lambda: f.fund(q, rng.choice(schools)),
         "payment_trace": lambda: trace_payment(q, rng.choice(payments)["payment_id"]),
         "teacher_month_pay": lambda: teacher_pay(q, rng.choice(teachers), september),
         "district_compliance": lambda: compliance.findings(schools, today=TODAY),

@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
+from psycopg.errors import InvalidSqlStatementName
 from psycopg.sql import SQL, Identifier
 
 from infra.database import SCHEMA_LOCK
@@ -142,6 +143,18 @@ class FundRecorder(PostgresApplicationRecorder):
         return self.events_table_name.removesuffix("_events") + "_chain"
 
     def insert_events(self, stored_events, **kwargs) -> Sequence[int] | None:
+        """After a pipeline was aborted (a save that met a moved head or a
+        taken version), psycopg may take a statement for prepared that the
+        server never prepared: the next save on that connection fails once,
+        psycopg forgets the statement, and that save is tried again."""
+        try:
+            return self._insert_once(stored_events, **kwargs)
+        except PersistenceError as error:
+            if not isinstance(error.__cause__, InvalidSqlStatementName):
+                raise
+        return self._insert_once(stored_events, **kwargs)
+
+    def _insert_once(self, stored_events, **kwargs) -> Sequence[int] | None:
         """With psycopg 3.3 a pipelined statement of more than a few hundred
         kilobytes (a large bulk save) never completes: those go without the
         pipeline, at the cost of a few more round trips."""

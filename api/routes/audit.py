@@ -1,13 +1,12 @@
 """For auditors and regulators: is the history intact?"""
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
 
 from api.auth import Auditor, Reader
-from api.deps import QueriesDep, SystemDep
+from api.deps import QueriesDep, SystemDep, Today
 from api.requests import Code, Reference
 from api.schemas import (
     READ_PROBLEMS,
@@ -16,7 +15,6 @@ from api.schemas import (
     TracePublic,
     VerdictPublic,
 )
-from domain.course import BEIJING
 from domain.errors import NotFound
 from domain.payment import Payment
 from infra.digests import DigestError, prove_inclusion
@@ -82,6 +80,7 @@ def proof(
 def audit_anomalies(
     queries: QueriesDep,
     who: Auditor,
+    today: Today,
     school_id: UUID | None = None,
     rule: AnomalyRule | None = None,
     severity: Literal["high", "medium", "low"] | None = None,
@@ -94,7 +93,7 @@ def audit_anomalies(
     found = anomalies(
         queries,
         schools,
-        today=datetime.now(BEIJING).date(),
+        today=today,
         rules=[rule] if rule else (),
         severity=severity,
     )

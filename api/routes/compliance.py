@@ -1,13 +1,13 @@
 """Whether the service the money bought was given as the rules require."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
 
 from api.auth import Reader
-from api.deps import QueriesDep
+from api.deps import QueriesDep, Today
 from api.schemas import (
     READ_PROBLEMS,
     DistrictCompliancePublic,
@@ -15,7 +15,6 @@ from api.schemas import (
     SchoolCompliancePublic,
     ServiceDayPublic,
 )
-from domain.course import BEIJING
 from domain.errors import NotFound
 from projections.findings import RULES, Compliance
 
@@ -24,15 +23,12 @@ Rule = Literal[tuple(RULES)]  # type: ignore[valid-type]
 Severity = Literal["high", "medium", "low"]
 
 
-def today() -> date:
-    return datetime.now(BEIJING).date()
-
-
 @router.get("/schools/{school_id}/compliance")
 def school_compliance(
     school_id: UUID,
     queries: QueriesDep,
     who: Reader,
+    today: Today,
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> SchoolCompliancePublic:
@@ -52,7 +48,7 @@ def school_compliance(
         )
         for d in compliance.days([school_id], start, end)
     ]
-    found = compliance.findings([school_id], today=today())
+    found = compliance.findings([school_id], today=today)
     return SchoolCompliancePublic(
         school_id=school_id,
         days=days,
@@ -68,6 +64,7 @@ def district_compliance(
     ],
     queries: QueriesDep,
     who: Reader,
+    today: Today,
     rule: Rule | None = None,
     severity: Severity | None = None,
 ) -> DistrictCompliancePublic:
@@ -76,7 +73,7 @@ def district_compliance(
     if not schools:
         raise NotFound(f"no district {district}")
     found = Compliance(queries).findings(
-        schools, today=today(), rules=[rule] if rule else ()
+        schools, today=today, rules=[rule] if rule else ()
     )
     return DistrictCompliancePublic(
         district=district,

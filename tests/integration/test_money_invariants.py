@@ -154,7 +154,11 @@ class Term_(RuleBasedStateMachine):
             self.enrolled[course].add(student)
             self.left.discard((course, student))
 
-    @rule(data=st.data(), day=st.integers(0, LAST_SESSION), correct=st.booleans())
+    @rule(
+        data=st.data(),
+        day=st.integers(0, LAST_SESSION),
+        correct=st.sampled_from([True, True, False]),
+    )
     def deliver_a_day(self, data, day, correct):
         """The day's sessions of some courses, with rosters drawn from their
         enrolled students, recorded together on the day or later; one of them
@@ -551,6 +555,7 @@ def test_terms_keep_the_money_invariants_at_every_step(database, clock, capsys):
                 stateful_step_count=50,
                 # the same histories every run: the floors below hold for them
                 derandomize=True,
+                database=None,
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
             ),
@@ -569,7 +574,7 @@ def test_terms_keep_the_money_invariants_at_every_step(database, clock, capsys):
     teaching = HISTORIES["with a day of sessions"]
     assert teaching >= histories / 4
     assert HISTORIES["with a reversal"] >= teaching / 2
-    assert HISTORIES["with a refund payment"] >= teaching / 2
+    assert HISTORIES["with a refund payment"] >= teaching / 3
     assert OUTCOMES["payroll payment recorded"] >= 5
     assert OUTCOMES["refund race recorded"] >= 20
     assert OUTCOMES["re-allocation recorded"] >= 3
