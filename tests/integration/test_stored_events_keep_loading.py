@@ -1,0 +1,100 @@
+"""Events stored before their parts had names (positional lists, payments and
+refunds without allocation) still load, upcast to the events of today."""
+
+import json
+from datetime import date
+from uuid import uuid4
+
+import psycopg
+
+from domain.allocation import Allocation
+from domain.payment import BY_RULE, Payment
+from domain.payroll import PayItem, PayrollRun
+from domain.refund import Refund
+
+
+def store(system, aggregate_id, version: int, cls, state: dict) -> None:
+    """Writes an event as an earlier release stored it, without the recorder."""
+    topic = f"{cls.__module__}:{cls.__qualname__}"
+    row = (aggregate_id, version, topic, json.dumps(state).encode())
+    with psycopg.connect(system.database.conninfo, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO funds_events (originator_id, originator_version, topic, state)"
+            " VALUES (%s, %s, %s, %s)",
+            row,
+        )
+
+
+def envelope(day: str) -> dict:
+    return {
+        "actor": "bursar-1",
+        "role": "bursar",
+        "effective": {"_type_": "date_iso", "_data_": day},
+        "timestamp": {"_type_": "datetime_iso", "_data_": f"{day}T11:00:00+00:00"},
+    }
+
+
+def uuid(value) -> dict:
+    return {"_type_": "uuid_hex", "_data_": value.hex}
+
+
+def test_a_payment_stored_without_allocation_is_the_familys_unallocated(system):
+    payment_id, school = uuid4(), uuid4()
+    state = envelope("2026-09-01") | {
+        "originator_topic": f"{Payment.__module__}:{Payment.__qualname__}",
+        "school_id": uuid(school),
+        "student_id": "s1",
+        "amount": 36000,
+        "channel": "bank",
+        "reference": "B1",
+    }
+    store(system, payment_id, 1, Payment.Received, state)
+    payment = system.funds.get(payment_id)
+    assert payment.allocations == (Allocation(None, 36000),)
+    assert payment.lines_named is None and BY_RULE
+
+
+def test_a_payroll_stored_with_positional_items_loads_them_by_name(system):
+    run_id, teacher, delivery = uuid4(), uuid4(), uuid4()
+    item = [
+        uuid(teacher),
+        uuid(delivery),
+        uuid(uuid4()),
+        uuid(uuid4()),
+        {"_type_": "date_iso", "_data_": "2026-09-07"},
+        {"_type_": "time_iso", "_data_": "15:30:00"},
+        {"_type_": "time_iso", "_data_": "17:30:00"},
+        12,
+        5000,
+        5000,
+        False,
+    ]
+    drafted = envelope("2026-09-30") | {
+        "originator_topic": f"{PayrollRun.__module__}:{PayrollRun.__qualname__}",
+        "school_id": uuid(uuid4()),
+        "month": {"_type_": "date_iso", "_data_": "2026-09-01"},
+        "items": [item],
+    }
+    store(system, run_id, 1, PayrollRun.Drafted, drafted)
+    [loaded] = system.funds.get(run_id).items
+    assert isinstance(loaded, PayItem)
+    assert (loaded.teacher_id, loaded.delivery_id, loaded.day, loaded.amount) == (
+        teacher,
+        delivery,
+        date(2026, 9, 7),
+        5000,
+    )
+
+
+def test_a_refund_stored_without_lines_draws_on_unallocated_money(system):
+    refund_id = uuid4()
+    state = envelope("2026-09-21") | {
+        "originator_topic": f"{Refund.__module__}:{Refund.__qualname__}",
+        "school_id": uuid(uuid4()),
+        "student_id": "s1",
+        "amount": 700,
+        "reason": "withdrew",
+        "reference": "RF1",
+    }
+    store(system, refund_id, 1, Refund.Requested, state)
+    assert system.funds.get(refund_id).lines == (Allocation(None, 700),)
