@@ -75,7 +75,7 @@ class UnitOfWork:
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """An aggregate that may exist already, such as a payment re-sent."""
-        aggregate = self.funds.get(aggregate_id)
+        aggregate = self.aggregates.get(aggregate_id) or self.funds.get(aggregate_id)
         return aggregate if isinstance(aggregate, cls) else None
 
     def add(self, aggregate: Aggregate, label: str) -> None:

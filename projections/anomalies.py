@@ -35,7 +35,9 @@ from uuid import UUID
 from psycopg.sql import SQL
 
 from domain.course import BACKFILLED_AFTER_DAYS
+from domain.figures import PAID
 from domain.money import format_fen as yuan
+from projections.figures import column, rows_of
 from projections.findings import Finding, evidence
 from projections.queries import Queries
 
@@ -45,22 +47,29 @@ IDENTICAL_SESSIONS = 10
 RULES: dict[str, tuple[str, SQL]] = {
     "ghost-student": (
         "high",
-        SQL("""
-        SELECT e.school_id, e.student_id, 'enrolled' AS how,
-               ARRAY[e.course_id::text || '/' || e.student_id] AS ids
-        FROM enrolments e
-        CROSS JOIN LATERAL (
-            SELECT coalesce(sum(h.paid), 0) AS paid FROM holder_figures h
-            WHERE h.school_id = e.school_id AND h.student_id = e.student_id
-        ) b
-        WHERE e.school_id = ANY(%(schools)s) AND e.status = 'active' AND b.paid = 0
-          AND (SELECT count(*) FROM service_sessions s
-               WHERE s.course_id = e.course_id AND NOT s.reversed
-                 AND s.day >= e.enrolled_on) >= %(ghost)s
+        SQL(f"""
+        WITH paid AS MATERIALIZED (
+            SELECT school_id, student_id, {column(PAID)} FROM ledger_balances
+            WHERE school_id = ANY(%(schools)s) AND {rows_of(PAID)}
+            GROUP BY school_id, student_id
+        ), unpaid AS MATERIALIZED (
+            SELECT e.school_id, e.student_id, e.course_id, e.enrolled_on
+            FROM enrolments e
+            LEFT JOIN paid p
+              ON p.school_id = e.school_id AND p.student_id = e.student_id
+            WHERE e.school_id = ANY(%(schools)s) AND e.status = 'active'
+              AND coalesce(p.paid, 0) = 0
+        )
+        SELECT x.school_id, x.student_id, 'enrolled' AS how,
+               ARRAY[x.course_id::text || '/' || x.student_id] AS ids
+        FROM unpaid x
+        WHERE (SELECT count(*) FROM service_sessions s
+               WHERE s.course_id = x.course_id AND NOT s.reversed
+                 AND s.day >= x.enrolled_on) >= %(ghost)s
           AND NOT EXISTS (
               SELECT 1 FROM service_sessions s
-              WHERE s.course_id = e.course_id AND NOT s.reversed
-                AND e.student_id = ANY(s.present))
+              WHERE s.course_id = x.course_id AND NOT s.reversed
+                AND x.student_id = ANY(s.present))
         UNION ALL
         SELECT s.school_id, m.student_id, 'never enrolled',
                array_agg(s.session_id::text)

@@ -28,7 +28,9 @@ SESSIONS = Table(
         reversed boolean NOT NULL DEFAULT false
     );
     CREATE INDEX IF NOT EXISTS service_sessions_school
-        ON service_sessions (school_id, day)
+        ON service_sessions (school_id, day);
+    CREATE INDEX IF NOT EXISTS service_sessions_course
+        ON service_sessions (course_id, day)
     """,
 )
 

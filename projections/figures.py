@@ -62,6 +62,17 @@ def column(figure: Figure) -> str:
     return f"{value}::bigint AS {figure.name}"
 
 
+def rows_of(*chosen: Figure) -> str:
+    """A filter keeping only the balances these figures are summed from: the
+    same figures from fewer rows, for a query that needs no others."""
+    pairs = {(t.kind, t.flow) for figure in chosen for t in figure.terms}
+    kinds = sorted({kind for kind, flow in pairs if flow == ANY})
+    flows = sorted((k, f) for k, f in pairs if f != ANY and k not in kinds)
+    parts = [f"kind IN ({', '.join(map(_quoted, kinds))})"] if kinds else []
+    parts += [f"(kind = {_quoted(k)} AND flow = {_quoted(f)})" for k, f in flows]
+    return "(" + " OR ".join(parts) + ")"
+
+
 def columns(chosen: Iterable[Figure] = HOLDER_FIGURES) -> str:
     return ",\n    ".join(column(figure) for figure in chosen)
 

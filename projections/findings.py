@@ -15,9 +15,9 @@ from uuid import UUID
 
 from psycopg.sql import SQL
 
-from domain.figures import CONSUMED
+from domain.figures import CHARGED, CONSUMED, PAID
 from domain.money import format_fen as yuan
-from projections.figures import column
+from projections.figures import column, rows_of
 from projections.queries import Queries
 
 EXTERNAL_PREPAID_CAP = 500_000  # ¥5,000
@@ -170,17 +170,18 @@ RULES: dict[str, tuple[str, SQL]] = {
     ),
     "prepaid-beyond-term": (
         "high",
-        SQL("""
+        SQL(f"""
         WITH over AS (
-            SELECT h.school_id, h.student_id, sum(h.charged) AS total
-            FROM holder_figures h
-            WHERE h.school_id = ANY(%(schools)s) AND h.student_id IS NOT NULL
-              AND NOT EXISTS (
-                  SELECT 1 FROM enrolments e
-                  WHERE e.school_id = h.school_id AND e.student_id = h.student_id
-                    AND e.waived)
-            GROUP BY h.school_id, h.student_id
-            HAVING sum(h.paid) > sum(h.charged)
+            SELECT x.school_id, x.student_id, x.charged AS total FROM (
+                SELECT school_id, student_id, {column(PAID)}, {column(CHARGED)}
+                FROM ledger_balances
+                WHERE school_id = ANY(%(schools)s) AND {rows_of(PAID, CHARGED)}
+                GROUP BY school_id, student_id
+            ) x
+            WHERE x.paid > x.charged AND NOT EXISTS (
+                SELECT 1 FROM enrolments e
+                WHERE e.school_id = x.school_id AND e.student_id = x.student_id
+                  AND e.waived)
         )
         SELECT over.school_id, over.student_id, p.payment_id, p.to_date, over.total
         FROM over CROSS JOIN LATERAL (
@@ -253,28 +254,28 @@ RULES: dict[str, tuple[str, SQL]] = {
     "refund-late": (
         "high",
         SQL("""
-        SELECT e.school_id, e.student_id, e.course_id, e.withdrawn_on,
-               e.withdrawn_on + t.refund_deadline_days AS due,
-               r.refund_id, r.paid_on, h.credit
-        FROM enrolments e
-        JOIN courses c ON c.course_id = e.course_id
-        JOIN terms t ON t.term_id = c.term_id
-        LEFT JOIN LATERAL (
-            SELECT h.credit FROM holder_figures h
-            WHERE h.school_id = e.school_id AND h.student_id = e.student_id
-              AND h.course_id = e.course_id
-        ) h ON true
+        WITH withdrawn AS MATERIALIZED (
+            SELECT e.school_id, e.student_id, e.course_id, e.withdrawn_on,
+                   e.withdrawn_on + t.refund_deadline_days AS due,
+                   (SELECT h.credit FROM holder_figures h
+                    WHERE h.school_id = e.school_id AND h.student_id = e.student_id
+                      AND h.course_id = e.course_id) AS credit
+            FROM enrolments e
+            JOIN courses c ON c.course_id = e.course_id
+            JOIN terms t ON t.term_id = c.term_id
+            WHERE e.school_id = ANY(%(schools)s) AND e.withdrawn_on IS NOT NULL
+        )
+        SELECT w.school_id, w.student_id, w.course_id, w.withdrawn_on, w.due,
+               r.refund_id, r.paid_on, w.credit
+        FROM withdrawn w
         LEFT JOIN LATERAL (
             SELECT refund_id, paid_on FROM refunds r
-            WHERE r.school_id = e.school_id AND r.student_id = e.student_id
-              AND r.requested_on >= e.withdrawn_on AND r.status = 'paid'
+            WHERE r.school_id = w.school_id AND r.student_id = w.student_id
+              AND r.requested_on >= w.withdrawn_on AND r.status = 'paid'
             ORDER BY paid_on LIMIT 1
         ) r ON true
-        WHERE e.school_id = ANY(%(schools)s) AND e.withdrawn_on IS NOT NULL
-          AND (r.paid_on > e.withdrawn_on + t.refund_deadline_days
-               OR (r.refund_id IS NULL
-                   AND %(today)s > e.withdrawn_on + t.refund_deadline_days
-                   AND h.credit > 0))
+        WHERE r.paid_on > w.due
+           OR (r.refund_id IS NULL AND %(today)s > w.due AND w.credit > 0)
         """),
     ),
 }

@@ -12,7 +12,7 @@ from domain import figures as f
 from domain.errors import NotFound
 from projections.figures import NAMES, columns, sums
 from projections.ledger import HOLDER
-from projections.queries import Queries, _until
+from projections.queries import Queries, until_clause
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ def student_balance(
             holders = snap.rows(_HOLDERS, (school_id, student_id))
         else:
             accounts = snap.rows(_ACCOUNTS_OF, (school_id, student_id))
-            until, limits = _until(as_of, at_position, prefix="l.")
+            until, limits = until_clause(as_of, at_position, prefix="l.")
             holders = snap.rows(
                 _HOLDERS_UNTIL.format(until=until),
                 (school_id, [a["account"] for a in accounts], *limits),

@@ -210,7 +210,7 @@ class Queries:
         if as_of is None and at_position is None:
             rows = self.rows(_BALANCES.format(where=where), params)
         else:
-            until, limits = _until(as_of, at_position)
+            until, limits = until_clause(as_of, at_position)
             where = SQL("{} AND {}").format(where, until)
             rows = self.rows(_BALANCES_UNTIL.format(where=where), [*params, *limits])
         return TrialBalance([AccountBalance(**r) for r in rows])
@@ -231,7 +231,7 @@ class Queries:
         after: int = 0,
         limit: int = 100,
     ) -> list[Entry]:
-        until, limits = _until(as_of, at_position, prefix="e.")
+        until, limits = until_clause(as_of, at_position, prefix="e.")
         rows = self.rows(
             _ENTRIES.format(until=until),
             (school_id, after, *limits, account, school_id, account, limit),
@@ -276,7 +276,7 @@ class Queries:
         return rows[0]["school_id"] if rows else None
 
 
-def _until(
+def until_clause(
     as_of: date | None, at_position: int | None, prefix: str = ""
 ) -> tuple[Composable, list]:
     clauses, params = [], []

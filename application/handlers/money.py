@@ -34,7 +34,7 @@ def record_payments(cmd: c.RecordPayments, uow: UnitOfWork) -> int:
             p.lines,
         )
         payment_id = Payment.id_for(p.school_id, p.channel, p.reference)
-        if booked := uow.aggregates.get(payment_id) or uow.find(Payment, payment_id):
+        if booked := uow.find(Payment, payment_id):
             booked.check_same(notice)
             recognised.append(payment_id)
             continue

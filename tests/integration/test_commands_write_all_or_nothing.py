@@ -8,6 +8,7 @@ from application import commands as c
 from domain.course import Course
 from domain.errors import (
     AlreadyExists,
+    ImplausibleDate,
     NotEnrolled,
     NotFound,
     PaymentConflict,
@@ -194,3 +195,11 @@ def test_a_set_up_takes_set_up_commands_only(system):
             c.SetUp((c.RecordPayment(School.id_for("S1"), "a", 1, "x", "y", SEP[1]),)),
             ADMIN,
         )
+
+
+def test_a_business_date_more_than_a_year_ahead_is_refused(story, system):
+    head = system.funds.head()
+    later = date(2027, 9, 3)  # the clock stands at 2026-09-01
+    with pytest.raises(ImplausibleDate, match="received_on"):
+        story.do(c.RecordPayment(story.school, "a", 100, "bank", "F1", later), BURSAR)
+    assert system.funds.head() == head
