@@ -85,12 +85,15 @@ class UnitOfWork:
         self.aggregates[aggregate.id] = aggregate
         self.new[aggregate.id] = label
 
-    def books(self, school_id: UUID) -> Books:
-        """The school's books for a decision: the work is saved only if
-        nothing about the school was recorded since they were read."""
+    def books(self, school_id: UUID, *, decides: bool = True) -> Books:
+        """The school's books. For a decision that spends or promises money,
+        the work is saved only if nothing about the school was recorded since
+        they were read; what only reads them (a payment dividing itself among
+        a family's charges, a payroll drafted for approval) is not held up."""
         if (books := self.read.get(school_id)) is None:
             books = self.locks.enter_context(self.bookkeeper.open(school_id))
             self.read[school_id] = books
+        if decides:
             self.expect[school_id] = books.position
         return books
 

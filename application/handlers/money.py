@@ -1,6 +1,9 @@
 """Payments, refunds, subsidies and the term's surplus: a bursar's commands.
 Those that decide on a family's credit or the fund's free cash read the
-school's books and are saved only if the books did not move meanwhile."""
+school's books and are saved only if the books did not move meanwhile. A
+payment reads them too, to divide itself among the family's charges, but
+spends nothing: two at once may both pay the same oldest charge, and the
+money is held for the family all the same."""
 
 from application import commands as c
 from application.unit_of_work import Collision, UnitOfWork
@@ -40,7 +43,7 @@ def record_payments(cmd: c.RecordPayments, uow: UnitOfWork) -> int:
             continue
         key = (p.school_id, p.student_id)
         if (family := families.get(key)) is None:
-            family = uow.books(p.school_id).family(p.student_id)
+            family = uow.books(p.school_id, decides=False).family(p.student_id)
         stamp = uow.stamp(p.received_on, "received_on")
         payment = Payment.receive(notice, family=family, stamp=stamp)
         families[key] = family.paying(payment.allocations)
@@ -131,6 +134,6 @@ def allocate_subsidy(cmd: c.AllocateSubsidy, uow: UnitOfWork) -> int:
 
 def report_surplus(cmd: c.ReportSurplus, uow: UnitOfWork) -> int:
     term = uow.get(Term, cmd.term_id, "term")
-    surplus = uow.books(term.school_id).term_surplus(term.id)
+    surplus = uow.books(term.school_id, decides=False).term_surplus(term.id)
     term.report_surplus(surplus, stamp=uow.stamp())
     return uow.commit()

@@ -12,7 +12,7 @@ from domain.teacher import Teacher
 def draft_payroll(cmd: c.DraftPayroll, uow: UnitOfWork) -> int:
     uow.get(School, cmd.school_id, "school")
     through = month_end(month_of(cmd.month))
-    deliveries = uow.books(cmd.school_id).unsettled(through)
+    deliveries = uow.books(cmd.school_id, decides=False).unsettled(through)
     items = pay_items(deliveries, uow)
     stamp = uow.stamp()
     run_id = PayrollRun.id_for(cmd.school_id, cmd.month)
