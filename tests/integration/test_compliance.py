@@ -6,6 +6,7 @@ from datetime import date, time
 import pytest
 
 from application import commands as c
+from domain.allocation import Allocation
 from domain.course import Course
 from domain.errors import CourseFull
 from domain.refund import Refund
@@ -129,6 +130,35 @@ def test_prepaying_an_external_course_beyond_its_cap_is_found(story, system):
     story.do(c.RecordPayment(story.school, "z", 30000, "bank", "Z1", SEP[1]), BURSAR)
     [finding] = findings(system, story, "prepaid-over-external-cap")
     assert finding.subject == "student z" and "external course X" in finding.detail
+
+
+def test_a_family_paying_homework_and_an_external_course_prepays_only_the_latter(
+    story, system
+):
+    """Student a pays the homework club and, the same day, ¥100 to each of
+    it and an external course: only what was paid to the external course
+    counts against its cap, and two payments of one amount on one day for
+    two courses are not a duplicate."""
+    story.do(c.RegisterTeacher(story.school, "x", "external", 12000, SEP[1]))
+    teacher = Teacher.id_for(story.school, "x")
+    story.do(c.OpenCourse(story.term, "X", "Robotics", "science", 30, teacher))
+    robotics = Course.id_for(story.term, "X")
+    story.do(c.Enrol(robotics, "a", SEP[1]))
+    for reference, course, amount in (
+        ("A1", story.course, 20000),
+        ("A2", story.course, 10000),
+        ("A3", robotics, 10000),
+    ):
+        lines = (Allocation(course, amount),)
+        payment = c.RecordPayment(
+            story.school, "a", amount, "bank", reference, SEP[1], lines
+        )
+        story.do(payment, BURSAR)
+    assert findings(system, story, "prepaid-over-external-cap") == []
+    duplicates = anomalies(
+        system.queries, [story.school], today=TODAY, rules=["duplicate-payment"]
+    )
+    assert duplicates == []
 
 
 def test_an_exempt_family_that_paid_is_found(story, system):
