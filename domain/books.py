@@ -20,7 +20,17 @@ from domain.course import Course
 from domain.errors import FundWouldBeUncovered
 from domain.facts import Fact, event_id
 from domain.family import Family, Seat
-from domain.figures import BANK, CREDIT, HELD, OWED, SURPLUS, UNALLOCATED, Flows
+from domain.figures import (
+    BANK,
+    CREDIT,
+    HELD,
+    OWED,
+    SURPLUS,
+    UNALLOCATED,
+    Flows,
+    covered,
+    free_cash,
+)
 from domain.ledger import Holder, holder_of, journal, kind_of
 from domain.payroll import PayrollRun
 from domain.refund import Refund
@@ -143,7 +153,7 @@ class Books:
 
     @property
     def free_cash(self) -> int:
-        return self.bank - self.held
+        return free_cash(self.bank, self.held)
 
     def family(self, student_id: str) -> Family:
         seats = tuple(
@@ -192,7 +202,7 @@ class Books:
         before = {h: self.holders.get(h, {}) for h in touched}
         bank = self.bank + BANK.over(touched.values()) - BANK.over(before.values())
         held = self.held + HELD.over(touched.values()) - HELD.over(before.values())
-        if bank < held and bank - held < self.free_cash:
+        if not covered(bank, held) and free_cash(bank, held) < self.free_cash:
             raise FundWouldBeUncovered(
                 f"the fund would hold {bank} fen against {held} fen owed to "
                 f"families; {max(self.free_cash, 0)} fen are free to use",

@@ -126,11 +126,6 @@ SURPLUS = figure(
     doc="what courses released and were allocated, less their teachers' pay",
 )
 
-STUDENT = (CHARGED, CANCELLED, PAID, CONSUMED, REFUNDED, REFUND_PAID, UNCONSUMED)
-STUDENT += (UNALLOCATED, OWED, CREDIT, HELD)
-FUND = (BANK, HELD, FEES_RELEASED, SUBSIDY_RECEIVED, SUBSIDY_USED, SUBSIDY_UNUSED)
-FUND += (TEACHER_PAY_ACCRUED, TEACHER_PAY_PAID, TEACHER_PAY_DUE, OWED, CREDIT)
-
 
 def free_cash(bank: int, held: int) -> int:
     """Bank money not held for families: what pay may be paid from."""

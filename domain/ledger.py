@@ -35,16 +35,6 @@ from domain.subsidy import SubsidyGrant
 
 BANK = "bank:supervised"
 DEBIT_NORMAL = ("bank", "receivable")
-KINDS = (
-    "bank",
-    "receivable",
-    "unearned",
-    "unallocated",
-    "subsidy",
-    "released",
-    "payable:teacher",
-    "payable:refund",
-)
 
 
 def receivable(student: str, course: UUID) -> str:
