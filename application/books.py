@@ -29,9 +29,9 @@ class Bookkeeper:
         with self.guard:
             lock = self.locks.setdefault(school_id, threading.Lock())
         with lock:
-            yield self.current(school_id)
+            yield self._current(school_id)
 
-    def current(self, school_id: UUID) -> Books:
+    def _current(self, school_id: UUID) -> Books:
         books = self.books.pop(school_id, None) or Books(school_id)
         head = self.funds.recorder.school_head(school_id) or 0
         if head > books.position:

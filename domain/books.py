@@ -157,14 +157,10 @@ class Books:
 
     def family(self, student_id: str) -> Family:
         seats = tuple(
-            Seat(
-                course,
-                active,
-                OWED.of(self.holders.get(Holder(student, course), {})),
-                CREDIT.of(self.holders.get(Holder(student, course), {})),
-            )
+            Seat(course, active, OWED.of(flows), CREDIT.of(flows), HELD.of(flows))
             for (student, course), active in self.seats.items()
             if student == student_id
+            for flows in (self.holders.get(Holder(student, course), {}),)
         )
         in_flight = {
             refund: lines

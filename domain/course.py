@@ -7,6 +7,7 @@ absent, where absence does not consume). Keeping both in one aggregate makes
 capacity, rosters and shares consistent without reading other aggregates.
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta, timezone
@@ -37,6 +38,7 @@ from domain.money import session_share
 from domain.school import Term
 
 BEIJING = timezone(timedelta(hours=8))
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 BACKFILLED_AFTER_DAYS = 2
 """A session recorded more days than this after it happened is flagged."""
 
@@ -476,9 +478,11 @@ class Course(Aggregate):
         return sum(self.share(n) for n in numbers(seat.owed))
 
     def check_student_id(self, student_id: str) -> None:
-        if not student_id.strip() or len(student_id) > 64:
+        """An id the accounts can carry: letters, digits, '.', '_' and '-'."""
+        if not STUDENT_ID.fullmatch(student_id):
             raise InvalidStudentId(
-                "a student is named by a pseudonymous id of 1-64 chars"
+                "a student is named by a pseudonymous id of 1-64 letters, digits, "
+                "'.', '_' or '-'"
             )
 
     def check_in_term(self, day: date) -> None:

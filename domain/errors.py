@@ -224,6 +224,12 @@ class PaymentDoesNotAddUp(DomainError):
     code = "allocation-does-not-add-up"
 
 
+class AllocationSpent(DomainError):
+    """Money consumed, refunded or claimed cannot move to another enrolment."""
+
+    code = "allocation-spent"
+
+
 class DuplicateAllocation(DomainError):
     """An enrolment appears twice."""
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.allocation import Allocation, total
 from domain.errors import (
+    AllocationSpent,
     DuplicateAllocation,
     EnrolmentWithdrawn,
     InsufficientCredit,
@@ -25,6 +26,7 @@ class Seat:
     active: bool
     owed: int
     credit: int
+    held: int = 0  # paid to it and neither consumed nor refunded
 
 
 @dataclass(frozen=True)
@@ -93,16 +95,42 @@ class Family:
         """The credit of one source (an enrolment, or the family's unallocated
         money) less what refunds in flight, other than ``but``, ask of it."""
         credit = self.unallocated if course_id is None else self.seat(course_id).credit
-        asked = sum(
+        return credit - self.asked_of(course_id, but=but)
+
+    def asked_of(self, course_id: UUID | None, *, but: UUID | None = None) -> int:
+        return sum(
             line.amount
             for refund, lines in self.in_flight.items()
             if refund != but
             for line in lines
             if line.course_id == course_id
         )
-        return credit - asked
 
-    def refund_lines(self, amount: int, course_id: UUID | None) -> tuple[Allocation]:
+    def check_moving(
+        self, previous: Sequence[Allocation], lines: Sequence[Allocation]
+    ) -> None:
+        """A payment moved to other enrolments takes from each source only what
+        it still holds for the family: neither consumed, nor refunded, nor
+        asked for by a refund in flight."""
+        now = {line.course_id: line.amount for line in lines}
+        for line in previous:
+            taken = line.amount - now.get(line.course_id, 0)
+            if taken <= 0:
+                continue
+            source = line.course_id
+            kept = self.unallocated if source is None else self.seat(source).held
+            movable = kept - self.asked_of(source)
+            if taken > movable:
+                raise AllocationSpent(
+                    f"only {max(movable, 0)} fen of what was paid to "
+                    f"{source or 'the family'} is neither consumed, refunded nor "
+                    f"asked for; {taken} fen cannot move",
+                    course_id=source,
+                )
+
+    def refund_lines(
+        self, amount: int, course_id: UUID | None
+    ) -> tuple[Allocation, ...]:
         """Where a refund is drawn from: the enrolment named, or else the
         family's unallocated money first, then its enrolments in order."""
         sources = (

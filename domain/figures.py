@@ -3,7 +3,8 @@ and flow, for one holder of money (an enrolment, a family, the school's fund).
 
 A balance is debit minus credit. A figure with a floor is clamped at zero per
 holder before holders are added up: what one enrolment owes does not offset
-what another family paid and has not consumed. Decisions evaluate these
+what another family paid and has not consumed; a figure may add another
+after its floor. Decisions evaluate these
 figures on the write side's books, queries render the same terms in SQL.
 """
 
@@ -28,6 +29,7 @@ class Figure:
     terms: tuple[Term, ...]
     floor: bool = False
     doc: str = field(default="", compare=False)
+    plus: "Figure | None" = None  # added after the floor
 
     @cached_property
     def _signs(self) -> dict[tuple[str, str], int]:
@@ -42,20 +44,27 @@ class Figure:
         signs, value = self._signs, 0
         for (kind, flow), amount in flows.items():
             value += amount * (signs.get((kind, flow), 0) + signs.get((kind, ANY), 0))
-        return max(value, 0) if self.floor else value
+        value = max(value, 0) if self.floor else value
+        return value + self.plus.of(flows) if self.plus else value
 
     def over(self, holders: Iterable[Flows]) -> int:
         """The figure summed over holders, each clamped first if it has a floor."""
         return sum(self.of(flows) for flows in holders)
 
 
-def figure(name: str, *parts: tuple[int, "Figure | Term"], floor=False, doc=""):
+def figure(
+    name: str,
+    *parts: tuple[int, "Figure | Term"],
+    floor: bool = False,
+    plus: Figure | None = None,
+    doc: str = "",
+) -> Figure:
     """A figure made of terms and of other figures' terms, signed."""
     terms: list[Term] = []
     for sign, part in parts:
         inner = part.terms if isinstance(part, Figure) else (part,)
         terms.extend(Term(sign * t.sign, t.kind, t.flow) for t in inner)
-    return Figure(name, tuple(terms), floor, doc)
+    return Figure(name, tuple(terms), floor, doc, plus)
 
 
 # --- an enrolment's and a family's money ----------------------------------
@@ -99,8 +108,8 @@ HELD = figure(
     (1, PAID),
     (-1, CONSUMED),
     (-1, REFUNDED),
-    (1, REFUND_DUE),
     floor=True,
+    plus=REFUND_DUE,
     doc="paid and neither consumed nor refunded, and refunds approved not yet "
     "paid: what the bank must hold for families",
 )

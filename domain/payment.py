@@ -115,6 +115,7 @@ class Payment(Aggregate):
         if not reason.strip():
             raise Blank("a re-allocation states its reason", field="reason")
         family.check_allocation(lines, self.amount)
+        family.check_moving(self.allocations, lines)
         if _by_course(lines) == _by_course(self.allocations):
             return  # allocated so already: asked again, nothing changes
         self.trigger_event(

@@ -113,6 +113,17 @@ INDEX = """
 INSERT INTO event_schools (school_id, position)
 SELECT * FROM unnest(%s::uuid[], %s::bigint[])
 """
+# A log written before events were indexed by school: each stored event's
+# school is in its state (a school's own events name no school: it is theirs).
+BACKFILL = """
+INSERT INTO event_schools (school_id, position)
+SELECT coalesce(
+    (convert_from(state, 'UTF8')::jsonb -> 'school_id' ->> '_data_')::uuid,
+    originator_id), notification_id
+FROM {}.{}
+WHERE NOT EXISTS (SELECT 1 FROM event_schools)
+ON CONFLICT DO NOTHING
+"""
 SCHOOL_EVENTS = """
 SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state
 FROM event_schools s JOIN {}.{} e ON e.notification_id = s.position
@@ -137,6 +148,7 @@ class FundRecorder(PostgresApplicationRecorder):
         table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
         self.insert_events_statement = SQL(INSERT_EVENTS).format(*table)
         self.school_events_statement = SQL(SCHOOL_EVENTS).format(*table)
+        self.sql_create_statements.append(SQL(BACKFILL).format(*table))
 
     @property
     def chain_table(self) -> str:

@@ -44,6 +44,10 @@ def _quoted(word: str) -> str:
 
 def column(figure: Figure) -> str:
     """The figure of one holder, over the rows grouped for it."""
+    return f"{expression(figure)}::bigint AS {figure.name}"
+
+
+def expression(figure: Figure) -> str:
     signs = figure._signs
     cases = [
         f"WHEN kind = {_quoted(kind)} AND flow = {_quoted(flow)} "
@@ -59,12 +63,14 @@ def column(figure: Figure) -> str:
     value = f"coalesce(sum((debit - credit) * CASE {' '.join(cases)} ELSE 0 END), 0)"
     if figure.floor:
         value = f"greatest({value}, 0)"
-    return f"{value}::bigint AS {figure.name}"
+    return f"({value} + {expression(figure.plus)})" if figure.plus else value
 
 
 def rows_of(*chosen: Figure) -> str:
     """A filter keeping only the balances these figures are summed from: the
     same figures from fewer rows, for a query that needs no others."""
+    if any(figure.floor or figure.plus for figure in chosen):
+        raise ValueError("a floor applies per holder: sum such figures per holder")
     pairs = {(t.kind, t.flow) for figure in chosen for t in figure.terms}
     kinds = sorted({kind for kind, flow in pairs if flow == ANY})
     flows = sorted((k, f) for k, f in pairs if f != ANY and k not in kinds)

@@ -122,7 +122,8 @@ HOLDER = """
          THEN substr(account, length(kind) + 2) END AS student_id,
     CASE WHEN kind IN ('receivable', 'unearned')
          THEN split_part(substr(account, length(kind) + 2), '/', 2)::uuid
-         WHEN kind = 'released' THEN substr(account, 10)::uuid END AS course_id
+         WHEN kind = 'released'
+         THEN substr(account, length(kind) + 2)::uuid END AS course_id
 """
 
 # Sums the lines just written into their accounts' balances: a delivered

@@ -258,8 +258,8 @@ class SampleSchool:
         refund_id = Refund.id_for(self.school_id, reference)
         if day == WITHDRAWAL_DAY:
             first = self.course_id(self.plans[0])
-            books = self.bus.bookkeeper.current(self.school_id)
-            credit = books.family(self.leaver).refundable(first)
+            with self.bus.bookkeeper.open(self.school_id) as books:
+                credit = books.family(self.leaver).refundable(first)
             self.bus.handle(
                 c.RequestRefund(
                     self.school_id,

@@ -301,7 +301,8 @@ class SimSchool:
         reference = f"RF-{student}"
         refund = Refund.id_for(self.school, reference)
         if step == 0:
-            credit = self.bus.bookkeeper.current(self.school).family(student).credit
+            with self.bus.bookkeeper.open(self.school) as books:
+                credit = books.family(student).credit
             if credit > 0:
                 self.bus.handle(
                     c.RequestRefund(

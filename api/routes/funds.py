@@ -34,12 +34,13 @@ def district_funds(
     ]
     if not funds:
         raise NotFound(f"no district {district}")
+    total = sum((x.figures for x in funds), f.Figures())
     return DistrictPublic(
         district=district,
         position=funds[0].position,
         schools=[FundPublic.of(x) for x in funds],
-        bank=sum(x.figures.bank for x in funds),
-        held_for_families=sum(x.figures.held for x in funds),
+        bank=total.bank,
+        held_for_families=total.held,
         uncovered_schools=[x.code for x in funds if not x.figures.covered],
     )
 

@@ -25,6 +25,8 @@ def record_payments(cmd: c.RecordPayments, uow: UnitOfWork) -> int:
     the same content is recognised, one with other content refuses all."""
     families: dict[tuple, Family] = {}
     recognised = []
+    for school in sorted({p.school_id for p in cmd.payments}):
+        uow.books(school, decides=False)  # opened in one order: no deadlock
     for p in cmd.payments:
         uow.get(School, p.school_id, "school")
         notice = Notice(

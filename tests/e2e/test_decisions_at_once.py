@@ -209,8 +209,8 @@ def test_two_payrolls_paid_at_once_never_spend_money_held_for_families(race):
         ]
         answers = at_once(bases, *pay)
         outcomes.append(sorted((a.status_code, problem(a)) for a in answers))
-        books = system.bus.bookkeeper.current(school)
-        assert books.bank >= books.held, f"{code} was left uncovered"
+        with system.bus.bookkeeper.open(school) as books:
+            assert books.bank >= books.held, f"{code} was left uncovered"
     assert outcomes == [[(200, ""), (422, "fund-would-be-uncovered")]] * PAIRS
 
 

@@ -134,7 +134,8 @@ class Term_(RuleBasedStateMachine):
         return done
 
     def books(self):
-        return self.system.bus.bookkeeper.current(self.school)
+        with self.system.bus.bookkeeper.open(self.school) as books:
+            return books
 
     def reference(self) -> str:
         self.references += 1

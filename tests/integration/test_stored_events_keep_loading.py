@@ -98,3 +98,21 @@ def test_a_refund_stored_without_lines_draws_on_unallocated_money(system):
     }
     store(system, refund_id, 1, Refund.Requested, state)
     assert system.funds.get(refund_id).lines == (Allocation(None, 700),)
+
+
+def test_a_log_written_before_events_were_indexed_by_school_is_indexed(system):
+    """The books of a school are folded from its events found by this index:
+    a log that predates it is indexed when the recorder sets up its tables."""
+    payment_id, school = uuid4(), uuid4()
+    state = envelope("2026-09-01") | {
+        "originator_topic": f"{Payment.__module__}:{Payment.__qualname__}",
+        "school_id": uuid(school),
+        "student_id": "s1",
+        "amount": 36000,
+        "channel": "bank",
+        "reference": "B1",
+    }
+    store(system, payment_id, 1, Payment.Received, state)
+    system.funds.recorder.create_table()
+    [event] = system.funds.school_events(school, 0, system.funds.head())
+    assert event.originator_id == payment_id

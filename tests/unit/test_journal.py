@@ -55,7 +55,7 @@ def test_a_reallocation_moves_money_between_enrolments_and_names_the_original():
     c1, c2 = a_course(code="C1").id, a_course(code="C2").id
     payment = a_payment(500, (Allocation(c1, 300), Allocation(c2, 200)))
     [received] = then(payment)
-    family = Family("s1", (Seat(c1, True, 0, 0), Seat(c2, True, 100, 0)), 0)
+    family = Family("s1", (Seat(c1, True, 0, 0, 300), Seat(c2, True, 100, 0, 200)), 0)
     payment.reallocate(
         (Allocation(c1, 200), Allocation(c2, 300)),
         reason="misread",

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from domain.allocation import Allocation
 from domain.errors import (
+    AllocationSpent,
     Blank,
     DuplicateAllocation,
     EnrolmentWithdrawn,
@@ -150,16 +151,51 @@ def test_the_same_reference_with_different_content_is_a_conflict(changed):
 
 def test_a_reallocation_names_the_allocation_it_corrects_and_its_reason():
     payment = history(a_payment(lines=(Allocation(C1, 36000),)))
+    paid = a_family(Seat(C1, True, 0, 0, held=36000), owing(C2, 36000))
     payment.reallocate(
         (Allocation(C2, 36000),),
         reason="meant for robotics",
-        family=TWO_COURSES,
+        family=paid,
         stamp=stamp(actor=BURSAR),
     )
     [moved] = then(payment)
     assert list(moved.previous) == [Allocation(C1, 36000)]
     assert list(moved.allocations) == [Allocation(C2, 36000)]
     assert moved.reverses == event_id(payment.id, 1)
+
+
+CLAIMED = {uuid5(NAMESPACE_URL, "refund"): (Allocation(C1, 36000),)}
+
+
+@pytest.mark.parametrize(
+    ("source", "in_flight"),
+    [
+        (Seat(C1, True, 0, 0, held=10000), {}),
+        (Seat(C1, False, 0, 36000, held=36000), CLAIMED),
+    ],
+    ids=["consumed", "claimed by a refund"],
+)
+def test_money_consumed_or_claimed_does_not_move(source, in_flight):
+    """Of ¥360 paid to C1, ¥260 were consumed; or C1 was left and a refund of
+    all of it is asked for: either way it cannot pay C2 instead."""
+    family = a_family(source, owing(C2, 36000), in_flight=in_flight)
+    payment = history(a_payment(lines=(Allocation(C1, 36000),)))
+    with pytest.raises(AllocationSpent):
+        payment.reallocate(
+            (Allocation(C2, 36000),), reason="misread", family=family, stamp=stamp()
+        )
+    assert then(payment) == []
+
+
+def test_what_no_charge_holds_is_refunded_once_not_moved_and_refunded_again():
+    """The family's unallocated ¥10 was refunded: the payment that brought it
+    cannot be moved onto an enrolment to be refunded again."""
+    payment = history(a_payment(family=a_family(owing(C1, 0)), amount=1000))
+    refunded = a_family(Seat(C1, True, 0, 0), unallocated=0)
+    with pytest.raises(AllocationSpent, match="the family"):
+        payment.reallocate(
+            (Allocation(C1, 1000),), reason="misread", family=refunded, stamp=stamp()
+        )
 
 
 def test_a_reallocation_without_a_reason_is_refused():
