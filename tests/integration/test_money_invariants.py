@@ -35,6 +35,7 @@ from application import commands as c
 from domain.allocation import Allocation
 from domain.course import Course
 from domain.errors import DomainError
+from domain.figures import CONSUMED, PAID, REFUNDED
 from domain.ledger import Holder, journal
 from domain.money import session_share
 from domain.payment import Payment
@@ -516,6 +517,17 @@ class Term_(RuleBasedStateMachine):
             flows = figures.get(Holder(None, course), {})
             delivered = sum(v for (c_, _), v in bound.items() if c_ == course)
             assert -flows.get(("released", "consumption"), 0) <= delivered
+
+    @invariant()
+    def no_family_gets_back_more_than_it_paid_and_did_not_consume(self):
+        """Enrolment by enrolment, and of the money it did not allocate."""
+        books = self.books()
+        for holder, flows in books.holders.items():
+            if holder.student is not None:
+                paid, consumed = PAID.of(flows), CONSUMED.of(flows)
+                assert REFUNDED.of(flows) <= max(paid - consumed, 0), holder
+        for student in STUDENTS:
+            assert books.family(student).unallocated >= 0
 
     @invariant()
     def every_payment_is_allocated_to_the_last_fen(self):
