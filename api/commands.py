@@ -58,17 +58,22 @@ def run(
     body: BaseModel | None,
     status: int = 201,
 ) -> JSONResponse:
-    """Executes ``command``; answers with the entity's id and the log position."""
-    subject = principal.grant.subject
+    """Executes ``command``; answers with the entity's id and the log position.
+    A key belongs to the token and the route that used it: only that token,
+    sending it there again, gets the first answer (or, with another body, a
+    409); to anyone else it is a key never seen."""
+    owner, route = str(principal.grant.token_id), f"{request.method} {request.url.path}"
     print_ = fingerprint(request, body)
-    if key and (stored := system.requests.find(subject, key)):
+    if key and (stored := system.requests.find(owner, route, key)):
         return replay(stored, print_)
     content = {"id": str(entity)}
-    request_key = RequestKey(subject, key, print_, status, content) if key else None
+    request_key = (
+        RequestKey(owner, route, key, print_, status, content) if key else None
+    )
     try:
         position = system.bus.handle(command, principal.actor, request_key)
     except AlreadyExists:
-        if key and (stored := system.requests.find(subject, key)):
+        if key and (stored := system.requests.find(owner, route, key)):
             return replay(stored, print_)
         raise
     return JSONResponse(content | {"position": position}, status)

@@ -28,9 +28,11 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class RequestKey:
-    """A client's idempotency key, recorded with the events of its request."""
+    """A client's idempotency key, recorded with the events of its request:
+    it belongs to the token (``owner``) and the route that used it."""
 
-    subject: str
+    owner: str
+    route: str
     key: str
     fingerprint: str
     status: int

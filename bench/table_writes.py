@@ -16,7 +16,7 @@ WRITE_SIDE = [
     "funds_chain",
     "event_schools",
     "school_heads",
-    "request_keys",
+    "idempotency_keys",
     "api_tokens",
     "read_model_schemas",
 ]

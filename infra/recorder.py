@@ -80,15 +80,16 @@ BEGIN
         RAISE EXCEPTION USING MESSAGE = 'books moved', HINT = %(hint)s;
     END IF;
 END $$;
-CREATE TABLE IF NOT EXISTS request_keys (
-    subject text NOT NULL,
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    owner text NOT NULL,
+    route text NOT NULL,
     key text NOT NULL,
     fingerprint text NOT NULL,
     status int NOT NULL,
     body jsonb NOT NULL,
     originator_id uuid NOT NULL,
     originator_version bigint NOT NULL,
-    PRIMARY KEY (subject, key)
+    PRIMARY KEY (owner, route, key)
 )
 """
 
@@ -132,9 +133,9 @@ ORDER BY s.position
 """
 
 INSERT = """
-INSERT INTO request_keys
-    (subject, key, fingerprint, status, body, originator_id, originator_version)
-VALUES (%s, %s, %s, %s, %s, %s, %s)
+INSERT INTO idempotency_keys (owner, route, key, fingerprint, status, body,
+    originator_id, originator_version)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 """
 
 
@@ -252,7 +253,8 @@ class FundRecorder(PostgresApplicationRecorder):
             curs.execute(
                 INSERT,
                 (
-                    request.subject,
+                    request.owner,
+                    request.route,
                     request.key,
                     request.fingerprint,
                     request.status,
@@ -276,13 +278,13 @@ class RequestKeys:
         self.datastore = datastore
         self.find_statement = SQL(
             "SELECT k.fingerprint, k.status, k.body, e.notification_id AS position"
-            " FROM request_keys k JOIN {} e ON e.originator_id = k.originator_id"
+            " FROM idempotency_keys k JOIN {} e ON e.originator_id = k.originator_id"
             " AND e.originator_version = k.originator_version"
-            " WHERE k.subject = %s AND k.key = %s"
+            " WHERE k.owner = %s AND k.route = %s AND k.key = %s"
         ).format(Identifier(events_table))
 
-    def find(self, subject: str, key: str) -> StoredRequest | None:
+    def find(self, owner: str, route: str, key: str) -> StoredRequest | None:
         with self.datastore.cursor() as curs:
-            curs.execute(self.find_statement, (subject, key))
+            curs.execute(self.find_statement, (owner, route, key))
             row = curs.fetchone()
         return StoredRequest(**row) if row else None

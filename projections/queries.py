@@ -109,6 +109,8 @@ _HISTORY = SQL("""
     FROM audit_events WHERE originator_id = %s ORDER BY originator_version
 """)
 
+_SCHOOL_AT = SQL("SELECT school_id FROM audit_events WHERE position = %s")
+
 _OWNER = SQL("""
     SELECT school_id FROM audit_events
     WHERE originator_id = %s ORDER BY originator_version LIMIT 1
@@ -243,6 +245,11 @@ class Queries:
     def owner(self, entity_id: UUID) -> UUID | None:
         """The school an entity belongs to, as the audit trail knows it."""
         rows = self.rows(_OWNER, (entity_id,))
+        return rows[0]["school_id"] if rows else None
+
+    def school_at(self, position: int) -> UUID | None:
+        """The school the event at a log position is about."""
+        rows = self.rows(_SCHOOL_AT, (position,))
         return rows[0]["school_id"] if rows else None
 
     def history(self, entity_id: UUID) -> list[HistoryEvent]:

@@ -56,6 +56,8 @@ def reset(system: System) -> None:
     """An empty log, empty read models and no books read, for the next
     generated history (a log never shrinks otherwise)."""
     with psycopg.connect(system.database.conninfo, autocommit=True) as conn:
-        conn.execute("TRUNCATE funds_events, event_schools, school_heads, request_keys")
+        conn.execute(
+            "TRUNCATE funds_events, event_schools, school_heads, idempotency_keys"
+        )
     system.bus.bookkeeper.books.clear()
     system.projector.reset()

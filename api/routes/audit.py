@@ -61,6 +61,7 @@ def trace(
 def proof(
     position: Annotated[int, Path(ge=1, le=2**62)],
     system: SystemDep,
+    queries: QueriesDep,
     who: Auditor,
     size: Annotated[
         int | None, Query(ge=1, le=2**62, description="tree size of your digest")
@@ -68,7 +69,9 @@ def proof(
 ) -> ProofPublic:
     """An RFC 6962 audit path showing the event at a position is in the log of
     the first ``size`` events; check it against a digest of that size with
-    ``infra.digests.check_inclusion``, no database needed."""
+    ``infra.digests.check_inclusion``, no database needed. Only events of the
+    schools in the token's scope are proved."""
+    who.check_school(queries.school_at(position), "event")
     try:
         found = prove_inclusion(system.chain, position, size)
     except DigestError as error:

@@ -71,7 +71,7 @@ ALLOWED = {
     ("GET", "/v1/schools/{school_id}/payments/trace"): READ,
 }
 # Routes about the whole log rather than a school: no scope to stay inside.
-UNSCOPED = {("GET", "/v1/audit/verify"), ("GET", "/v1/audit/proof/{position}")}
+UNSCOPED = {("GET", "/v1/audit/verify")}
 
 
 class Place:
@@ -91,6 +91,7 @@ class Place:
         self.channel, self.payment_reference = payment
         self.payment_id = Payment.id_for(self.school_id, *payment)
         self.statement = BankStatement.id_for(self.school_id, STATEMENT_SHA)
+        self.position = 0  # of an event about the school, once it is recorded
 
     def path(self, template: str) -> str:
         return template.format(**self.values())
@@ -110,7 +111,7 @@ class Place:
             "student_id": self.student,
             "district": self.district,
             "day": "2026-09-01",
-            "position": 5,
+            "position": self.position,
             "statement": self.statement,
         }
         return {name: str(value) for name, value in ids.items()}
@@ -283,6 +284,8 @@ def clients(sample):
     set_up_outside(sample.system.bus)
     draft_outside_september(sample.system.bus)
     import_statements(sample.system.bus)
+    for place in (INSIDE, OUTSIDE):
+        place.position = sample.system.funds.position_of(place.school_id)
     sample.system.projector.catch_up()
     tokens = {
         R: sample.token("m-regulator", R, district="Pingcheng"),
