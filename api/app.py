@@ -3,7 +3,6 @@
 from fastapi import FastAPI
 
 from api.bootstrap import System
-from api.deps import SystemDep
 from api.errors import document_problems, install_error_handlers
 from api.middleware import RequestLog
 from api.routes import (
@@ -11,13 +10,13 @@ from api.routes import (
     bank,
     compliance,
     funds,
+    health,
     ledger,
     money,
     payroll,
     register,
     setup,
 )
-from api.schemas import Health
 
 
 def create_app(system: System) -> FastAPI:
@@ -29,14 +28,8 @@ def create_app(system: System) -> FastAPI:
     app.state.system = system
     install_error_handlers(app)
     routers = (setup, register, money, payroll, bank, funds, ledger, compliance, audit)
-    for module in routers:
+    for module in (*routers, health):
         app.include_router(module.router)
-
-    @app.get("/health", tags=["health"])
-    def health(system: SystemDep) -> Health:
-        """Liveness, and how far the read models have caught up with the log."""
-        head = system.funds.head()
-        return Health(status="ok", position=system.projector.position(), head=head)
 
     app.add_middleware(RequestLog)
     document_problems(app)

@@ -7,6 +7,11 @@ from the last committed position: no event is skipped or applied twice. An
 advisory lock per projection keeps two runners from doing the same work (if
 they race anyway, the tracking table refuses the second commit), and lets
 runners in different processes project different read models side by side.
+
+A read model that cannot apply an event stops there alone: its batch is
+rolled back to a savepoint, applied again event by event up to the one that
+fails, and the failure (read model, position, error) is recorded; the other
+read models go on, and a rebuild of that read model clears it.
 """
 
 import threading
@@ -19,6 +24,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from psycopg import sql
 
+from infra.database import SCHEMA_LOCK
 from projections.views import FundProjection
 
 log = structlog.get_logger("projections")
@@ -30,6 +36,20 @@ _TRY_LOCKS = sql.SQL(
     " WHERE pg_try_advisory_xact_lock(%s, hashtext(name))"
 )
 _LOCK = sql.SQL("SELECT pg_advisory_xact_lock(%s, hashtext(%s))")
+FAILURES = """
+CREATE TABLE IF NOT EXISTS projection_failures (
+    name text PRIMARY KEY,
+    position bigint NOT NULL,
+    error text NOT NULL,
+    failed_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+_FAILED = sql.SQL("SELECT name, position, error, failed_at FROM projection_failures")
+_FAIL = sql.SQL(
+    "INSERT INTO projection_failures (name, position, error) VALUES (%s, %s, %s)"
+    " ON CONFLICT (name) DO NOTHING"
+)
+_CLEAR = sql.SQL("DELETE FROM projection_failures WHERE name = %s")
 
 
 class Projector:
@@ -46,6 +66,9 @@ class Projector:
         self.projections = list(projections)
         self.batch_size = batch_size
         self.datastore = self.projections[0].view.datastore
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SCHEMA_LOCK)
+            curs.execute(FAILURES)
 
     def only(self, names: Iterable[str]) -> "Projector":
         """A runner of the named projections alone."""
@@ -62,8 +85,17 @@ class Projector:
         return {p.name: p.view.max_tracking_id(name) or 0 for p in self.projections}
 
     def position(self) -> int:
-        """The position every read model has reached."""
-        return min(self.positions().values())
+        """The position every read model that has not failed has reached."""
+        failed = self.failures()
+        healthy = [n for name, n in self.positions().items() if name not in failed]
+        return min(healthy, default=self.app.recorder.max_notification_id() or 0)
+
+    def failures(self) -> dict[str, dict]:
+        """The read models stopped at an event they cannot apply."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(_FAILED)
+            found = {row["name"]: row for row in curs.fetchall()}
+        return {p.name: found[p.name] for p in self.projections if p.name in found}
 
     def run_once(self) -> int:
         """Projects the next batch; returns how many positions it covered.
@@ -75,6 +107,8 @@ class Projector:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(_TRY_LOCKS, ([p.name for p in self.projections], LOCK_KEY))
             locked = {row["name"] for row in curs.fetchall()}
+            curs.execute(_FAILED)
+            locked -= {row["name"] for row in curs.fetchall()}
             mine = [p for p in self.projections if p.name in locked]
             if not mine:
                 return 0
@@ -96,10 +130,36 @@ class Projector:
             for projection in mine:
                 if seen[projection.name] < last:
                     new = [(n, e) for n, e in batch if n > seen[projection.name]]
-                    projection.apply(curs, new)
-                    projection.view._insert_tracking(curs, Tracking(name, last))
+                    reached = self.apply(curs, projection, new)
+                    if reached > seen[projection.name]:
+                        projection.view._insert_tracking(curs, Tracking(name, reached))
         log.debug("projected", start=start + 1, last=last, events=len(batch))
         return last - start
+
+    def apply(self, curs, projection: FundProjection, batch) -> int:
+        """Applies a batch; returns the position the read model reached. An
+        event it cannot apply stops it just before, recorded as failed."""
+        try:
+            with curs.connection.transaction():
+                projection.apply(curs, batch)
+            return batch[-1][0]
+        except Exception:
+            reached = batch[0][0] - 1
+            for position, event in batch:
+                try:
+                    with curs.connection.transaction():
+                        projection.apply(curs, [(position, event)])
+                except Exception as error:
+                    log.error(
+                        "projection failed",
+                        projection=projection.name,
+                        position=position,
+                        error=str(error),
+                    )
+                    curs.execute(_FAIL, (projection.name, position, str(error)))
+                    return reached
+                reached = position
+            return reached
 
     def catch_up(
         self,
@@ -182,6 +242,7 @@ class Projector:
                 if projection.name in chosen:
                     curs.execute(_LOCK, (LOCK_KEY, projection.name))
                     projection.view.reset(curs, self.app.name)
+                    curs.execute(_CLEAR, (projection.name,))
 
     def rebuild(self, names: Iterable[str] = (), progress: Progress | None = None):
         """Empties the chosen read models and replays the log from position 0."""
