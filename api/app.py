@@ -1,6 +1,7 @@
 """The FastAPI application: thin routes over the fund's handlers and queries."""
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.bootstrap import System
 from api.errors import document_problems, install_error_handlers
@@ -20,7 +21,7 @@ from api.routes import (
 
 
 def create_app(system: System) -> FastAPI:
-    app = FastAPI(
+    app = FastAPIOffline(
         title="fundledger",
         summary="Supervised funds of school after-school services",
         version="0.1.0",

@@ -1,5 +1,6 @@
 """Liveness and readiness tell the truth, quickly."""
 
+import re
 import time
 
 from application import commands as c
@@ -39,3 +40,14 @@ def test_a_failed_read_model_makes_the_service_not_ready(empty):
     assert time.monotonic() - started < 2
     assert ready.status_code == 503
     assert any("failed at position" in r for r in ready.json()["reasons"])
+
+
+def test_the_api_documentation_loads_nothing_from_elsewhere(sample):
+    client = sample.client()
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        assert "cdn" not in html.lower()
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert assets and all(a.startswith("/") for a in assets), assets
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
