@@ -11,6 +11,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import System
@@ -43,10 +44,16 @@ class Principal:
 bearer = HTTPBearer(auto_error=False, description="a token from `fundledger tokens`")
 
 
-def authenticate(system: System, token: str | None) -> Principal:
+def authenticate(system: System, token: str | None, address: str) -> Principal:
+    """The token's grant and scope. An address that sent too many tokens that
+    are not valid is refused before any is looked up; a valid token is held
+    to its own rate."""
+    system.limits.failures.check(address, "requests without a valid token")
     grant = system.tokens.find(token) if token else None
     if grant is None:
+        system.limits.failures.take(address, "requests without a valid token")
         raise Unauthenticated("a valid bearer token is required")
+    system.limits.tokens.take(str(grant.token_id), "requests with this token")
     schools = {School.id_for(code) for code in grant.schools}
     if grant.district and grant.role in (Role.REGULATOR, Role.AUDITOR):
         schools |= system.queries.schools_in(grant.district)
@@ -60,7 +67,9 @@ def allow(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
         token = credentials.credentials if credentials else None
-        principal = authenticate(request.app.state.system, token)
+        address = request.client.host if request.client else "-"
+        system = request.app.state.system
+        principal = await run_in_threadpool(authenticate, system, token, address)
         request.state.principal = principal
         if principal.grant.role not in roles:
             raise Forbidden(f"a {principal.grant.role} token may not do this")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from eventsourcing.postgres import PostgresDatastore
 
+from api.limits import Buckets, Limits
 from application import commands as c
 from application.books import Bookkeeper
 from application.bus import Handler, MessageBus
@@ -66,6 +67,7 @@ class System:
     tokens: TokenStore
     requests: RequestKeys
     chain: Chain
+    limits: Limits
     settings: Settings = field(default_factory=Settings)
 
     def close(self) -> None:
@@ -121,6 +123,10 @@ def bootstrap(
         TokenStore(datastore),
         requests,
         chain,
+        Limits(
+            tokens=Buckets(settings.token_rate, settings.token_burst),
+            failures=Buckets(settings.failed_auth_rate, settings.failed_auth_burst),
+        ),
         settings,
     )
 

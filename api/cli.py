@@ -1,6 +1,7 @@
 """The fundledger command line."""
 
 import json
+import signal
 import subprocess
 import threading
 from contextlib import asynccontextmanager
@@ -445,5 +446,13 @@ def list_tokens() -> None:
         print(row["token_id"], row["role"], scope, row["subject"], state, sep="\t")
 
 
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (what systemd and container runtimes send) ends the program as
+    SIGINT does: servers finish what they were answering, then the embedded
+    PostgreSQL is stopped on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     cli()

@@ -99,6 +99,8 @@ def install_error_handlers(app: FastAPI) -> None:
         response = problem(exc.status, exc.code, title, exc.message, **context)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
+        if exc.status == 429:
+            response.headers["Retry-After"] = str(exc.context["retry_after"])
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -24,3 +24,9 @@ class Settings(BaseSettings):
     sole_writer: bool = Field(
         default=False, description="no other process writes while this one runs"
     )
+    token_rate: float = Field(default=100.0, gt=0, description="requests/s a token")
+    token_burst: float = Field(default=200.0, ge=1)
+    failed_auth_rate: float = Field(
+        default=0.2, gt=0, description="requests/s without a valid token, an address"
+    )
+    failed_auth_burst: float = Field(default=20.0, ge=1)

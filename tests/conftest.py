@@ -40,7 +40,8 @@ def clock() -> SimulatedClock:
 
 
 def make_system(database: Database, clock=None, **settings) -> System:
-    options = {"pool_size": 2, "projection_batch": 500} | settings
+    options = {"pool_size": 2, "projection_batch": 500}
+    options |= {"failed_auth_burst": 10_000} | settings  # tests send many bad tokens
     kwargs = {"clock": clock} if clock else {}
     return bootstrap(Settings(**options), database=database, **kwargs)
 
