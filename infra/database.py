@@ -157,8 +157,32 @@ def ensure_database(admin: Database, dbname: str) -> Database:
     return admin.named(dbname)
 
 
+OWN = ("host", "port", "dbname", "user", "password")
+SERVICE = "fundledger"
+
+
+def carry_parameters(url: str, home: Path) -> dict[str, str]:
+    """Every libpq parameter of a URL beyond those a ``Database`` holds (TLS,
+    application name, target session, keepalives …), written as a libpq
+    service that every connection of this process and its children reads:
+    the variables to set, or none when there is nothing more."""
+    extra = {k: str(v) for k, v in conninfo_to_dict(url).items() if k not in OWN}
+    if not extra:
+        return {}
+    if any("\n" in value for value in extra.values()):
+        raise ValueError("a DATABASE_URL parameter may not hold a line break")
+    home.mkdir(parents=True, exist_ok=True)
+    service = home.resolve() / "pg_service.conf"
+    service.write_text(
+        f"[{SERVICE}]\n" + "".join(f"{k}={v}\n" for k, v in extra.items())
+    )
+    service.chmod(0o600)  # it may hold a key's passphrase
+    return {"PGSERVICEFILE": str(service), "PGSERVICE": SERVICE}
+
+
 def open_database(settings: Settings) -> Database:
     if settings.database_url:
+        os.environ.update(carry_parameters(settings.database_url, settings.home))
         return from_url(settings.database_url)
     server = start_embedded(settings.home / "pgdata")
     return ensure_database(server, settings.database)
