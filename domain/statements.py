@@ -100,6 +100,13 @@ def parse_camt053(data: bytes, *, max_bytes: int = 5_000_000) -> Statement:
 
 
 def parse_statement_csv(text: str, *, account: str, currency: str) -> Statement:
+    try:
+        return _parse_csv(text, account=account, currency=currency)
+    except csv.Error as error:  # a field beyond the module's limit, a stray quote
+        raise StatementError(f"not a CSV statement: {error}") from None
+
+
+def _parse_csv(text: str, *, account: str, currency: str) -> Statement:
     reader = csv.reader(text.lstrip("\ufeff").splitlines(keepends=True))
     _check_header(next(reader, None))
     balances: dict[str, int] = {}

@@ -590,3 +590,10 @@ def test_a_statement_in_another_currency_is_refused():
 
 def test_an_account_written_with_spaces_is_the_same_account():
     check_account(sample(FINNISH), account="FI74 3301 0001 2220 90", currency="EUR")
+
+
+def test_a_csv_field_beyond_any_reason_is_a_statement_error_not_a_crash():
+    text = 'date,reference,description,amount,direction\n2026-09-01,R1,"'
+    text += "x" * 200_000 + '",1.00,credit\n'
+    with pytest.raises(StatementError, match="not a CSV statement"):
+        parse_statement_csv(text, account="CN1", currency="CNY")
