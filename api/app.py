@@ -13,6 +13,7 @@ from api.routes import (
     funds,
     health,
     ledger,
+    metrics,
     money,
     payroll,
     register,
@@ -29,7 +30,7 @@ def create_app(system: System) -> FastAPI:
     app.state.system = system
     install_error_handlers(app)
     routers = (setup, register, money, payroll, bank, funds, ledger, compliance, audit)
-    for module in (*routers, health):
+    for module in (*routers, health, metrics):
         app.include_router(module.router)
 
     app.add_middleware(RequestLog)

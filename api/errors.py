@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.metrics import REFUSED
 from domain.errors import Conflict, DomainError, every_rule
 
 PROBLEM = "application/problem+json"
@@ -94,6 +95,7 @@ def problem(status: int, code: str, title: str, detail: str, **extra) -> JSONRes
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        REFUSED.labels(exc.code).inc()
         title = title_of(type(exc))
         context = {k: str(v) for k, v in exc.context.items()}
         response = problem(exc.status, exc.code, title, exc.message, **context)
@@ -105,6 +107,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        REFUSED.labels("invalid-request").inc()
         errors = [
             {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
             for e in exc.errors()

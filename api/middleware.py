@@ -9,6 +9,7 @@ import structlog
 from structlog.contextvars import bound_contextvars
 
 from api.errors import problem
+from api.metrics import REQUESTS
 
 log = structlog.get_logger("api")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -48,13 +49,16 @@ class RequestLog:
                     )
                     await response(scope, receive, send_with_id)
             principal = scope.get("state", {}).get("principal")
+            route = getattr(scope.get("route"), "path", "unmatched")
+            took = time.perf_counter() - started
+            REQUESTS.labels(scope["method"], route, str(status)).observe(took)
             log.info(
                 "request",
                 request_id=request_id,
                 method=scope["method"],
-                route=getattr(scope.get("route"), "path", scope["path"]),
+                route=route,
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(took * 1000, 2),
                 actor=principal.grant.subject if principal else None,
                 role=principal.grant.role.value if principal else None,
             )

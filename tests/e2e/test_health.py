@@ -40,6 +40,30 @@ def test_a_failed_read_model_makes_the_service_not_ready(empty):
     assert time.monotonic() - started < 2
     assert ready.status_code == 503
     assert any("failed at position" in r for r in ready.json()["reasons"])
+    assert re.search(
+        r'fundledger_read_model_failed\{read_model="\w+"\} 1\.0', scraped(client)
+    )
+
+
+def scraped(client) -> str:
+    response = client.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    return response.text
+
+
+def test_metrics_count_requests_by_route_and_refusals_by_rule(sample):
+    client = sample.client()
+    client.get("/health/live")
+    refused = client.post("/v1/schools", json={"district": "D"}).json()
+    rule = refused["type"].rsplit("/", 1)[-1]
+    text = scraped(client)
+    assert (
+        'fundledger_request_seconds_count{method="GET",route="/health/live",status="200"}'
+        in text
+    )
+    assert f'fundledger_refused_total{{rule="{rule}"}} 1.0' in text
+    assert re.search(r'fundledger_read_model_lag_events\{read_model="\w+"\} \d', text)
+    assert "fundledger_database_up 1.0" in text
 
 
 def test_the_api_documentation_loads_nothing_from_elsewhere(sample):
