@@ -1,6 +1,8 @@
 """Bad input over real HTTP: a 422 problem naming the field and the rule, and
 nothing written to the log."""
 
+import json
+
 import pytest
 
 from infra.tokens import Role
@@ -32,7 +34,9 @@ class Fund:
     def refused(self, client, path: str, body: dict, field: str) -> str:
         """The request is refused with one error, on ``field``; its message."""
         before = self.head()
-        response = client.post(f"/v1{path}", json=body)
+        content = json.dumps(body)  # ASCII: a lone surrogate travels escaped
+        headers = {"Content-Type": "application/json"}
+        response = client.post(f"/v1{path}", content=content, headers=headers)
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == "application/problem+json"
         problem = response.json()
@@ -163,6 +167,15 @@ def test_a_reversal_reason_with_a_control_character_is_refused(fund, control):
     body = {"reason": f"wrong{control}"}
     message = fund.refused(fund.admin, path, body, "body.reason")
     assert "control characters" in message
+
+
+def test_half_a_character_is_refused_in_text_and_statements(fund):
+    body = fund.course_body | {"code": "C3", "name": "Chess\ud800"}
+    message = fund.refused(fund.admin, fund.courses, body, "body.name")
+    assert "unicode string" in message
+    path = f"/schools/{fund.school}/bank-statements"
+    body = {"format": "csv", "content": "date,reference\n2026-09-01,\udfff\n"}
+    assert "unicode string" in fund.refused(fund.bursar, path, body, "body.content")
 
 
 def test_a_reason_of_only_whitespace_is_refused(fund):
