@@ -20,6 +20,7 @@ from infra.logging import configure_logging
 from infra.recorder import RequestKeys
 from infra.settings import Settings
 from infra.tokens import TokenStore
+from infra.verified import VerifiedLog
 from projections.queries import Queries
 from projections.runner import Progress, Projector
 from projections.views import PROJECTIONS, SIDE_BY_SIDE
@@ -67,6 +68,7 @@ class System:
     tokens: TokenStore
     requests: RequestKeys
     chain: Chain
+    verified: VerifiedLog
     limits: Limits
     settings: Settings = field(default_factory=Settings)
 
@@ -123,6 +125,7 @@ def bootstrap(
         TokenStore(datastore),
         requests,
         chain,
+        VerifiedLog(chain),
         Limits(
             tokens=Buckets(settings.token_rate, settings.token_burst),
             failures=Buckets(settings.failed_auth_rate, settings.failed_auth_burst),

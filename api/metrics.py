@@ -37,6 +37,11 @@ FAILED = Gauge(
     ["read_model"],
     registry=REGISTRY,
 )
+VERIFIED = Gauge(
+    "fundledger_chain_verified_position",
+    "Position up to which the hash chain is verified",
+    registry=REGISTRY,
+)
 UP = Gauge(
     "fundledger_database_up",
     "1 when the database answered the scrape",

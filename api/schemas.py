@@ -350,10 +350,25 @@ def payroll_public(payroll: q.Payroll) -> PayrollPublic:
 class VerdictPublic(Public):
     intact: bool
     position: int = Field(description="intact up to it, or the first bad one")
-    events: int
+    events: int = Field(description="events recomputed by this check")
+    since: int = Field(
+        description="the checkpoint the check went on from; 0: the first event"
+    )
     head: str = Field(description="chain hash at the position, hex")
     message: str
     problem: str | None
+
+    @classmethod
+    def of(cls, verdict) -> "VerdictPublic":
+        return cls(
+            intact=verdict.intact,
+            position=verdict.position,
+            events=verdict.events,
+            since=verdict.since,
+            head=verdict.head.hex(),
+            message=verdict.message,
+            problem=verdict.problem or None,
+        )
 
 
 class UsePublic(Public):
@@ -413,6 +428,35 @@ class ProofPublic(Public):
     leaf: str = Field(description="SHA-256 of the event's canonical bytes, hex")
     root: str = Field(description="Merkle root of the first `size` events, hex")
     proof: list[str] = Field(description="the audit path, leaf side first, hex")
+
+    @classmethod
+    def of(cls, found) -> "ProofPublic":
+        return cls(
+            position=found.position,
+            index=found.index,
+            size=found.size,
+            leaf=found.leaf.hex(),
+            root=found.root.hex(),
+            proof=[node.hex() for node in found.proof],
+        )
+
+
+class ConsistencyPublic(Public):
+    old_size: int
+    size: int
+    old_root: str = Field(description="Merkle root of the first `old_size`, hex")
+    root: str = Field(description="Merkle root of the first `size` events, hex")
+    proof: list[str] = Field(description="RFC 6962 consistency proof, hex")
+
+    @classmethod
+    def of(cls, found) -> "ConsistencyPublic":
+        return cls(
+            old_size=found.old_size,
+            size=found.size,
+            old_root=found.old_root.hex(),
+            root=found.root.hex(),
+            proof=[node.hex() for node in found.proof],
+        )
 
 
 class StatementLinePublic(Public):

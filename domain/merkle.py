@@ -39,42 +39,80 @@ def root(leaves: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+Range = tuple[int, int]  # leaves [start, end)
+
+
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     """The audit path PATH(index, D[n]) of RFC 6962 section 2.1.1, leaf side first."""
-    _check_position(index, len(leaves))
+    return [root(leaves[s:e]) for s, e in inclusion_ranges(index, len(leaves))]
+
+
+def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
+    """PROOF(old_size, D[n]) of RFC 6962 section 2.1.2."""
+    return [root(leaves[s:e]) for s, e in consistency_ranges(old_size, len(leaves))]
+
+
+def inclusion_ranges(index: int, size: int) -> list[Range]:
+    """The leaves under each node of PATH(index, D[size]), leaf side first."""
+    _check_position(index, size)
     path = []
-    start, end = 0, len(leaves)
+    start, end = 0, size
     while end - start > 1:
         middle = start + _split(end - start)
         if index < middle:
-            path.append(root(leaves[middle:end]))
+            path.append((middle, end))
             end = middle
         else:
-            path.append(root(leaves[start:middle]))
+            path.append((start, middle))
             start = middle
     return path[::-1]
 
 
-def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
-    """PROOF(old_size, D[n]) of RFC 6962 section 2.1.2, unrolled from SUBPROOF."""
-    _check_old_size(old_size, len(leaves))
-    if old_size in (0, len(leaves)):
+def consistency_ranges(old_size: int, size: int) -> list[Range]:
+    """The leaves under each node of PROOF(old_size, D[size]), unrolled from
+    SUBPROOF."""
+    _check_old_size(old_size, size)
+    if old_size in (0, size):
         return []
     proof = []
-    start, end, old_end = 0, len(leaves), old_size
+    start, end, old_end = 0, size, old_size
     old_tree_is_a_node = True
     while old_end != end:
         middle = start + _split(end - start)
         if old_end <= middle:
-            proof.append(root(leaves[middle:end]))
+            proof.append((middle, end))
             end = middle
         else:
-            proof.append(root(leaves[start:middle]))
+            proof.append((start, middle))
             start = middle
             old_tree_is_a_node = False
     if not old_tree_is_a_node:
-        proof.append(root(leaves[start:end]))
+        proof.append((start, end))
     return proof[::-1]
+
+
+Node = tuple[int, int]  # (level, index): leaves [index·2^level, (index+1)·2^level)
+
+
+def nodes_of(start: int, end: int) -> list[Node]:
+    """The complete subtrees whose roots make the root of the leaves
+    [start, end), left to right, for a range that starts on a multiple of a
+    power of two at least its length (every range of the RFC's tree does)."""
+    found = []
+    while start < end:
+        level = (end - start).bit_length() - 1
+        found.append((level, start >> level))
+        start += 1 << level
+    return found
+
+
+def fold(roots: Sequence[bytes]) -> bytes:
+    """The root over complete subtrees' roots given left to right: RFC 6962
+    splits off the largest one on the left, then the rest the same way."""
+    node = roots[-1]
+    for left in reversed(roots[:-1]):
+        node = node_hash(left, node)
+    return node
 
 
 def verify_inclusion(
@@ -161,24 +199,30 @@ def _check_old_size(old_size: int, size: int) -> None:
 
 class RootBuilder:
     """The root of a log read once, front to back, in O(log n) memory: it keeps
-    the perfect subtrees of the binary decomposition of the size so far."""
+    the complete subtrees of the binary decomposition of the size so far, and
+    names each node it completes, so a caller can store the tree's levels."""
 
-    def __init__(self) -> None:
-        self.size = 0
-        self._subtrees: list[tuple[int, bytes]] = []
+    def __init__(self, size: int = 0, subtrees: Sequence[bytes] = ()) -> None:
+        """Resumes at ``size`` from the roots of ``nodes_of(0, size)``."""
+        self.size = size
+        self._subtrees = [
+            (level, node)
+            for (level, _), node in zip(nodes_of(0, size), subtrees, strict=True)
+        ]
 
-    def add(self, leaf: bytes) -> None:
-        node, width = leaf_hash(leaf), 1
-        while self._subtrees and self._subtrees[-1][0] == width:
+    def add(self, leaf: bytes) -> list[tuple[Node, bytes]]:
+        """The nodes the leaf completes, itself first (as ``leaf_hash``)."""
+        node, level, index = leaf_hash(leaf), 0, self.size
+        made = [((0, index), node)]
+        while self._subtrees and self._subtrees[-1][0] == level:
             node = node_hash(self._subtrees.pop()[1], node)
-            width *= 2
-        self._subtrees.append((width, node))
+            level, index = level + 1, index >> 1
+            made.append(((level, index), node))
+        self._subtrees.append((level, node))
         self.size += 1
+        return made
 
     def root(self) -> bytes:
         if not self._subtrees:
             return EMPTY_ROOT
-        node = self._subtrees[-1][1]
-        for _, left in reversed(self._subtrees[:-1]):
-            node = node_hash(left, node)
-        return node
+        return fold([node for _, node in self._subtrees])

@@ -67,12 +67,18 @@ class Verdict:
     events: int
     head: bytes
     problem: str = ""
+    since: int = 0  # the checkpoint the check went on from; 0: the first event
 
     @property
     def message(self) -> str:
-        if self.intact:
-            return f"intact up to position {self.position} ({self.events} events)"
-        return f"tampering found at position {self.position}: {self.problem}"
+        if not self.intact:
+            return f"tampering found at position {self.position}: {self.problem}"
+        if self.since:
+            return (
+                f"intact up to position {self.position} ({self.events} events"
+                f" checked after the checkpoint at position {self.since})"
+            )
+        return f"intact up to position {self.position} ({self.events} events)"
 
 
 class Link(NamedTuple):

@@ -21,14 +21,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from domain.merkle import (
-    RootBuilder,
     consistency_proof,
-    inclusion_proof,
     root,
     verify_consistency,
     verify_inclusion,
 )
 from infra.chain import Chain, Link, Verdict
+from infra.verified import VerifiedLog
 
 PRIVATE_KEY = "digest-ed25519.pem"
 PUBLIC_KEY = "digest-ed25519.pub"
@@ -122,20 +121,17 @@ def _walk(chain: Chain, size: int) -> tuple[str, list[bytes], Link | None]:
     return "", leaves, at_size
 
 
-def make_digest(chain: Chain, key: Ed25519PrivateKey, now: datetime) -> Digest:
-    """Recomputes the chain and the tree from the stored events, then signs."""
-    builder = RootBuilder()
-    last: Link | None = None
-    for item in chain.links():
-        if isinstance(item, Verdict):
-            raise DigestError(f"no digest of a broken log: {item.message}")
-        builder.add(item.leaf)
-        last = item
+def make_digest(verified: VerifiedLog, key: Ed25519PrivateKey, now: datetime) -> Digest:
+    """Verifies the events after the last checkpoint, then signs the new one."""
+    verdict = verified.advance()
+    if not verdict.intact:
+        raise DigestError(f"no digest of a broken log: {verdict.message}")
+    last = verified.checkpoint()
     digest = Digest(
-        position=last.position if last else 0,
-        size=builder.size,
-        chain_head=last.hash.hex() if last else "",
-        merkle_root=builder.root().hex(),
+        position=last.position,
+        size=last.size,
+        chain_head=last.head.hex(),
+        merkle_root=last.root.hex(),
         time=now.isoformat(),
         key_id=key_id(key.public_key()),
     )
@@ -200,41 +196,6 @@ def check_against(chain: Chain, digest: Digest, key: Ed25519PublicKey) -> Consis
         len(leaves),
         new_root.hex(),
         [p.hex() for p in proof],
-    )
-
-
-@dataclass(frozen=True)
-class InclusionProof:
-    position: int
-    index: int
-    size: int
-    leaf: str
-    root: str
-    proof: list[str]
-
-
-def prove_inclusion(chain: Chain, position: int, size: int | None = None):
-    """The audit path of the event at ``position`` in the tree of the first
-    ``size`` events (by default, all of them)."""
-    leaves_by_position = chain.leaves()
-    size = len(leaves_by_position) if size is None else size
-    if not 0 < size <= len(leaves_by_position):
-        raise DigestError(f"the log holds {len(leaves_by_position)} events, not {size}")
-    positions = [p for p, _ in leaves_by_position[:size]]
-    try:
-        index = positions.index(position)
-    except ValueError:
-        raise DigestError(
-            f"no event at position {position} among the first {size}"
-        ) from None
-    leaves = [leaf for _, leaf in leaves_by_position[:size]]
-    return InclusionProof(
-        position=position,
-        index=index,
-        size=size,
-        leaf=leaves[index].hex(),
-        root=root(leaves).hex(),
-        proof=[p.hex() for p in inclusion_proof(leaves, index)],
     )
 
 

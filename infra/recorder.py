@@ -28,6 +28,7 @@ from psycopg.errors import InvalidSqlStatementName
 from psycopg.sql import SQL, Identifier
 
 from infra.database import SCHEMA_LOCK
+from infra.verified import SCHEMA as VERIFIED
 
 CHAIN = """
 CREATE TABLE IF NOT EXISTS {chain} (
@@ -146,6 +147,7 @@ class FundRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(SQL(SCHEMA.replace("%(hint)s", f"'{MOVED}'")))
         chain = CHAIN.format(chain=self.chain_table, events=self.events_table_name)
         self.sql_create_statements.append(SQL(chain))
+        self.sql_create_statements.append(SQL(VERIFIED.format(chain=self.chain_table)))
         table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
         self.insert_events_statement = SQL(INSERT_EVENTS).format(*table)
         self.school_events_statement = SQL(SCHOOL_EVENTS).format(*table)

@@ -30,3 +30,6 @@ class Settings(BaseSettings):
         default=0.2, gt=0, description="requests/s without a valid token, an address"
     )
     failed_auth_burst: float = Field(default=20.0, ge=1)
+    whole_verification_interval: int = Field(
+        default=3600, ge=0, description="seconds between whole verifications"
+    )

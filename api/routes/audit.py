@@ -1,5 +1,7 @@
 """For auditors and regulators: is the history intact?"""
 
+import math
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -7,9 +9,11 @@ from fastapi import APIRouter, Path, Query
 
 from api.auth import Auditor, Reader
 from api.deps import QueriesDep, SystemDep, Today
+from api.limits import TooMany
 from api.requests import Code, Reference
 from api.schemas import (
     READ_PROBLEMS,
+    ConsistencyPublic,
     FindingPublic,
     ProofPublic,
     TracePublic,
@@ -17,7 +21,7 @@ from api.schemas import (
 )
 from domain.errors import NotFound
 from domain.payment import Payment
-from infra.digests import DigestError, prove_inclusion
+from infra.verified import Busy, TreeError
 from projections.anomalies import RULES, anomalies
 from projections.trace import trace_payment
 
@@ -28,17 +32,33 @@ router = APIRouter(prefix="/v1", tags=["audit"], responses=READ_PROBLEMS)
 
 @router.get("/audit/verify")
 def verify(system: SystemDep, who: Auditor) -> VerdictPublic:
-    """Recompute the hash chain over every stored event: intact up to the last
-    position, or the first position where stored data no longer matches."""
-    verdict = system.chain.verify()
-    return VerdictPublic(
-        intact=verdict.intact,
-        position=verdict.position,
-        events=verdict.events,
-        head=verdict.head.hex(),
-        message=verdict.message,
-        problem=verdict.problem or None,
-    )
+    """Recompute the events recorded since the last checkpoint from its chain
+    hash: intact up to the last position (a new checkpoint), or the first
+    position where stored data no longer matches. Costs what is new."""
+    return VerdictPublic.of(system.verified.advance())
+
+
+@router.post(
+    "/audit/verify/whole",
+    responses={429: {"description": "one ran recently, or one is running"}},
+)
+def verify_whole(system: SystemDep, who: Auditor) -> VerdictPublic:
+    """Recompute the hash chain from the first event up to a new checkpoint.
+    It reads the whole log, so it runs one at a time, at most once per
+    ``whole_verification_interval`` seconds."""
+    last = system.verified.whole_verified_at()
+    interval = timedelta(seconds=system.settings.whole_verification_interval)
+    if last and (wait := last + interval - datetime.now(UTC)) > timedelta(0):
+        seconds = math.ceil(wait.total_seconds())
+        raise TooMany(
+            f"the whole log was verified at {last:%Y-%m-%d %H:%M:%S%z}; "
+            f"try again in {seconds} s",
+            retry_after=seconds,
+        )
+    try:
+        return VerdictPublic.of(system.verified.verify_whole())
+    except Busy as error:
+        raise TooMany(str(error), retry_after=60) from None
 
 
 @router.get("/schools/{school_id}/payments/trace")
@@ -72,11 +92,34 @@ def proof(
     ``infra.digests.check_inclusion``, no database needed. Only events of the
     schools in the token's scope are proved."""
     who.check_school(queries.school_at(position), "event")
+    verified = system.verified
     try:
-        found = prove_inclusion(system.chain, position, size)
-    except DigestError as error:
+        if size is None or size > verified.checkpoint().size:
+            verified.advance()
+        return ProofPublic.of(verified.prove_inclusion(position, size))
+    except TreeError as error:
         raise NotFound(str(error)) from None
-    return ProofPublic(**found.__dict__)
+
+
+@router.get("/audit/consistency")
+def consistency(
+    system: SystemDep,
+    who: Auditor,
+    old_size: Annotated[int, Query(ge=1, le=2**62, description="your digest's size")],
+    size: Annotated[
+        int | None, Query(ge=1, le=2**62, description="a later digest's size")
+    ] = None,
+) -> ConsistencyPublic:
+    """An RFC 6962 consistency proof that the log of ``size`` events (by
+    default, all of them) extends the log of your digest's ``old_size``;
+    check it with ``domain.merkle.verify_consistency``, no database needed."""
+    verified = system.verified
+    try:
+        if size is None or size > verified.checkpoint().size:
+            verified.advance()
+        return ConsistencyPublic.of(verified.prove_consistency(old_size, size))
+    except TreeError as error:
+        raise NotFound(str(error)) from None
 
 
 @router.get("/audit/anomalies")

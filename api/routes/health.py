@@ -28,6 +28,7 @@ class State:
     positions: dict[str, int]
     failed: dict[str, dict]
     waiting: float  # seconds the oldest event no read model has reached waits
+    verified: int  # the chain is verified up to this position
 
 
 def probe(system: System) -> State:
@@ -42,7 +43,7 @@ def probe(system: System) -> State:
         [oldest] = funds.recorder.select_notifications(start=behind + 1, limit=1)
         recorded = funds.mapper.to_domain_event(oldest).timestamp
         waiting = (funds.clock() - recorded).total_seconds()
-    return State(head, positions, failed, waiting)
+    return State(head, positions, failed, waiting, system.verified.position())
 
 
 def state_of(system: System) -> State | None:

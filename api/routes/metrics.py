@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.deps import SystemDep
-from api.metrics import FAILED, HEAD, LAG, REGISTRY, UP
+from api.metrics import FAILED, HEAD, LAG, REGISTRY, UP, VERIFIED
 from api.routes.health import state_of
 
 router = APIRouter(tags=["health"])
@@ -18,6 +18,7 @@ def metrics(system: SystemDep) -> Response:
     UP.set(state is not None)
     if state is not None:
         HEAD.set(state.head)
+        VERIFIED.set(state.verified)
         for name, position in state.positions.items():
             LAG.labels(name).set(state.head - position)
             FAILED.labels(name).set(name in state.failed)

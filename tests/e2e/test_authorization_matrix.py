@@ -66,12 +66,18 @@ ALLOWED = {
     ("POST", "/v1/schools/{school_id}/bank-statements"): {B},
     ("GET", "/v1/schools/{school_id}/bank-statements/{statement}/reconciliation"): READ,
     ("GET", "/v1/audit/verify"): {R, A},
+    ("POST", "/v1/audit/verify/whole"): {R, A},
+    ("GET", "/v1/audit/consistency"): {R, A},
     ("GET", "/v1/audit/anomalies"): {R, A},
     ("GET", "/v1/audit/proof/{position}"): {R, A},
     ("GET", "/v1/schools/{school_id}/payments/trace"): READ,
 }
 # Routes about the whole log rather than a school: no scope to stay inside.
-UNSCOPED = {("GET", "/v1/audit/verify")}
+UNSCOPED = {
+    ("GET", "/v1/audit/verify"),
+    ("POST", "/v1/audit/verify/whole"),
+    ("GET", "/v1/audit/consistency"),
+}
 
 
 class Place:
@@ -119,6 +125,8 @@ class Place:
     def query(self, template: str) -> dict[str, str]:
         if template.endswith("/payments/trace"):
             return {"channel": self.channel, "reference": self.payment_reference}
+        if template.endswith("/audit/consistency"):
+            return {"old_size": "1"}
         return {"school_id": str(self.school_id)} if "{" not in template else {}
 
     def body(self, method: str, template: str, role: Role) -> dict | None:
@@ -202,7 +210,7 @@ class Place:
                 "on": "2026-09-30",
             },
         }
-        return bodies[tail] if method == "POST" else None
+        return bodies.get(tail) if method == "POST" else None
 
 
 # PC-101-S001 paid Homework club 3A's fee, ¥360, in the sample's first week

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
+from api.schemas import ProofPublic
 from application import commands as c
 from infra.chain import canonical, link
 from infra.digests import (
@@ -18,8 +19,8 @@ from infra.digests import (
     load_private,
     load_public,
     make_digest,
-    prove_inclusion,
 )
+from infra.verified import TreeError
 from tests.builders import BURSAR
 from tests.integration.test_term_story import SEP, Story
 
@@ -41,7 +42,7 @@ def keys(tmp_path):
 
 def test_a_digest_is_signed_and_the_untouched_log_extends_it(story, system, keys):
     private, public = keys
-    digest = make_digest(system.chain, private, NOW)
+    digest = make_digest(system.verified, private, NOW)
     check_signature(digest, public)
     assert digest.position == system.funds.head()
     story.do(c.RecordPayment(story.school, "a", 100, "bank", "LATER", SEP[9]), BURSAR)
@@ -53,7 +54,7 @@ def test_a_history_rewritten_with_its_chain_is_caught_by_the_digest(
     story, system, keys
 ):
     private, public = keys
-    digest = make_digest(system.chain, private, NOW)
+    digest = make_digest(system.verified, private, NOW)
     rewrite_event_and_chain(system, position=5)
     assert system.chain.verify().intact  # the chain alone was fooled
     found = check_against(system.chain, digest, public)
@@ -62,7 +63,7 @@ def test_a_history_rewritten_with_its_chain_is_caught_by_the_digest(
 
 def test_a_forged_signature_or_another_key_is_refused(story, system, keys, tmp_path):
     private, public = keys
-    digest = make_digest(system.chain, private, NOW)
+    digest = make_digest(system.verified, private, NOW)
     forged = Digest(**digest.__dict__ | {"merkle_root": "00" * 32})
     with pytest.raises(DigestError, match="signature"):
         check_signature(forged, public)
@@ -75,9 +76,10 @@ def test_an_inclusion_proof_checks_against_a_digest_without_the_database(
     story, system, keys
 ):
     private, _ = keys
-    digest = json.loads(make_digest(system.chain, private, NOW).to_json())
+    digest = json.loads(make_digest(system.verified, private, NOW).to_json())
     for position in (1, 5, system.funds.head()):
-        proof = prove_inclusion(system.chain, position, digest["size"]).__dict__
+        found = system.verified.prove_inclusion(position, digest["size"])
+        proof = ProofPublic.of(found).model_dump()  # as served
         assert check_inclusion(proof, digest)
         tampered = proof | {"leaf": ("ff" + proof["leaf"][2:])}
         assert not check_inclusion(tampered, digest)
@@ -89,10 +91,11 @@ def test_an_inclusion_proof_checks_against_a_digest_without_the_database(
 
 
 def test_a_proof_past_the_end_of_the_log_is_refused(story, system):
-    with pytest.raises(DigestError, match="no event at position"):
-        prove_inclusion(system.chain, system.funds.head() + 5)
-    with pytest.raises(DigestError, match="holds"):
-        prove_inclusion(system.chain, 1, size=10_000)
+    system.verified.advance()
+    with pytest.raises(TreeError, match="no event at position"):
+        system.verified.prove_inclusion(system.funds.head() + 5)
+    with pytest.raises(TreeError, match="holds"):
+        system.verified.prove_inclusion(1, size=10_000)
 
 
 def rewrite_event_and_chain(system, *, position: int) -> None:
