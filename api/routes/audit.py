@@ -88,13 +88,15 @@ def proof(
     ] = None,
 ) -> ProofPublic:
     """An RFC 6962 audit path showing the event at a position is in the log of
-    the first ``size`` events; check it against a digest of that size with
-    ``infra.digests.check_inclusion``, no database needed. Only events of the
-    schools in the token's scope are proved."""
+    the first ``size`` events (by default, all verified so far); check it
+    against a digest of that size with ``infra.digests.check_inclusion``, no
+    database needed. Only events of the schools in the token's scope are
+    proved."""
     who.check_school(queries.school_at(position), "event")
     verified = system.verified
+    last = verified.checkpoint()
     try:
-        if size is None or size > verified.checkpoint().size:
+        if position > last.position or (size or 0) > last.size:
             verified.advance()
         return ProofPublic.of(verified.prove_inclusion(position, size))
     except TreeError as error:
@@ -111,11 +113,12 @@ def consistency(
     ] = None,
 ) -> ConsistencyPublic:
     """An RFC 6962 consistency proof that the log of ``size`` events (by
-    default, all of them) extends the log of your digest's ``old_size``;
-    check it with ``domain.merkle.verify_consistency``, no database needed."""
+    default, all verified so far) extends the log of your digest's
+    ``old_size``; check it with ``domain.merkle.verify_consistency``, no
+    database needed."""
     verified = system.verified
     try:
-        if size is None or size > verified.checkpoint().size:
+        if (size or old_size) > verified.checkpoint().size:
             verified.advance()
         return ConsistencyPublic.of(verified.prove_consistency(old_size, size))
     except TreeError as error:
