@@ -21,6 +21,8 @@ _AMOUNT = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,2})?")
 _TOO_PRECISE = re.compile(r"[0-9]+\.[0-9]{3,}")
 _VERSION = re.compile(r"camt\.\d{3}\.\d{3}\.\d{2}")
 _INDICATORS = {"CRDT": CREDIT, "DBIT": DEBIT}
+# The business dates the API takes anywhere else.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class StatementError(DomainError):
@@ -177,6 +179,10 @@ def _message(data: bytes, max_bytes: int) -> tuple[ET.Element, str]:
         raise StatementError(
             f"the statement file is not well-formed XML: {error}"
         ) from None
+    except (LookupError, ValueError) as error:  # what the declared encoding raised
+        raise StatementError(
+            f"the statement file declares an encoding it cannot be read in: {error}"
+        ) from None
     message = next((e for e in root.iter() if _local(e.tag) == "BkToCstmrStmt"), None)
     if message is None:
         raise StatementError(
@@ -315,9 +321,18 @@ def _day(element: ET.Element | None, where: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text[:10])
+        day = date.fromisoformat(text[:10])
     except ValueError:
         raise StatementError(f"{where}: {text!r} is not a date") from None
+    return _plausible(day, where)
+
+
+def _plausible(day: date, where: str) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise StatementError(
+            f"{where}: booked on {day}, outside {FIRST_DAY} to {LAST_DAY}"
+        )
+    return day
 
 
 def _indicator(text: str, where: str) -> str:
@@ -391,11 +406,12 @@ def _csv_direction(text: str, number: int) -> str:
 
 def _csv_date(text: str, number: int) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise StatementError(
             f"line {number}: {text!r} is not a date such as 2026-09-01", line=number
         ) from None
+    return _plausible(day, f"line {number}")
 
 
 def write_statement_csv(statement: Statement) -> str:

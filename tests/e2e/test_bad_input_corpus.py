@@ -1,0 +1,867 @@
+"""A corpus of malformed requests to every write route the API documents: each
+is refused with a 4xx problem (never a 5xx), by validation or a rule rather
+than for want of a token, and the log does not move.
+
+Each case differs in one thing from a request its route would accept (ROUTES),
+so a case that slips through writes, and fails."""
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+import api.requests
+from infra.tokens import Role
+
+SCHOOL, DISTRICT, DAY = "PC-301", "Yungang", "2026-09-01"
+ACCOUNT = "CN1200000000000001234"
+ADMIN, BURSAR = Role.SCHOOL_ADMIN, Role.BURSAR
+WRITES = {"post", "put", "patch", "delete"}
+AT_LEAST, PER_ROUTE = 1000, 9  # floors, so the corpus cannot quietly shrink
+MEGABYTE = 1_000_000
+HUGE = "9" * MEGABYTE  # one string, shared by every case that sends it
+UNKNOWN = "6f1c2a3e-0000-4000-8000-000000000000"
+PROBLEM = "application/problem+json"
+NOT_REACHED = {"unauthenticated", "forbidden", "too-many-requests"}
+
+
+@dataclass(frozen=True)
+class Known:
+    """An id of the fund set up by the fixture, filled in when sent."""
+
+    name: str
+
+
+TEACHER, COURSE = Known("teacher_id"), Known("course_id")
+
+
+def fill(value, ids: dict[str, str]):
+    if isinstance(value, Known):
+        return ids[value.name]
+    if isinstance(value, dict):
+        return {fill(k, ids): fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, ids) for v in value]
+    return value
+
+
+def wide(text: str) -> str:
+    return text.translate({ord("0") + d: 0xFF10 + d for d in range(10)})
+
+
+def arabic(text: str) -> str:
+    return text.translate({ord("0") + d: 0x0660 + d for d in range(10)})
+
+
+CSV = "date,reference,description,amount,direction\n"
+
+
+def row(day="2026-09-02", reference="X-2", amount="300.00", direction="credit"):
+    return f"{CSV}{day},{reference},fee,{amount},{direction}\n"
+
+
+@dataclass(frozen=True)
+class Case:
+    route: str  # as the OpenAPI document names it, less /v1
+    name: str
+    body: object = None  # JSON, sent ASCII-escaped; None: no body
+    raw: bytes | None = None  # sent as is, instead of body
+    content_type: str = "application/json"
+    path: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.route} {self.name}"
+
+
+# Who may write to each route, and a body it would accept. Bodies hold only
+# required fields, so that dropping or nulling any one of them is an error.
+ROUTES: dict[str, tuple[Role, dict | None]] = {
+    "/schools": (
+        ADMIN,
+        {"district": DISTRICT, "code": "PC-302", "name": "Xinjian Primary"},
+    ),
+    "/schools/{school_id}/terms": (
+        ADMIN,
+        {
+            "code": "T2",
+            "starts": "2027-02-20",
+            "ends": "2027-07-10",
+            "fee_per_term": "300.00",
+            "fee_cap": "360.00",
+            "planned_sessions": 10,
+        },
+    ),
+    "/schools/{school_id}/teachers": (
+        ADMIN,
+        {"code": "li", "kind": "external", "rate": "80.00"},
+    ),
+    "/teachers/{teacher_id}/rates": (
+        ADMIN,
+        {"rate": "60.00", "effective": "2026-11-01"},
+    ),
+    "/terms/{term_id}/courses": (
+        ADMIN,
+        {
+            "code": "C2",
+            "name": "Go",
+            "category": "science",
+            "capacity": 20,
+            "teacher_id": TEACHER,
+        },
+    ),
+    "/courses/{course_id}/enrolments": (ADMIN, {"student_id": "b", "on": DAY}),
+    "/courses/{course_id}/enrolments/{student_id}/leave": (
+        ADMIN,
+        {"dates": ["2026-12-14"]},
+    ),
+    "/courses/{course_id}/enrolments/{student_id}/withdrawal": (
+        ADMIN,
+        {"on": "2026-12-01"},
+    ),
+    "/courses/{course_id}/enrolments/{student_id}/waiver": (
+        ADMIN,
+        {"on": "2026-12-01"},
+    ),
+    "/courses/{course_id}/sessions": (
+        ADMIN,
+        {
+            "day": "2026-09-08",
+            "starts": "15:30",
+            "ends": "17:30",
+            "teacher_id": TEACHER,
+            "present": ["a"],
+        },
+    ),
+    "/courses/{course_id}/sessions/{day}/reversal": (
+        ADMIN,
+        {"reason": "recorded for the wrong class"},
+    ),
+    "/schools/{school_id}/payments": (
+        BURSAR,
+        {
+            "student_id": "a",
+            "amount": "30.00",
+            "channel": "wechat",
+            "reference": "W-9",
+            "received_on": DAY,
+        },
+    ),
+    "/payments/{payment_id}/reallocation": (
+        BURSAR,
+        {
+            "lines": [{"course_id": COURSE, "amount": "300.00"}],
+            "reason": "paid for chess after all",
+        },
+    ),
+    "/schools/{school_id}/refunds": (
+        BURSAR,
+        {
+            "student_id": "a",
+            "amount": "10.00",
+            "reason": "withdrew",
+            "reference": "RF-2",
+        },
+    ),
+    "/refunds/{refund_id}/approval": (BURSAR, None),
+    "/refunds/{refund_id}/cancellation": (BURSAR, None),
+    "/refunds/{refund_id}/payment": (
+        BURSAR,
+        {"bank_reference": "BANK-1", "paid_on": "2026-11-02"},
+    ),
+    "/schools/{school_id}/subsidies": (
+        BURSAR,
+        {
+            "reference": "GRANT-2",
+            "source": "Yungang Education Bureau",
+            "amount": "500.00",
+            "received_on": DAY,
+        },
+    ),
+    "/subsidies/{grant_id}/allocations": (
+        BURSAR,
+        {"course_id": COURSE, "amount": "100.00", "on": "2026-09-30"},
+    ),
+    "/terms/{term_id}/surplus-report": (BURSAR, None),
+    "/schools/{school_id}/payroll": (BURSAR, {"month": "2026-10"}),
+    "/payroll/{run_id}/approval": (BURSAR, None),
+    "/payroll/{run_id}/payment": (
+        BURSAR,
+        {"bank_references": {TEACHER: "BANK-PAY-1"}, "paid_on": "2026-10-05"},
+    ),
+    "/schools/{school_id}/bank-account": (BURSAR, {"account": ACCOUNT}),
+    "/schools/{school_id}/bank-statements": (
+        BURSAR,
+        {"format": "csv", "content": row()},
+    ),
+}
+WITH_BODY = {route: body for route, (_, body) in ROUTES.items() if body}
+
+
+def with_(route: str, name: str, /, **changes) -> Case:
+    """The route's accepted body, with ``changes``."""
+    return Case(route, name, WITH_BODY[route] | changes)
+
+
+def raw(route: str, name: str, content: bytes, type_="application/json") -> Case:
+    return Case(route, name, raw=content, content_type=type_)
+
+
+# -- every route with a body: its shape, its fields, its size ---------------
+
+
+def shapes(route: str, body: dict) -> list[Case]:
+    return [
+        raw(route, "invalid JSON", b'{"code": '),
+        raw(route, "empty body", b""),
+        raw(route, "a JSON array", b"[]"),
+        raw(route, "JSON null", b"null"),
+        raw(route, "a JSON string", b'"hello"'),
+        raw(route, "a raw NUL in JSON", b'{"\x00": 1}'),
+        raw(route, "invalid UTF-8", b'{"code": "\xff\xfe"}'),
+        raw(route, "nested 100000 deep", b"[" * 100_000),
+        raw(route, "a 5000-digit number", b'{"n": ' + b"9" * 5000 + b"}"),
+        Case(route, "as text/plain", body, content_type="text/plain"),
+        raw(route, "as a form", b"code=x&name=y", "application/x-www-form-urlencoded"),
+        raw(route, "as XML", b"<code>x</code>", "application/xml"),
+        Case(route, "no fields", {}),
+        Case(route, "an unknown field", body | {"surplus": 1}),
+        Case(route, "1 MB in every string", enlarged(body)),
+    ]
+
+
+def per_field(route: str, body: dict) -> list[Case]:
+    cases = []
+    for key, value in body.items():
+        wrong = [] if isinstance(value, dict) else {"not": "this"}
+        cases += [
+            Case(route, f"{key} missing", {k: v for k, v in body.items() if k != key}),
+            Case(route, f"{key} null", body | {key: None}),
+            Case(route, f"{key} of the wrong type", body | {key: wrong}),
+        ]
+    return cases
+
+
+def enlarged(value):
+    if isinstance(value, str):
+        return HUGE
+    if isinstance(value, dict):
+        return {k: enlarged(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [enlarged(v) for v in value]
+    return value
+
+
+def path_parameters(route: str) -> list[str]:
+    return [part[1:-1] for part in route.split("/") if part.startswith("{")]
+
+
+def paths_and_keys(route: str, body: dict | None) -> list[Case]:
+    unknown = {"student_id": "nobody", "day": "2026-09-02"}
+    malformed = {"student_id": "a b", "day": "2026-02-30"}
+    cases = []
+    for name in path_parameters(route):
+        cases += [
+            Case(
+                route, f"unknown {name}", body, path={name: unknown.get(name, UNKNOWN)}
+            ),
+            Case(
+                route, f"malformed {name}", body, path={name: malformed.get(name, "x")}
+            ),
+        ]
+    return [
+        *cases,
+        Case(
+            route, "a 129-character key", body, headers={"Idempotency-Key": "k" * 129}
+        ),
+        Case(route, "a key with a space", body, headers={"Idempotency-Key": "a key"}),
+    ]
+
+
+def without_body(route: str) -> list[Case]:
+    [name] = path_parameters(route)
+    return [
+        Case(route, f"{name} in fullwidth digits", path={name: wide(UNKNOWN)}),
+        Case(route, f"{name} of NUL", path={name: "%00"}),
+        Case(route, f"{name} of 8 kB", path={name: "f" * 8000}),
+        Case(route, f"{name} of a school", path={name: Known("school_id")}),
+        Case(route, "a body, for an unknown id", {"x": 1}, path={name: UNKNOWN}),
+    ]
+
+
+# -- what the routes hold: amounts, text, codes, dates ----------------------
+
+BAD_AMOUNTS = {
+    "in fullwidth digits": wide("300.00"),
+    "in Arabic-Indic digits": arabic("300.00"),
+    "as a JSON number": 300,
+    "negative": "-300.00",
+}
+MORE_AMOUNTS = {
+    "with an exponent": "3e2",
+    "with a thousands comma": "1,000.00",
+    "with three decimals": "1.005",
+    "of thirteen digits": "1" * 13 + ".00",
+    "with a plus": "+300.00",
+    "NaN": "NaN",
+    "empty": "",
+    "zero": "0.00",
+}
+BAD_TEXT = {
+    "with NUL": "a\x00b",
+    "with ESC": "a\x1bb",
+    "with a tab": "a\tb",
+    "with a line break": "a\nb",
+    "with DEL": "a\x7fb",
+    "with NEL": "a\x85b",
+    "only whitespace": " \u3000 ",
+    "empty": "",
+    "of 201 characters": "x" * 201,
+    "half a character": "a\ud800",
+}
+BAD_CODES = {
+    "with NUL": "a\x00",
+    "with a space": "a b",
+    "in fullwidth letters": "\N{FULLWIDTH LATIN CAPITAL LETTER P}C",
+    "of 65 characters": "a" * 65,
+    "with a leading dash": "-a",
+}
+BAD_DATES = {
+    "0001-01-01": "0001-01-01",
+    "9999-12-31": "9999-12-31",
+    "a 30 February": "2026-02-30",
+    "in fullwidth digits": wide("2026-09-01"),
+}
+MORE_DATES = {
+    "1999-12-31": "1999-12-31",
+    "2101-01-01": "2101-01-01",
+    "a five-digit year": "10000-01-01",
+    "a two-digit year": "26-09-01",
+    "a number": 20260901,
+    "empty": "",
+}
+BAD_INTS = {
+    "zero": 0,
+    "negative": -1,
+    "10**30": 10**30,
+    "in fullwidth digits": wide("10"),
+    "a fraction": 1.5,
+    "NaN": float("nan"),
+}
+AMOUNTS = {
+    "/schools/{school_id}/terms": ["fee_per_term", "fee_cap"],
+    "/schools/{school_id}/teachers": ["rate"],
+    "/teachers/{teacher_id}/rates": ["rate"],
+    "/schools/{school_id}/refunds": ["amount"],
+    "/schools/{school_id}/subsidies": ["amount"],
+    "/subsidies/{grant_id}/allocations": ["amount"],
+}
+TEXTS = {
+    "/schools": ["district", "name"],
+    "/terms/{term_id}/courses": ["name"],
+    "/courses/{course_id}/sessions/{day}/reversal": ["reason"],
+    "/payments/{payment_id}/reallocation": ["reason"],
+    "/schools/{school_id}/refunds": ["reason"],
+    "/schools/{school_id}/subsidies": ["source"],
+}
+CODES = {
+    "/schools": ["code"],
+    "/schools/{school_id}/terms": ["code"],
+    "/schools/{school_id}/teachers": ["code"],
+    "/terms/{term_id}/courses": ["code"],
+    "/courses/{course_id}/enrolments": ["student_id"],
+    "/schools/{school_id}/payments": ["student_id", "channel", "reference"],
+    "/schools/{school_id}/refunds": ["student_id", "reference"],
+    "/refunds/{refund_id}/payment": ["bank_reference"],
+    "/schools/{school_id}/subsidies": ["reference"],
+    "/schools/{school_id}/bank-account": ["account"],
+}
+DATES = {
+    "/schools/{school_id}/terms": ["starts", "ends"],
+    "/teachers/{teacher_id}/rates": ["effective"],
+    "/courses/{course_id}/enrolments": ["on"],
+    "/courses/{course_id}/enrolments/{student_id}/withdrawal": ["on"],
+    "/courses/{course_id}/enrolments/{student_id}/waiver": ["on"],
+    "/courses/{course_id}/sessions": ["day"],
+    "/schools/{school_id}/payments": ["received_on"],
+    "/refunds/{refund_id}/payment": ["paid_on"],
+    "/schools/{school_id}/subsidies": ["received_on"],
+    "/subsidies/{grant_id}/allocations": ["on"],
+    "/payroll/{run_id}/payment": ["paid_on"],
+}
+INTS = {
+    "/schools/{school_id}/terms": ["planned_sessions", "refund_deadline_days"],
+    "/terms/{term_id}/courses": ["capacity", "planned_sessions"],
+}
+
+
+def values(table: dict[str, list[str]], bad: dict[str, object]) -> list[Case]:
+    return [
+        with_(route, f"{key} {name}", **{key: value})
+        for route, keys in table.items()
+        for key in keys
+        for name, value in bad.items()
+    ]
+
+
+PAYMENTS = "/schools/{school_id}/payments"
+SESSIONS = "/courses/{course_id}/sessions"
+
+
+def payments() -> list[Case]:
+    def line(amount="300.00", course=COURSE) -> dict:
+        return {"course_id": course, "amount": amount}
+
+    cases = [
+        with_(PAYMENTS, f"amount {name}", amount=value)
+        for name, value in (BAD_AMOUNTS | MORE_AMOUNTS).items()
+    ]
+    return [
+        *cases,
+        *(
+            with_(PAYMENTS, f"received_on {name}", received_on=value)
+            for name, value in MORE_DATES.items()
+        ),
+        with_(PAYMENTS, "lines empty", lines=[]),
+        with_(PAYMENTS, "51 lines", lines=[line("1.00")] * 51),
+        with_(PAYMENTS, "a line in fullwidth digits", lines=[line(wide("300.00"))]),
+        with_(PAYMENTS, "a line of an unknown course", lines=[line(course=UNKNOWN)]),
+        with_(PAYMENTS, "a line of no course", lines=[{"amount": "30.00"}]),
+        with_(PAYMENTS, "lines not adding up", lines=[line("1.00")]),
+    ]
+
+
+def reallocations() -> list[Case]:
+    route = "/payments/{payment_id}/reallocation"
+    line = {"course_id": COURSE, "amount": "300.00"}
+    return [
+        with_(route, "lines empty", lines=[]),
+        with_(
+            route,
+            "a line in Arabic-Indic digits",
+            lines=[line | {"amount": arabic("300.00")}],
+        ),
+        with_(route, "a line of a malformed course", lines=[line | {"course_id": "x"}]),
+        with_(
+            route, "a line of an unknown course", lines=[line | {"course_id": UNKNOWN}]
+        ),
+        with_(route, "a line with an unknown field", lines=[line | {"why": "x"}]),
+    ]
+
+
+def terms_and_courses() -> list[Case]:
+    terms, courses = "/schools/{school_id}/terms", "/terms/{term_id}/courses"
+    return [
+        with_(terms, "ending before it starts", starts="2027-07-10", ends="2027-02-20"),
+        with_(terms, "a closed day in year 1", closed_days=["0001-01-01"]),
+        with_(terms, "367 closed days", closed_days=["2027-03-01"] * 367),
+        with_(terms, "absence_consumes maybe", absence_consumes="maybe"),
+        with_(courses, "an unknown category", category="cooking"),
+        with_(courses, "a category in capitals", category="SCIENCE"),
+        with_(courses, "a malformed teacher", teacher_id="x"),
+        with_(courses, "an unknown teacher", teacher_id=UNKNOWN),
+        with_(courses, "fee in fullwidth digits", fee=wide("300.00")),
+        with_(courses, "a negative fee", fee="-1.00"),
+        with_("/schools/{school_id}/teachers", "an unknown kind", kind="contractor"),
+        with_("/schools/{school_id}/teachers", "since year 1", since="0001-01-01"),
+    ]
+
+
+def register() -> list[Case]:
+    enrol = "/courses/{course_id}/enrolments"
+    leave = "/courses/{course_id}/enrolments/{student_id}/leave"
+    reversal = "/courses/{course_id}/sessions/{day}/reversal"
+    return [
+        with_(enrol, "waived maybe", waived="maybe"),
+        with_(enrol, "a student enrolled already", student_id="a"),
+        *(
+            with_(leave, f"a date {name}", dates=["2026-12-14", value])
+            for name, value in (BAD_DATES | MORE_DATES).items()
+        ),
+        with_(leave, "no dates", dates=[]),
+        with_(leave, "367 dates", dates=["2026-12-14"] * 367),
+        with_(leave, "dates as a string", dates="2026-12-14"),
+        *(
+            Case(reversal, f"day {name}", WITH_BODY[reversal], path={"day": value})
+            for name, value in BAD_DATES.items()
+            if isinstance(value, str)
+        ),
+    ]
+
+
+def sessions() -> list[Case]:
+    times = {
+        "25 o'clock": "25:00",
+        "24:00": "24:00",
+        "with an offset": "15:30+08:00",
+        "in fullwidth digits": wide("15:30"),
+        "as seconds": 55800,
+        "empty": "",
+    }
+    return [
+        *(
+            with_(SESSIONS, f"{key} {name}", **{key: value})
+            for key in ("starts", "ends")
+            for name, value in times.items()
+        ),
+        with_(SESSIONS, "ending before it starts", starts="17:30", ends="15:30"),
+        with_(SESSIONS, "1001 present", present=["a"] * 1001),
+        with_(SESSIONS, "100000 present", present=["a"] * 100_000),
+        with_(SESSIONS, "a student id with NUL", present=["a\x00"]),
+        with_(
+            SESSIONS,
+            "a student id in fullwidth",
+            present=["\N{FULLWIDTH LATIN SMALL LETTER A}"],
+        ),
+        with_(SESSIONS, "an unknown teacher", teacher_id=UNKNOWN),
+        with_(SESSIONS, "a malformed teacher", teacher_id="x"),
+        with_(SESSIONS, "a day outside the term", day="2027-03-01"),
+        with_(SESSIONS, "the day already delivered", day=DAY),
+    ]
+
+
+def payroll() -> list[Case]:
+    draft, pay = "/schools/{school_id}/payroll", "/payroll/{run_id}/payment"
+    months = {
+        "13": "2026-13",
+        "without a leading zero": "2026-9",
+        "in fullwidth digits": wide("2026-10"),
+        "1999-12": "1999-12",
+        "2101-01": "2101-01",
+        "as a date": "2026-10-01",
+        "not begun": "2027-06",
+    }
+    return [
+        *(with_(draft, f"month {name}", month=value) for name, value in months.items()),
+        with_(pay, "a malformed teacher", bank_references={"x": "BANK-1"}),
+        with_(pay, "a reference with NUL", bank_references={TEACHER: "B\x00"}),
+        with_(pay, "a reference of 1 MB", bank_references={TEACHER: "B" * MEGABYTE}),
+        with_(pay, "a run not approved", bank_references={TEACHER: "BANK-PAY-1"}),
+    ]
+
+
+def refunds() -> list[Case]:
+    route = "/schools/{school_id}/refunds"
+    return [
+        with_(route, "more than the credit", amount="100000.00"),
+        with_(route, "a malformed course", course_id="x"),
+        with_(route, "an unknown course", course_id=UNKNOWN),
+        with_(route, "of a student unknown", student_id="nobody"),
+    ]
+
+
+def accounts() -> list[Case]:
+    route = "/schools/{school_id}/bank-account"
+    return [
+        with_(route, "account of 41 characters", account="C" * 41),
+        with_(route, "account in fullwidth digits", account=wide(ACCOUNT)),
+        with_(route, "account with a line break", account="CN12\n000000"),
+    ]
+
+
+# -- bank statements: camt.053 XML and CSV ----------------------------------
+
+STATEMENTS = "/schools/{school_id}/bank-statements"
+NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+
+
+def camt(
+    *,
+    amount="300.00",
+    day=DAY,
+    account=ACCOUNT,
+    currency="CNY",
+    indicator="CRDT",
+    head='<?xml version="1.0" encoding="UTF-8"?>',
+    statements=1,
+    entries=1,
+) -> str:
+    entry = (
+        f'<Ntry><Amt Ccy="{currency}">{amount}</Amt><CdtDbtInd>{indicator}</CdtDbtInd>'
+        f"<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>{day}</Dt></BookgDt>"
+        "<AcctSvcrRef>X-1</AcctSvcrRef></Ntry>"
+    )
+    stmt = (
+        f"<Stmt><Id>S-1</Id><Acct><Id><Othr><Id>{account}</Id></Othr></Id>"
+        f"<Ccy>{currency}</Ccy></Acct>{entry * entries}</Stmt>"
+    )
+    return (
+        f'{head}<Document xmlns="{NS}"><BkToCstmrStmt>'
+        f"{stmt * statements}</BkToCstmrStmt></Document>"
+    )
+
+
+def laughs() -> str:
+    """A DOCTYPE whose entity lol9 grows to 10**9 lols."""
+    entities = ['<!ENTITY lol0 "lol">']
+    for n in range(1, 10):
+        ten = f"&lol{n - 1};" * 10
+        entities.append(f'<!ENTITY lol{n} "{ten}">')
+    return f'<?xml version="1.0"?><!DOCTYPE d [{"".join(entities)}]>'
+
+
+HOSTILE_XML = {
+    "billion laughs": camt(head=laughs(), account="&lol9;"),
+    "an external entity": camt(
+        head='<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>', account="&x;"
+    ),
+    "an external entity over HTTP": camt(
+        head='<!DOCTYPE d [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]>', account="&x;"
+    ),
+    "a parameter entity": camt(
+        head='<!DOCTYPE d [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>'
+    ),
+    "an external DTD": camt(head='<!DOCTYPE Document SYSTEM "http://127.0.0.1:9/d">'),
+    "a lowercase doctype": camt(head="<!doctype d [<!entity x 'y'>]>"),
+    **{
+        f"declared {encoding}": camt(
+            head=f'<?xml version="1.0" encoding="{encoding}"?>'
+        )
+        for encoding in ("UTF-16", "x-nothing", "utf-7", "hex", "idna", "punycode")
+    },
+    "a character reference to NUL": camt(account="&#0;"),
+    "nested 100000 deep": "<a>" * 100_000 + "</a>" * 100_000,
+}
+BAD_XML = {
+    "not closed": camt()[:-12],
+    "cut in half": camt()[: len(camt()) // 2],
+    "not XML": "hello",
+    "another message": f'<Document xmlns="{NS}"><CstmrCdtTrfInitn/></Document>',
+    "two statements": camt(statements=2),
+    "no statement": f'<Document xmlns="{NS}"><BkToCstmrStmt/></Document>',
+    "no entries": camt(entries=0),
+    "another account": camt(account="CN9900000000000000000"),
+    "in US dollars": camt(currency="USD"),
+    "an amount in fullwidth digits": camt(amount=wide("300.00")),
+    "an amount in Arabic-Indic digits": camt(amount=arabic("300.00")),
+    "an amount with three decimals": camt(amount="300.005"),
+    "an amount of sixteen digits": camt(amount="1" * 16 + ".00"),
+    "a negative amount": camt(amount="-300.00"),
+    "an indicator neither credit nor debit": camt(indicator="CRED"),
+    "booked on 0001-01-01": camt(day="0001-01-01"),
+    "booked on 9999-12-31": camt(day="9999-12-31"),
+    "booked on a 30 February": camt(day="2026-02-30"),
+    "1 MB of garbage": "<" * MEGABYTE,
+}
+
+
+BAD_CSV = {
+    "no header": row().removeprefix(CSV),
+    "only the header": CSV,
+    "a header in another order": "reference,date,description,amount,direction\n",
+    "a row of four fields": f"{CSV}2026-09-02,X-2,300.00,credit\n",
+    "a stray quote": row(reference='"X-2'),
+    "a field of 200 kB": row(reference="X" * 200_000),
+    "an amount in fullwidth digits": row(amount=wide("300.00")),
+    "an amount in Arabic-Indic digits": row(amount=arabic("300.00")),
+    "a negative amount": row(amount="-300.00"),
+    "booked on 0001-01-01": row(day="0001-01-01"),
+    "booked on 9999-12-31": row(day="9999-12-31"),
+    "a date in fullwidth digits": row(day=wide("2026-09-02")),
+    "a direction neither way": row(direction="credits"),
+    "two opening rows": f"{CSV},OPENING,,1.00,credit\n,OPENING,,1.00,credit\n",
+    "1 MB of one line": f"{CSV}{'9' * MEGABYTE}\n",
+}
+
+
+def statements() -> list[Case]:
+    def upload(form: str, content: str) -> dict:
+        return {"format": form, "content": content}
+
+    return [
+        *(
+            Case(STATEMENTS, f"camt053 {name}", upload("camt053", content))
+            for name, content in (HOSTILE_XML | BAD_XML).items()
+        ),
+        *(
+            Case(STATEMENTS, f"csv {name}", upload("csv", content))
+            for name, content in BAD_CSV.items()
+        ),
+        with_(STATEMENTS, "format pdf", format="pdf"),
+        with_(STATEMENTS, "format in capitals", format="CSV"),
+        with_(STATEMENTS, "content with NUL", content=f"{CSV}\x00"),
+        with_(STATEMENTS, "content empty", content=""),
+        with_(STATEMENTS, "content over 5 MB", content="9" * 5_000_001),
+        with_(STATEMENTS, "camt053 given CSV", format="camt053"),
+        Case(STATEMENTS, "csv given camt053", upload("csv", camt())),
+    ]
+
+
+def without_bodies_refused_by_a_rule() -> list[Case]:
+    return [
+        Case("/refunds/{refund_id}/approval", "by the bursar who asked for it"),
+        Case("/payroll/{run_id}/approval", "by the bursar who drafted it"),
+        Case("/terms/{term_id}/surplus-report", "before the term has ended"),
+    ]
+
+
+def corpus() -> list[Case]:
+    cases = []
+    for route, (_, body) in ROUTES.items():
+        cases += paths_and_keys(route, body)
+        cases += shapes(route, body) + per_field(route, body) if body else []
+        cases += [] if body else without_body(route)
+    return [
+        *cases,
+        *values(AMOUNTS, BAD_AMOUNTS),
+        *values(TEXTS, BAD_TEXT),
+        *values(CODES, BAD_CODES),
+        *values(DATES, BAD_DATES),
+        *values(INTS, BAD_INTS),
+        *payments(),
+        *reallocations(),
+        *terms_and_courses(),
+        *register(),
+        *sessions(),
+        *payroll(),
+        *refunds(),
+        *accounts(),
+        *statements(),
+        *without_bodies_refused_by_a_rule(),
+    ]
+
+
+CASES = corpus()
+
+
+class Fund:
+    """School PC-301 with a term, a teacher, a course, a student with credit,
+    a delivered session, a supervised account, a payment, a refund asked for,
+    a subsidy and a drafted payroll; a token for each write route."""
+
+    def __init__(self, served) -> None:
+        self.served = served
+        self.clients: dict[str, httpx.Client] = {}
+        self.ids: dict[str, str] = {"student_id": "a", "day": DAY}
+        self.admin = self.token_client("set-up admin", ADMIN, SCHOOL)
+        self.bursar = self.token_client("set-up bursar", BURSAR, SCHOOL)
+
+    def token_client(self, subject: str, role: Role, school: str) -> httpx.Client:
+        scope = {"district": DISTRICT} if role is ADMIN else {}
+        token = self.served.token(subject, role, schools=[school], **scope)
+        return self.served.client(token)
+
+    def client(self, route: str) -> httpx.Client:
+        """The route's own token, so no route runs into another's rate limit."""
+        if route not in self.clients:
+            school = "PC-302" if route == "/schools" else SCHOOL
+            self.clients[route] = self.token_client(route, ROUTES[route][0], school)
+        return self.clients[route]
+
+    def head(self) -> int:
+        return self.served.system.funds.head()
+
+    def set_up(self, client, route: str, body: dict, name: str = "") -> None:
+        path = "/v1" + route.format(**self.ids)
+        response = client.post(path, json=fill(body, self.ids))
+        assert response.status_code in (200, 201), response.text
+        if name:
+            self.ids[name] = response.json()["id"]
+
+    def send(self, case: Case) -> httpx.Response:
+        ids = self.ids | {k: fill(v, self.ids) for k, v in case.path.items()}
+        path = "/v1" + case.route.format(**ids)
+        headers = dict(case.headers)
+        content = case.raw
+        if content is None and case.body is not None:
+            content = json.dumps(fill(case.body, self.ids)).encode()
+        if content is not None:
+            headers["Content-Type"] = case.content_type
+        return self.client(case.route).post(path, content=content, headers=headers)
+
+
+@pytest.fixture(scope="module")
+def fund(empty):
+    """The refund and the payroll are asked for with the tokens their approval
+    cases use, so approving them is refused as the same person's."""
+    f = Fund(empty)
+    admin, bursar = f.admin, f.bursar
+    school = {"district": DISTRICT, "code": SCHOOL, "name": "Heping Street Primary"}
+    f.set_up(admin, "/schools", school, "school_id")
+    term = {
+        "code": "T",
+        "starts": DAY,
+        "ends": "2027-01-15",
+        "fee_per_term": "300.00",
+        "fee_cap": "360.00",
+        "planned_sessions": 10,
+    }
+    f.set_up(admin, "/schools/{school_id}/terms", term, "term_id")
+    teacher = {"code": "wang", "kind": "staff", "rate": "50.00", "since": DAY}
+    f.set_up(admin, "/schools/{school_id}/teachers", teacher, "teacher_id")
+    course = {
+        "code": "C1",
+        "name": "Chess",
+        "category": "science",
+        "capacity": 30,
+        "teacher_id": TEACHER,
+    }
+    f.set_up(admin, "/terms/{term_id}/courses", course, "course_id")
+    f.set_up(admin, "/courses/{course_id}/enrolments", {"student_id": "a", "on": DAY})
+    f.set_up(admin, SESSIONS, WITH_BODY[SESSIONS] | {"day": DAY})
+    f.set_up(bursar, "/schools/{school_id}/bank-account", {"account": ACCOUNT})
+    paid = WITH_BODY[PAYMENTS] | {"amount": "400.00", "reference": "W-1"}
+    f.set_up(bursar, PAYMENTS, paid, "payment_id")
+    refund = WITH_BODY["/schools/{school_id}/refunds"] | {"reference": "RF-1"}
+    asker = f.client("/refunds/{refund_id}/approval")
+    f.set_up(asker, "/schools/{school_id}/refunds", refund, "refund_id")
+    grant = WITH_BODY["/schools/{school_id}/subsidies"] | {"reference": "GRANT-1"}
+    f.set_up(bursar, "/schools/{school_id}/subsidies", grant, "grant_id")
+    drafter = f.client("/payroll/{run_id}/approval")
+    f.set_up(drafter, "/schools/{school_id}/payroll", {"month": "2026-09"}, "run_id")
+    yield f
+    for client in (admin, bursar, *f.clients.values()):
+        client.close()
+
+
+def write_operations(fund: Fund) -> dict[tuple[str, str], dict]:
+    paths = fund.admin.get("/openapi.json").json()["paths"]
+    return {
+        (method, path.removeprefix("/v1")): operation
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if method in WRITES
+    }
+
+
+def test_every_write_route_that_reads_input_has_its_share_of_the_corpus(
+    fund, record_property
+):
+    operations = write_operations(fund)
+    # A route that reads no parameter and no body has nothing to spoil.
+    blind = {k for k, op in operations.items() if not reads_input(op)}
+    counts = Counter(case.route for case in CASES)
+    record_property("cases_per_route", dict(counts))
+    record_property("write_routes_without_input", sorted(blind))
+    print(f"{len(CASES)} bad requests:", *sorted(counts.items()), sep="\n  ")
+    print("write routes that read no input:", *sorted(blind), sep="\n  ")
+    assert {("post", route) for route in ROUTES} == set(operations) - blind
+    assert {route for route, n in counts.items() if n >= PER_ROUTE} == set(ROUTES)
+    assert len(CASES) >= AT_LEAST
+    assert len({case.id for case in CASES}) == len(CASES)
+
+
+def reads_input(operation: dict) -> bool:
+    return bool(operation.get("parameters") or operation.get("requestBody"))
+
+
+def test_each_body_the_corpus_spoils_is_a_valid_request(fund):
+    paths = fund.admin.get("/openapi.json").json()["paths"]
+    for route, body in WITH_BODY.items():
+        schema = paths["/v1" + route]["post"]["requestBody"]["content"]
+        model = schema["application/json"]["schema"]["$ref"].rpartition("/")[2]
+        getattr(api.requests, model).model_validate(fill(body, fund.ids))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_a_bad_request_is_refused_with_a_4xx_and_writes_nothing(fund, case):
+    before = fund.head()
+    response = fund.send(case)
+    assert 400 <= response.status_code < 500, response.text[:2000]
+    assert response.headers["content-type"] == PROBLEM, response.text[:2000]
+    kind = response.json()["type"].rpartition("/")[2]
+    assert kind not in NOT_REACHED, response.text[:2000]
+    assert fund.head() == before
