@@ -33,6 +33,7 @@ from api.bootstrap import (
 )
 from domain.errors import DomainError
 from domain.school import School
+from infra.backup import BackupError, Refused, backup, restore, tables_of
 from infra.database import psql_program
 from infra.digests import (
     PRIVATE_KEY,
@@ -444,6 +445,48 @@ def list_tokens() -> None:
         state = "revoked" if row["revoked_at"] else "active"
         scope = row["district"] or ", ".join(row["schools"])
         print(row["token_id"], row["role"], scope, row["subject"], state, sep="\t")
+
+
+@cli.command("backup")
+def backup_command(
+    path: Annotated[Path, typer.Argument(help="the file to write")],
+) -> None:
+    """Back up the event log, its hash chain, request keys and tokens: all but
+    the read models, which a restore rebuilds."""
+    _, system = start()
+    try:
+        done = backup(system.database, path, tables_of(system.funds.recorder))
+    except BackupError as error:
+        console.print(str(error))
+        raise typer.Exit(2 if isinstance(error, Refused) else 1) from None
+    log = done.log
+    console.print(
+        f"Wrote {done.path} ({done.size:,} bytes): {log.events:,} events up to"
+        f" position {log.head:,}, chain head {log.chain_head.hex() or '-'}."
+    )
+
+
+@cli.command("restore")
+def restore_command(
+    path: Annotated[Path, typer.Argument(help="a file written by backup")],
+) -> None:
+    """Restore a backup into an empty database, rebuild the read models and
+    verify the hash chain; exit 1 if it does not verify."""
+    _, system = start()
+    try:
+        log = restore(system.database, path, tables_of(system.funds.recorder))
+    except BackupError as error:
+        console.print(str(error))
+        raise typer.Exit(2 if isinstance(error, Refused) else 1) from None
+    console.print(
+        f"Restored {log.events:,} events up to position {log.head:,},"
+        f" chain head {log.chain_head.hex() or '-'}."
+    )
+    project_with_progress(system, "Rebuilding", ())
+    verdict = system.verified.verify_whole()
+    console.print(verdict.message)
+    if not verdict.intact:
+        raise typer.Exit(1)
 
 
 def stop_on_sigterm(signum: int, frame: object) -> None:
