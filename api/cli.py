@@ -49,6 +49,7 @@ from infra.digests import (
 from infra.logging import configure_logging
 from infra.settings import Settings
 from infra.tokens import Role, ScopeError
+from infra.verified import Busy
 from projections.export import export
 from samples.pingcheng import DISTRICT, load_sample
 from samples.simulate import Plan, PlanError, simulate
@@ -354,7 +355,7 @@ def make_digest_command(
     settings, system = start()
     try:
         key = load_private(keys_folder(settings) / PRIVATE_KEY)
-        digest = make_digest(system.chain, key, datetime.now(UTC))
+        digest = make_digest(system.verified, key, datetime.now(UTC))
     except DigestError as error:
         console.print(str(error))
         raise typer.Exit(1) from None
@@ -377,7 +378,11 @@ def verify(
     """Recompute the hash chain from the first event (and, given a digest, prove
     the log extends it); exit 1 on tampering."""
     settings, system = start()
-    verdict = system.chain.verify()
+    try:
+        verdict = system.verified.verify_whole()
+    except Busy as error:
+        console.print(str(error))
+        raise typer.Exit(2) from None
     console.print(verdict.message)
     if not verdict.intact:
         raise typer.Exit(1)
