@@ -14,10 +14,12 @@ from application.books import Bookkeeper
 from application.bus import Handler, MessageBus
 from application.funds import Clock, Funds, utc_now
 from application.handlers import bank, money, payroll, register, setup
+from infra.alerts import AlertLog
 from infra.chain import Chain
 from infra.database import Database, open_database
 from infra.logging import configure_logging
 from infra.recorder import RequestKeys
+from infra.runs import RunLog
 from infra.settings import Settings
 from infra.tokens import TokenStore
 from infra.verified import VerifiedLog
@@ -69,6 +71,8 @@ class System:
     requests: RequestKeys
     chain: Chain
     verified: VerifiedLog
+    alerts: AlertLog
+    runs: RunLog
     limits: Limits
     settings: Settings = field(default_factory=Settings)
 
@@ -126,6 +130,8 @@ def bootstrap(
         requests,
         chain,
         VerifiedLog(chain),
+        AlertLog(database.conninfo),
+        RunLog(database.conninfo),
         Limits(
             tokens=Buckets(settings.token_rate, settings.token_burst),
             failures=Buckets(settings.failed_auth_rate, settings.failed_auth_burst),

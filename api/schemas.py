@@ -441,6 +441,42 @@ class ProofPublic(Public):
         )
 
 
+class RunPublic(Public):
+    id: int
+    job: str = Field(description="watch or nightly")
+    started_at: datetime
+    finished_at: datetime
+    ok: bool
+    outcome: dict
+
+
+class AlertPublic(Public):
+    id: int
+    kind: str
+    title: str
+    detail: str
+    link: str = Field(description="the evidence")
+    school_id: UUID | None
+    opened_at: datetime
+    sent_at: datetime | None
+    closed_at: datetime | None = Field(description="when it was no longer found")
+
+    @classmethod
+    def of(cls, row: dict) -> "AlertPublic":
+        body = row["body"]
+        return cls(
+            id=row["id"],
+            kind=row["kind"],
+            title=body["title"],
+            detail=body["detail"],
+            link=body["link"],
+            school_id=body["school_id"],
+            opened_at=row["opened_at"],
+            sent_at=row["sent_at"],
+            closed_at=row["closed_at"],
+        )
+
+
 class ConsistencyPublic(Public):
     old_size: int
     size: int

@@ -27,7 +27,9 @@ from eventsourcing.utils import retry
 from psycopg.errors import InvalidSqlStatementName
 from psycopg.sql import SQL, Identifier
 
+from infra.alerts import SCHEMA as ALERTS
 from infra.database import SCHEMA_LOCK
+from infra.runs import SCHEMA as RUNS
 from infra.verified import SCHEMA as VERIFIED
 
 CHAIN = """
@@ -148,6 +150,7 @@ class FundRecorder(PostgresApplicationRecorder):
         chain = CHAIN.format(chain=self.chain_table, events=self.events_table_name)
         self.sql_create_statements.append(SQL(chain))
         self.sql_create_statements.append(SQL(VERIFIED.format(chain=self.chain_table)))
+        self.sql_create_statements += [SQL(ALERTS), SQL(RUNS)]
         table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
         self.insert_events_statement = SQL(INSERT_EVENTS).format(*table)
         self.school_events_statement = SQL(SCHOOL_EVENTS).format(*table)

@@ -13,9 +13,11 @@ from api.limits import TooMany
 from api.requests import Code, Reference
 from api.schemas import (
     READ_PROBLEMS,
+    AlertPublic,
     ConsistencyPublic,
     FindingPublic,
     ProofPublic,
+    RunPublic,
     TracePublic,
     VerdictPublic,
 )
@@ -123,6 +125,23 @@ def consistency(
         return ConsistencyPublic.of(verified.prove_consistency(old_size, size))
     except TreeError as error:
         raise NotFound(str(error)) from None
+
+
+@router.get("/audit/runs")
+def runs(system: SystemDep, who: Auditor) -> list[RunPublic]:
+    """The scheduler's latest runs, newest first: each watch round and
+    nightly run, whether it finished, and what it found."""
+    return [RunPublic(**row) for row in system.runs.listed()]
+
+
+@router.get("/audit/alerts")
+def alerts(
+    system: SystemDep, who: Auditor, open_only: bool = True
+) -> list[AlertPublic]:
+    """Alerts about the schools in scope and about the whole log, newest
+    first: open ones by default, with when each was sent."""
+    rows = system.alerts.listed(who.schools, open_only=open_only)
+    return [AlertPublic.of(row) for row in rows]
 
 
 @router.get("/audit/anomalies")

@@ -68,6 +68,8 @@ ALLOWED = {
     ("GET", "/v1/audit/verify"): {R, A},
     ("POST", "/v1/audit/verify/whole"): {R, A},
     ("GET", "/v1/audit/consistency"): {R, A},
+    ("GET", "/v1/audit/runs"): {R, A},
+    ("GET", "/v1/audit/alerts"): {R, A},
     ("GET", "/v1/audit/anomalies"): {R, A},
     ("GET", "/v1/audit/proof/{position}"): {R, A},
     ("GET", "/v1/schools/{school_id}/payments/trace"): READ,
@@ -77,6 +79,8 @@ UNSCOPED = {
     ("GET", "/v1/audit/verify"),
     ("POST", "/v1/audit/verify/whole"),
     ("GET", "/v1/audit/consistency"),
+    ("GET", "/v1/audit/runs"),
+    ("GET", "/v1/audit/alerts"),  # those of other schools are left out
 }
 
 
