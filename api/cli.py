@@ -37,14 +37,18 @@ from infra.backup import BackupError, Refused, backup, restore, tables_of
 from infra.database import psql_program
 from infra.digests import (
     PRIVATE_KEY,
-    PUBLIC_KEY,
     Digest,
     DigestError,
+    KeySet,
     check_against,
     create_keys,
-    load_private,
+    encrypted,
+    load_key_set,
     load_public,
+    load_signing_key,
     make_digest,
+    published_keys,
+    rotate_keys,
 )
 from infra.logging import configure_logging
 from infra.settings import Settings
@@ -325,26 +329,53 @@ def export_term(
     console.print(f"Wrote {out / 'manifest.json'}")
 
 
-keys = typer.Typer(help="The Ed25519 key that signs digests.")
+keys = typer.Typer(help="The Ed25519 keys that sign digests, and their key set.")
 cli.add_typer(keys, name="keys")
 
 
 def keys_folder(settings: Settings) -> Path:
-    return settings.home / "keys"
+    return settings.keys_dir or settings.home / "keys"
+
+
+def passphrase(settings: Settings) -> str | None:
+    secret = settings.key_passphrase
+    return secret.get_secret_value() if secret else None
 
 
 @keys.command("create")
-def create_keys_command(
-    force: Annotated[bool, typer.Option(help="replace an existing key")] = False,
-) -> None:
-    """Create the signing key; give the public key to whoever keeps digests."""
+def create_keys_command() -> None:
+    """Create the signing key, encrypted with FUNDLEDGER_KEY_PASSPHRASE, and the
+    key set to give whoever keeps digests."""
     settings = Settings()
     try:
-        private, public = create_keys(keys_folder(settings), force=force)
+        private, published = create_keys(
+            keys_folder(settings), passphrase(settings), datetime.now(UTC)
+        )
     except DigestError as error:
         console.print(str(error))
         raise typer.Exit(2) from None
-    console.print(f"signing key {private} (keep it secret)\npublic key  {public}")
+    console.print(
+        f"signing key {private} (encrypted; keep the passphrase elsewhere)\n"
+        f"key set     {published} (publish it to whoever verifies digests)"
+    )
+
+
+@keys.command("rotate")
+def rotate_keys_command() -> None:
+    """Replace the signing key from now: the old private key is deleted, its
+    public key stays in the key set for the digests it signed."""
+    settings = Settings()
+    try:
+        private, published = rotate_keys(
+            keys_folder(settings), passphrase(settings), datetime.now(UTC)
+        )
+    except DigestError as error:
+        console.print(str(error))
+        raise typer.Exit(2) from None
+    console.print(
+        f"new signing key {private} (encrypted; the old one is deleted)\n"
+        f"key set         {published} (publish it again)"
+    )
 
 
 @cli.command("digest")
@@ -354,7 +385,7 @@ def make_digest_command(
     """Sign a digest of the whole log: position, chain head, Merkle root, time."""
     settings, system = start()
     try:
-        key = load_private(keys_folder(settings) / PRIVATE_KEY)
+        key = load_signing_key(keys_folder(settings), passphrase(settings))
         digest = make_digest(system.verified, key, datetime.now(UTC))
     except DigestError as error:
         console.print(str(error))
@@ -364,6 +395,11 @@ def make_digest_command(
     saved.write_text(digest.to_json())
     print(digest.to_json())
     console.print(f"saved to {saved}")
+    if not encrypted(keys_folder(settings) / PRIVATE_KEY):
+        console.print(
+            "the signing key is not encrypted: set FUNDLEDGER_KEY_PASSPHRASE and run"
+            " `fundledger keys rotate` to replace it with an encrypted one"
+        )
 
 
 @cli.command()
@@ -371,12 +407,20 @@ def verify(
     digest: Annotated[
         Path | None, typer.Option(help="a saved digest the log must extend")
     ] = None,
+    public_keys: Annotated[
+        Path | None,
+        typer.Option(help="the key set that signed it (default: ours)"),
+    ] = None,
     public_key: Annotated[
-        Path | None, typer.Option(help="the key that signed it (default: ours)")
+        Path | None,
+        typer.Option(help="or one PEM public key that signed it, at any time"),
     ] = None,
 ) -> None:
     """Recompute the hash chain from the first event (and, given a digest, prove
     the log extends it); exit 1 on tampering."""
+    if public_keys and public_key:
+        console.print("give --public-keys or --public-key, not both")
+        raise typer.Exit(2)
     settings, system = start()
     try:
         verdict = system.verified.verify_whole()
@@ -389,8 +433,13 @@ def verify(
     if digest:
         try:
             saved = Digest.from_json(digest.read_text())
-            key = load_public(public_key or keys_folder(settings) / PUBLIC_KEY)
-            found = check_against(system.chain, saved, key)
+            if public_key:
+                signers = KeySet.of(load_public(public_key))
+            elif public_keys:
+                signers = load_key_set(public_keys)
+            else:
+                signers = published_keys(keys_folder(settings))
+            found = check_against(system.chain, saved, signers)
         except DigestError as error:
             console.print(str(error))
             raise typer.Exit(1) from None

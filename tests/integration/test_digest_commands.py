@@ -16,6 +16,7 @@ def fundledger(system, tmp_path):
         with pytest.MonkeyPatch.context() as env:
             env.setenv("DATABASE_URL", system.database.url)
             env.setenv("FUNDLEDGER_HOME", str(tmp_path))
+            env.setenv("FUNDLEDGER_KEY_PASSPHRASE", "correct horse battery staple")
             return CliRunner().invoke(cli, list(args))
 
     return run

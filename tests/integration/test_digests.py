@@ -16,8 +16,8 @@ from infra.digests import (
     check_inclusion,
     check_signature,
     create_keys,
+    load_key_set,
     load_private,
-    load_public,
     make_digest,
 )
 from infra.verified import TreeError
@@ -25,6 +25,8 @@ from tests.builders import BURSAR
 from tests.integration.test_term_story import SEP, Story
 
 NOW = datetime(2026, 9, 30, 12, tzinfo=UTC)
+CREATED = datetime(2026, 9, 1, tzinfo=UTC)
+PASSPHRASE = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -36,8 +38,8 @@ def story(system, clock) -> Story:
 
 @pytest.fixture
 def keys(tmp_path):
-    private, public = create_keys(tmp_path)
-    return load_private(private), load_public(public)
+    private, published = create_keys(tmp_path, PASSPHRASE, CREATED)
+    return load_private(private, PASSPHRASE), load_key_set(published)
 
 
 def test_a_digest_is_signed_and_the_untouched_log_extends_it(story, system, keys):
@@ -67,9 +69,9 @@ def test_a_forged_signature_or_another_key_is_refused(story, system, keys, tmp_p
     forged = Digest(**digest.__dict__ | {"merkle_root": "00" * 32})
     with pytest.raises(DigestError, match="signature"):
         check_signature(forged, public)
-    _, other = create_keys(tmp_path / "other")
-    with pytest.raises(DigestError, match="another key"):
-        check_signature(digest, load_public(other))
+    _, other = create_keys(tmp_path / "other", PASSPHRASE, CREATED)
+    with pytest.raises(DigestError, match="not in the key set"):
+        check_signature(digest, load_key_set(other))
 
 
 def test_an_inclusion_proof_checks_against_a_digest_without_the_database(
