@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
+import psycopg
 import structlog
 import typer
 import uvicorn
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -31,10 +33,12 @@ from api.bootstrap import (
     projecting_alongside,
     rebuild_side_by_side,
 )
+from api.scheduler import scheduler_for
+from api.server import supervising
 from domain.errors import DomainError
 from domain.school import School
 from infra.backup import BackupError, Refused, backup, restore, tables_of
-from infra.database import psql_program
+from infra.database import psql_program, supervisor
 from infra.digests import (
     PRIVATE_KEY,
     Digest,
@@ -55,6 +59,7 @@ from infra.settings import Settings
 from infra.tokens import Role, ScopeError
 from infra.verified import Busy
 from projections.export import export
+from projections.runner import Projector
 from samples.pingcheng import DISTRICT, load_sample
 from samples.simulate import Plan, PlanError, simulate
 
@@ -101,13 +106,24 @@ def project_with_progress(
     return position
 
 
+def keep_projecting(projector: Projector, stop: threading.Event) -> None:
+    """Projects until ``stop`` is set, listening again after the database went
+    away: its connection does not survive a restart."""
+    while not stop.is_set():
+        try:
+            projector.run_forever(stop)
+        except (psycopg.Error, PersistenceError) as error:
+            log.warning("projections lost the database", error=str(error))
+            stop.wait(1.0)
+
+
 def serve_api(settings: Settings, system: System, *, projections: bool = True):
     stop = threading.Event()
 
     @asynccontextmanager
     async def lifespan(app):
         runner = threading.Thread(
-            target=system.projector.run_forever, args=(stop,), daemon=True
+            target=keep_projecting, args=(system.projector, stop), daemon=True
         )
         if projections:
             runner.start()
@@ -119,7 +135,8 @@ def serve_api(settings: Settings, system: System, *, projections: bool = True):
     configure_logging("INFO")
     app = create_app(system)
     app.router.lifespan_context = lifespan
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    with supervising(settings, system):
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
 SIMULATION_CACHE = 60_000  # every course, teacher and term of a city; payments fall out
@@ -255,14 +272,16 @@ def serve(
     settings, system = start()
     if workers > 1:
         system.close()
-        uvicorn.run(
-            "api.server:app",
-            factory=True,
-            workers=workers,
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-        )
+        # each worker supervises its own pools; this process the server too
+        with supervisor(settings, system.database, ()):
+            uvicorn.run(
+                "api.server:app",
+                factory=True,
+                workers=workers,
+                host=settings.host,
+                port=settings.port,
+                log_level="warning",
+            )
         return
     serve_api(settings, system, projections=projections)
 
@@ -270,13 +289,14 @@ def serve(
 @cli.command()
 def project() -> None:
     """Run the projections as their own process, until interrupted."""
-    _, system = start("INFO")
+    settings, system = start("INFO")
     stop = threading.Event()
     log.info("projecting", position=system.projector.position())
-    try:
-        system.projector.run_forever(stop)
-    except KeyboardInterrupt:
-        stop.set()
+    with supervising(settings, system):
+        try:
+            keep_projecting(system.projector, stop)
+        except KeyboardInterrupt:
+            stop.set()
 
 
 @cli.command()
@@ -541,6 +561,19 @@ def restore_command(
     console.print(verdict.message)
     if not verdict.intact:
         raise typer.Exit(1)
+
+
+@cli.command("scheduler")
+def scheduler_command() -> None:
+    """Run the watch rounds and the nightly run without serving (`serve` runs
+    them too): alerts, chain checks, signed digests, reconciliations."""
+    _, system = start("INFO")
+    stop = threading.Event()
+    console.print("Scheduler running; Ctrl-C stops it.")
+    try:
+        scheduler_for(system).run_forever(stop)
+    finally:
+        system.close()
 
 
 def stop_on_sigterm(signum: int, frame: object) -> None:

@@ -11,7 +11,7 @@ a lock first, and a night's run is done once."""
 import threading
 import urllib.request
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -20,8 +20,8 @@ import structlog
 
 from api.bootstrap import System
 from domain.course import BEIJING
-from infra.alerts import Alert, AlertLog, Notifier, raise_alerts
-from infra.digests import Digest
+from infra.alerts import Alert, AlertLog, Notifier, Recipients, raise_alerts
+from infra.digests import PRIVATE_KEY, Digest, load_signing_key, make_digest
 from infra.runs import RunLog
 from projections.alarms import KINDS, alarms
 from projections.matching import reconcile
@@ -138,6 +138,29 @@ class Scheduler:
             if self.due(self.system.funds.clock()):
                 self.run(NIGHTLY)
             stop.wait(every)
+
+
+def scheduler_for(system: System) -> Scheduler:
+    """Alerts to the addresses in the settings; digests signed with the key in
+    the keys folder, if there is one (without it, the night signs nothing)."""
+    settings = system.settings
+    to = Recipients(
+        webhooks=tuple(settings.alert_webhooks),
+        emails=tuple(settings.alert_emails),
+        smtp_host=settings.smtp_host,
+        smtp_port=settings.smtp_port,
+        sender=settings.smtp_from,
+    )
+    folder = settings.keys_dir
+    secret = settings.key_passphrase
+
+    def sign() -> Digest:
+        passphrase = secret.get_secret_value() if secret else None
+        key = load_signing_key(folder, passphrase)
+        return make_digest(system.verified, key, datetime.now(UTC))
+
+    signs = folder is not None and (folder / PRIVATE_KEY).exists()
+    return Scheduler(system, Notifier(to), sign if signs else None)
 
 
 def tampering(verdict, base_url: str) -> Alert:
