@@ -23,6 +23,7 @@ def configure_logging(level: str = "INFO", *, cache: bool = False) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelName(level.upper())
         ),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        # the stream of the moment: a test or a daemon may have replaced it
+        logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),
         cache_logger_on_first_use=cache,
     )
