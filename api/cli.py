@@ -4,8 +4,10 @@ import json
 import signal
 import subprocess
 import threading
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -117,20 +119,39 @@ def keep_projecting(projector: Projector, stop: threading.Event) -> None:
             stop.wait(1.0)
 
 
-def serve_api(settings: Settings, system: System, *, projections: bool = True):
+@contextmanager
+def alongside(*jobs: Callable[[threading.Event], None]) -> Iterator[None]:
+    """Runs each job in a thread of its own until the block ends."""
     stop = threading.Event()
+    threads = [threading.Thread(target=job, args=(stop,), daemon=True) for job in jobs]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
 
+
+def background(system: System, *, projections: bool, scheduler: bool) -> list:
+    jobs = [partial(keep_projecting, system.projector)] if projections else []
+    return jobs + ([scheduler_for(system).run_forever] if scheduler else [])
+
+
+def serve_api(
+    settings: Settings,
+    system: System,
+    *,
+    projections: bool = True,
+    scheduler: bool = True,
+):
     @asynccontextmanager
     async def lifespan(app):
-        runner = threading.Thread(
-            target=keep_projecting, args=(system.projector, stop), daemon=True
-        )
-        if projections:
-            runner.start()
-        yield
-        stop.set()
-        if projections:
-            runner.join(timeout=5)
+        with alongside(
+            *background(system, projections=projections, scheduler=scheduler)
+        ):
+            yield
 
     configure_logging("INFO")
     app = create_app(system)
@@ -266,14 +287,25 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="API processes; projections then run apart")
     ] = 1,
+    scheduler: Annotated[
+        bool, typer.Option(help="also run the watch rounds and the nightly run")
+    ] = True,
 ) -> None:
     """Serve the API. With --no-projections or several --workers, run
     `fundledger project` beside it."""
     settings, system = start()
     if workers > 1:
-        system.close()
-        # each worker supervises its own pools; this process the server too
-        with supervisor(settings, system.database, ()):
+        # each worker supervises its own pools; this process the server too,
+        # and runs the scheduler once for all of them
+        if not scheduler:
+            system.close()
+        watching = (
+            supervising(settings, system)
+            if scheduler
+            else supervisor(settings, system.database, ())
+        )
+        jobs = background(system, projections=False, scheduler=scheduler)
+        with watching, alongside(*jobs):
             uvicorn.run(
                 "api.server:app",
                 factory=True,
@@ -283,7 +315,7 @@ def serve(
                 log_level="warning",
             )
         return
-    serve_api(settings, system, projections=projections)
+    serve_api(settings, system, projections=projections, scheduler=scheduler)
 
 
 @cli.command()

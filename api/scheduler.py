@@ -17,6 +17,7 @@ from uuid import UUID
 
 import psycopg
 import structlog
+from eventsourcing.persistence import PersistenceError
 
 from api.bootstrap import System
 from domain.course import BEIJING
@@ -107,14 +108,16 @@ class Scheduler:
                 kept.append(self.copy_to)
         return kept
 
-    def run(self, job: str) -> dict | None:
+    def run(self, job: str, *, if_due: bool = False) -> dict | None:
         """Runs a job under its lock and records it; None if another process
-        is running it."""
+        is running it (or, ``if_due``, ran it today already)."""
         with psycopg.connect(self.system.database.conninfo, autocommit=True) as lock:
             taken = lock.execute("SELECT pg_try_advisory_lock(%s)", (_LOCKS[job],))
             if not taken.fetchone()[0]:
                 return None
             started = self.system.funds.clock()
+            if if_due and not self.due(started):
+                return None
             try:
                 outcome, ok = (self.watch if job == WATCH else self.nightly)(), True
             except Exception as error:  # recorded and logged; the loop goes on
@@ -132,11 +135,14 @@ class Scheduler:
         return last is None or last.astimezone(BEIJING).date() < local.date()
 
     def run_forever(self, stop: threading.Event) -> None:
+        """Several processes may run this: the locks make each round once."""
         every = self.system.settings.watch_every
         while not stop.is_set():
-            self.run(WATCH)
-            if self.due(self.system.funds.clock()):
-                self.run(NIGHTLY)
+            try:
+                self.run(WATCH)
+                self.run(NIGHTLY, if_due=True)
+            except (psycopg.Error, PersistenceError) as error:
+                log.warning("the scheduler lost the database", error=str(error))
             stop.wait(every)
 
 
