@@ -293,7 +293,9 @@ def serve(
 ) -> None:
     """Serve the API. With --no-projections or several --workers, run
     `fundledger project` beside it."""
-    settings, system = start()
+    # with several workers this process serves no request: the scheduler's
+    # two connections are all it needs
+    settings, system = start(**({"pool_size": 2} if workers > 1 else {}))
     if workers > 1:
         # each worker supervises its own pools; this process the server too,
         # and runs the scheduler once for all of them

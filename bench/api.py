@@ -46,6 +46,9 @@ def serve(system: System) -> tuple[list[subprocess.Popen], str]:
         "DATABASE_URL": system.database.url,
         "FUNDLEDGER_PORT": str(port),
         "FUNDLEDGER_POOL_SIZE": "10",
+        # throughput is measured here, not the limits a token is held to
+        "FUNDLEDGER_TOKEN_RATE": "1000000",
+        "FUNDLEDGER_TOKEN_BURST": "1000000",
     }
     cli = [sys.executable, "-c", "from api.cli import main; main()"]
     processes = [

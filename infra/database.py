@@ -212,7 +212,9 @@ GIVE_UP_RECONNECTING = 2.0
 for five minutes, doubling its wait up to two minutes: the server could be
 back long before the pool next tried. Given up sooner, a connection is opened
 again as soon as a request needs one."""
-TOO_BUSY = "53"  # SQLSTATE class: the server answers, with no room for one more
+TOO_MANY = ("too many clients", "too many connections", "connection slots are reserved")
+"""A server refusing a connection for want of slots answers: it is up (at
+connection time psycopg gives no SQLSTATE, only the server's message)."""
 DOWN = "the database is down"
 
 
@@ -410,7 +412,7 @@ class Supervisor:
         try:
             started = self.start_time()
         except psycopg.OperationalError as error:
-            if not (error.sqlstate or "").startswith(TOO_BUSY):
+            if not any(words in str(error) for words in TOO_MANY):
                 self.went_down(f"the database does not answer: {error}")
             return
         if not self.up.is_set() or self.started not in (None, started):
