@@ -16,6 +16,7 @@ from api.routes import (
     metrics,
     money,
     payroll,
+    people,
     register,
     setup,
 )
@@ -30,6 +31,7 @@ def create_app(system: System) -> FastAPI:
     app.state.system = system
     install_error_handlers(app)
     routers = (setup, register, money, payroll, bank, funds, ledger, compliance, audit)
+    routers += (people,)
     for module in (*routers, health, metrics):
         app.include_router(module.router)
 

@@ -6,7 +6,7 @@ answered exactly as if it did not exist (404).
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from api.bootstrap import System
 from api.errors import Forbidden, Unauthenticated
 from domain.errors import NotFound
 from domain.facts import Actor
+from domain.person import Kind, person_id_for
 from domain.school import School
 from infra.tokens import Grant, Role
 
@@ -30,15 +31,30 @@ MONEY = (Role.BURSAR,)
 class Principal:
     grant: Grant
     schools: frozenset[UUID]
+    children: frozenset[str] | None = None  # a guardian's; None: any student
 
     @property
     def actor(self) -> Actor:
         grant = self.grant
-        return Actor(grant.subject, grant.role.value, self.schools, grant.district)
+        return Actor(
+            grant.subject, grant.role.value, self.schools, grant.district, self.children
+        )
+
+    @property
+    def guardian_id(self) -> UUID | None:
+        if self.grant.role is not Role.GUARDIAN:
+            return None
+        [school] = self.schools
+        return person_id_for(school, Kind.GUARDIAN, self.grant.subject)
 
     def check_school(self, school_id: UUID | None, what: str = "school") -> None:
         if school_id not in self.schools:
             raise NotFound(f"no {what} with that id")
+
+    def check_student(self, school_id: UUID, student_id: str) -> None:
+        """A guardian sees their own children; any other student is not found."""
+        if not self.actor.may_act_for_student(school_id, student_id):
+            raise NotFound("no student with that id")
 
 
 bearer = HTTPBearer(auto_error=False, description="a token from `fundledger tokens`")
@@ -57,7 +73,10 @@ def authenticate(system: System, token: str | None, address: str) -> Principal:
     schools = {School.id_for(code) for code in grant.schools}
     if grant.district and grant.role in (Role.REGULATOR, Role.AUDITOR):
         schools |= system.queries.schools_in(grant.district)
-    return Principal(grant, frozenset(schools))
+    principal = Principal(grant, frozenset(schools))
+    if guardian := principal.guardian_id:
+        return replace(principal, children=system.registry.children_of(guardian))
+    return principal
 
 
 def allow(*roles: Role) -> Callable[..., Awaitable[Principal]]:
@@ -83,3 +102,9 @@ Reader = Annotated[Principal, Depends(allow(*READERS))]
 SchoolAdmin = Annotated[Principal, Depends(allow(*SETUP))]
 Bursar = Annotated[Principal, Depends(allow(*MONEY))]
 Auditor = Annotated[Principal, Depends(allow(Role.REGULATOR, Role.AUDITOR))]
+Regulator = Annotated[Principal, Depends(allow(Role.REGULATOR))]
+Guardian = Annotated[Principal, Depends(allow(Role.GUARDIAN))]
+# those a person's record is shown to: its school's staff, a guardian their
+# family's, a regulator or auditor who asks for that one record
+PEOPLE = (*READERS, Role.GUARDIAN)
+PersonReader = Annotated[Principal, Depends(allow(*PEOPLE))]

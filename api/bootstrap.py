@@ -13,12 +13,13 @@ from application import commands as c
 from application.books import Bookkeeper
 from application.bus import Handler, MessageBus
 from application.funds import Clock, Funds, utc_now
-from application.handlers import bank, money, payroll, register, setup
+from application.handlers import bank, money, payroll, people, register, setup
 from infra.alerts import AlertLog
 from infra.chain import Chain
 from infra.database import POOL_WAIT, Database, open_database
 from infra.logging import configure_logging
 from infra.recorder import RequestKeys
+from infra.registry import Registry
 from infra.runs import RunLog
 from infra.settings import Settings
 from infra.tokens import TokenStore
@@ -57,6 +58,8 @@ HANDLERS: dict[type, Handler] = {
     c.PayPayroll: payroll.pay_payroll,
     c.SetBankAccount: bank.set_bank_account,
     c.ImportStatement: bank.import_statement,
+    c.RequestErasure: people.request_erasure,
+    c.ApproveErasure: people.approve_erasure,
 }
 
 
@@ -68,6 +71,7 @@ class System:
     projector: Projector
     queries: Queries
     tokens: TokenStore
+    registry: Registry
     requests: RequestKeys
     chain: Chain
     verified: VerifiedLog
@@ -128,6 +132,7 @@ def bootstrap(
         projector,
         queries,
         TokenStore(datastore),
+        Registry(datastore),
         requests,
         chain,
         VerifiedLog(chain),

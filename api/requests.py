@@ -346,3 +346,62 @@ class StatementUpload(Body):
     )
     format: Literal["camt053", "csv"]
     content: StatementContent
+
+
+# --- people: personal data, kept in the registry, never in events ---------
+_NAME = re.compile(r"^[^\W\d_]+(?:[ ·'\u2019-][^\W\d_]+)*$")
+_PHONE = re.compile(r"^(?:(?:\+?86[ -]?)?1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
+
+
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(
+            "a name is letters (any script), with single spaces, middle dots, "
+            "hyphens or apostrophes between them"
+        )
+    return value
+
+
+def _phone(value: str) -> str:
+    if not _PHONE.match(value):
+        raise ValueError("a phone number is a mainland mobile (13912345678) or a "
+                         "landline with its area code (010-12345678)")  # fmt: skip
+    return value
+
+
+PersonName = Annotated[
+    str, StringConstraints(min_length=1, max_length=50), AfterValidator(_name)
+]
+Phone = Annotated[
+    str, StringConstraints(min_length=7, max_length=20), AfterValidator(_phone)
+]
+ClassName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,8}$")]
+GuardianCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+]
+
+
+class StudentRecord(Body):
+    model_config = example(name="王小明", grade=3, class_name="3A")
+    name: PersonName
+    grade: int = Field(ge=1, le=12)
+    class_name: ClassName
+
+
+class GuardianRecord(Body):
+    model_config = example(
+        name="王建国", phone="13912345678", relation="father", children=["PC-101-S001"]
+    )
+    name: PersonName
+    phone: Phone
+    relation: Literal["father", "mother", "grandparent", "guardian", "other"]
+    children: list[StudentId] = Field(min_length=1, max_length=10)
+
+
+class TeacherRecord(Body):
+    model_config = example(
+        name="李老师", phone="13812345678", payee_account="6222020200112233445"
+    )
+    name: PersonName
+    phone: Phone
+    payee_account: BankAccount

@@ -111,6 +111,7 @@ class StudentBalancePublic(FiguresPublic):
     at_position: int | None = None
     position: int = Field(description="the log position every figure is read at")
     status: str = Field(description="owes, in credit or settled")
+    erased: bool = Field(False, description="the student's personal data is erased")
     enrolments: list[EnrolmentMoneyPublic]
 
     @classmethod
@@ -532,3 +533,38 @@ class ReconciliationPublic(Public):
     matched: list[MatchPublic]
     unmatched_lines: list[StatementLinePublic]
     unmatched_movements: list[MovementPublic]
+
+
+class PersonPublic(Public):
+    id: UUID
+    school_id: UUID
+    kind: str
+    ref: str = Field(description="the id the log knows the person by")
+    erased: bool
+    record: dict[str, Any] | None = Field(
+        description="the personal data; null once erased"
+    )
+
+
+class PersonalDataReadPublic(Public):
+    read_at: datetime
+    reader: str
+    role: str
+    route: str
+    person_id: UUID
+    kind: str
+    ref: str
+
+
+class AttendancePublic(Public):
+    course_id: UUID
+    course_code: str
+    day: date
+    attendance: str = Field(description="present, absent or on_leave")
+
+
+class ChildPublic(Public):
+    student_id: str
+    name: str | None = Field(description="null when not recorded or erased")
+    balance: StudentBalancePublic
+    sessions: list[AttendancePublic]

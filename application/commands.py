@@ -5,6 +5,7 @@ from datetime import date, time
 from uuid import UUID
 
 from domain.allocation import Allocation
+from domain.person import Kind
 
 
 @dataclass(frozen=True)
@@ -237,3 +238,17 @@ class RecordPayments:
     """A batch of payment notifications."""
 
     payments: tuple[RecordPayment, ...]
+
+
+@dataclass(frozen=True)
+class RequestErasure:
+    """Of a person's personal data; ``ref``: the id the log knows them by."""
+
+    school_id: UUID
+    kind: Kind
+    ref: str
+
+
+@dataclass(frozen=True)
+class ApproveErasure:
+    person_id: UUID

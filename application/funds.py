@@ -62,10 +62,12 @@ class Funds(Application[UUID]):
         *,
         request: RequestKey | None = None,
         expect: Mapping[UUID, int] | None = None,
+        erase: Sequence[UUID] = (),
     ) -> int:
         """Saves every pending event of the aggregates in one transaction;
         returns the position of the last. ``expect``: the head each school's
-        books were read at, which must not have moved.
+        books were read at, which must not have moved; ``erase``: people
+        whose personal data is destroyed in the same transaction.
 
         As ``Application.save`` does, less its asking of each object whether
         it is an event or an aggregate: on Python 3.11 those runtime protocol
@@ -81,6 +83,7 @@ class Funds(Application[UUID]):
         if not saving.events:
             return self.head()
         saving.saved_kwargs |= {"request": request, "expect": expect or {}}
+        saving.saved_kwargs["erase"] = list(erase)
         saving.saved_kwargs["event_schools"] = schools
         recordings = self._record(saving)
         return recordings[-1].notification.id

@@ -39,6 +39,7 @@ class UnitOfWork:
         self.new: dict[UUID, str] = {}  # added aggregates, by what they are
         self.expect: dict[UUID, int] = {}
         self.read: dict[UUID, Books] = {}
+        self.erasing: list[UUID] = []  # people whose personal data goes
         self.locks = ExitStack()
 
     def __enter__(self) -> "UnitOfWork":
@@ -97,6 +98,10 @@ class UnitOfWork:
             self.expect[school_id] = books.position
         return books
 
+    def erase(self, person_id: UUID) -> None:
+        """Destroys the person's registry record with this work's events."""
+        self.erasing.append(person_id)
+
     def commit(self) -> int:
         """Saves everything in one transaction; returns its log position."""
         try:
@@ -104,6 +109,7 @@ class UnitOfWork:
                 list(self.aggregates.values()),
                 request=self.request,
                 expect=self.expect,
+                erase=self.erasing,
             )
         except IntegrityError:
             for aggregate_id, label in self.new.items():

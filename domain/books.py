@@ -75,6 +75,7 @@ class Books:
         self.terms: dict[UUID, UUID] = {}  # course -> term
         self.in_flight: dict[UUID, tuple[str, tuple[Allocation, ...]]] = {}
         self.deliveries: dict[UUID, PayDelivery] = {}
+        self.paid_runs: set[UUID] = set()
 
     # --- folding the log ---------------------------------------------------
 
@@ -141,6 +142,10 @@ class Books:
                 else replace(delivery, paid_run=run, paid_amount=item.amount)
             )
 
+    @note.register
+    def _(self, e: PayrollRun.Paid) -> None:
+        self.paid_runs.add(e.originator_id)
+
     # --- what decisions read ---------------------------------------------
 
     @property
@@ -169,6 +174,27 @@ class Books:
         }
         family = self.holders.get(Holder(student_id, None), {})
         return Family(student_id, seats, UNALLOCATED.of(family), in_flight)
+
+    def held_for(self, student_id: str) -> int:
+        """What the fund holds for one family (``HELD``), all its courses."""
+        return HELD.over(
+            flows
+            for holder, flows in self.holders.items()
+            if holder.student == student_id
+        )
+
+    def pay_not_paid(self, teacher_id: UUID) -> int:
+        """A teacher's pay for sessions delivered that no payroll has paid:
+        settled by none yet, or in a payroll approved and not paid."""
+        due = 0
+        for d in self.deliveries.values():
+            if d.teacher_id != teacher_id or d.reversed:
+                continue
+            if d.paid_run is None and d.roster > 0:
+                due += d.accrued
+            elif d.paid_run is not None and d.paid_run not in self.paid_runs:
+                due += d.paid_amount or 0
+        return due
 
     def unsettled(self, through: date) -> list[PayDelivery]:
         """Deliveries up to a day that no payroll has settled yet."""

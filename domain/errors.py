@@ -318,6 +318,19 @@ class AlreadyReported(DomainError):
     status = 409
 
 
+class MoneyInFlight(DomainError):
+    """The person still has money the fund holds or owes."""
+
+    code = "money-in-flight"
+
+
+class Erased(DomainError):
+    """The person's personal data was erased."""
+
+    code = "erased"
+    status = 409
+
+
 def every_rule() -> list[type[DomainError]]:
     """Every error a command may answer with, for the API's documentation."""
     found, pending = [], list(DomainError.__subclasses__())

@@ -16,16 +16,22 @@ def stable_id(*parts: object) -> UUID:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, in which role, and for which schools (None: any school) of
-    which district."""
+    """Who acts, in which role, for which schools (None: any school) of which
+    district, and for which students (None: any; a guardian: their own)."""
 
     id: str
     role: str
     schools: frozenset[UUID] | None = None
     district: str | None = None
+    students: frozenset[str] | None = None
 
     def may_act_for(self, school_id: UUID) -> bool:
         return self.schools is None or school_id in self.schools
+
+    def may_act_for_student(self, school_id: UUID, student_id: str) -> bool:
+        return self.may_act_for(school_id) and (
+            self.students is None or student_id in self.students
+        )
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     BURSAR = "bursar"
     SCHOOL_ADMIN = "school_admin"
+    GUARDIAN = "guardian"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ def check_scope(role: Role, district: str | None, schools: tuple[str, ...]) -> N
             )
         case Role.REGULATOR if not district or schools:
             raise ScopeError("a regulator token is for one district (--district)")
+        case Role.GUARDIAN if district or len(schools) != 1:
+            raise ScopeError(
+                "a guardian token is for one school (--school), its subject the "
+                "guardian's code in that school (--subject)"
+            )
         case Role.AUDITOR if bool(district) == bool(schools):
             raise ScopeError("an auditor token is for a district or for listed schools")
 

@@ -4,8 +4,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
 
-from api.auth import Reader
-from api.deps import QueriesDep
+from api.auth import PersonReader, Reader
+from api.deps import QueriesDep, SystemDep
 from api.requests import StudentId
 from api.schemas import (
     READ_PROBLEMS,
@@ -16,6 +16,7 @@ from api.schemas import (
     StudentListedPublic,
 )
 from domain.errors import NotFound
+from domain.person import Kind, person_id_for
 from projections import funds as f
 
 router = APIRouter(prefix="/v1", tags=["balances"], responses=READ_PROBLEMS)
@@ -73,16 +74,22 @@ def student_balance(
     school_id: UUID,
     student_id: Annotated[StudentId, Path()],
     queries: QueriesDep,
-    who: Reader,
+    system: SystemDep,
+    who: PersonReader,
     as_of: date | None = None,
     at_position: Annotated[int | None, Query(ge=0, le=2**62)] = None,
 ) -> StudentBalancePublic:
-    """What a family was charged, paid, consumed and refunded; what it owes."""
-    who.check_school(school_id)
+    """What a family was charged, paid, consumed and refunded; what it owes.
+    A guardian sees their own children's."""
+    who.check_student(school_id, student_id)
     balance = f.student_balance(
         queries, school_id, student_id, as_of=as_of, at_position=at_position
     )
-    return StudentBalancePublic.of(balance, as_of=as_of, at_position=at_position)
+    person = person_id_for(school_id, Kind.STUDENT, student_id)
+    erased = bool(system.registry.erased([person]))
+    return StudentBalancePublic.of(
+        balance, as_of=as_of, at_position=at_position, erased=erased
+    )
 
 
 @router.get("/courses/{course_id}/balance")

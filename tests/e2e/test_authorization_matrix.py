@@ -13,6 +13,7 @@ from domain.course import Course
 from domain.facts import Actor
 from domain.payment import Payment
 from domain.payroll import PayrollRun
+from domain.person import Kind, person_id_for
 from domain.refund import Refund
 from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
@@ -23,6 +24,7 @@ SEPTEMBER = date(2026, 9, 1)
 STATEMENT = b"date,reference,description,amount,direction\n2026-09-01,X,,1.00,credit\n"
 STATEMENT_SHA = hashlib.sha256(STATEMENT).hexdigest()
 R, A, B, S = Role.REGULATOR, Role.AUDITOR, Role.BURSAR, Role.SCHOOL_ADMIN
+G = Role.GUARDIAN
 READ = {R, A, B, S}
 ALLOWED = {
     ("POST", "/v1/schools"): {S},
@@ -57,7 +59,7 @@ ALLOWED = {
     ("GET", "/v1/districts/{district}/funds"): READ,
     ("GET", "/v1/schools/{school_id}/fund"): READ,
     ("GET", "/v1/schools/{school_id}/students"): READ,
-    ("GET", "/v1/schools/{school_id}/students/{student_id}/balance"): READ,
+    ("GET", "/v1/schools/{school_id}/students/{student_id}/balance"): READ | {G},
     ("GET", "/v1/courses/{course_id}/balance"): READ,
     ("GET", "/v1/ledger/trial-balance"): READ,
     ("GET", "/v1/schools/{school_id}/ledger/entries"): READ,
@@ -73,6 +75,15 @@ ALLOWED = {
     ("GET", "/v1/audit/anomalies"): {R, A},
     ("GET", "/v1/audit/proof/{position}"): {R, A},
     ("GET", "/v1/schools/{school_id}/payments/trace"): READ,
+    ("PUT", "/v1/schools/{school_id}/people/students/{student_id}"): {S},
+    ("PUT", "/v1/schools/{school_id}/people/guardians/{code}"): {S},
+    ("PUT", "/v1/schools/{school_id}/people/teachers/{teacher_id}"): {S},
+    ("GET", "/v1/people/{person_id}"): READ | {G},
+    ("GET", "/v1/schools/{school_id}/people"): {S},
+    ("GET", "/v1/schools/{school_id}/personal-data-reads"): {R, A},
+    ("POST", "/v1/people/{person_id}/erasure"): {S},
+    ("POST", "/v1/people/{person_id}/erasure/approval"): {R},
+    ("GET", "/v1/guardian/children"): {G},
 }
 # Routes about the whole log rather than a school: no scope to stay inside.
 UNSCOPED = {
@@ -81,6 +92,7 @@ UNSCOPED = {
     ("GET", "/v1/audit/consistency"),
     ("GET", "/v1/audit/runs"),
     ("GET", "/v1/audit/alerts"),  # those of other schools are left out
+    ("GET", "/v1/guardian/children"),  # their own, wherever they are
 }
 
 
@@ -101,6 +113,8 @@ class Place:
         self.channel, self.payment_reference = payment
         self.payment_id = Payment.id_for(self.school_id, *payment)
         self.statement = BankStatement.id_for(self.school_id, STATEMENT_SHA)
+        self.guardian = f"G-{code}"
+        self.person_id = person_id_for(self.school_id, Kind.STUDENT, student)
         self.position = 0  # of an event about the school, once it is recorded
 
     def path(self, template: str) -> str:
@@ -123,6 +137,8 @@ class Place:
             "day": "2026-09-01",
             "position": self.position,
             "statement": self.statement,
+            "person_id": self.person_id,
+            "code": self.guardian,
         }
         return {name: str(value) for name, value in ids.items()}
 
@@ -134,6 +150,8 @@ class Place:
         return {"school_id": str(self.school_id)} if "{" not in template else {}
 
     def body(self, method: str, template: str, role: Role) -> dict | None:
+        if method == "PUT":
+            return self.record(template)
         tail = template.rsplit("/", 1)[-1]
         tag = f"M{role.value[:3]}"
         bodies = {
@@ -216,6 +234,23 @@ class Place:
         }
         return bodies.get(tail) if method == "POST" else None
 
+    def record(self, template: str) -> dict:
+        kind = template.split("/people/")[1].split("/")[0]
+        return {
+            "students": {"name": "王小明", "grade": 3, "class_name": "3A"},
+            "guardians": {
+                "name": "王建国",
+                "phone": "13912345678",
+                "relation": "father",
+                "children": [self.student],
+            },
+            "teachers": {
+                "name": "李老师",
+                "phone": "13812345678",
+                "payee_account": "6222020200112233445",
+            },
+        }[kind]
+
 
 # PC-101-S001 paid Homework club 3A's fee, ¥360, in the sample's first week
 INSIDE = Place("Pingcheng", "PC-101", "PC-101-S001", ("wechat", "PC-101-S001-0901"))
@@ -291,11 +326,28 @@ def draft_outside_september(bus: MessageBus) -> None:
     bus.handle(c.DraftPayroll(OUTSIDE.school_id, SEPTEMBER), Actor("setup", "bursar"))
 
 
+def register_people(system) -> None:
+    """Each place's student and guardian in the registry, an erasure asked."""
+    for place in (INSIDE, OUTSIDE):
+        record = place.record("/people/students/")
+        system.registry.record(place.school_id, Kind.STUDENT, place.student, record)
+        guardian = place.record("/people/guardians/")
+        children = guardian.pop("children")
+        system.registry.record(
+            place.school_id, Kind.GUARDIAN, place.guardian, guardian, children
+        )
+        system.bus.handle(
+            c.RequestErasure(place.school_id, Kind.STUDENT, place.student),
+            Actor("setup", "school_admin"),
+        )
+
+
 @pytest.fixture(scope="module")
 def clients(sample):
     set_up_outside(sample.system.bus)
     draft_outside_september(sample.system.bus)
     import_statements(sample.system.bus)
+    register_people(sample.system)
     for place in (INSIDE, OUTSIDE):
         place.position = sample.system.funds.position_of(place.school_id)
     sample.system.projector.catch_up()
@@ -304,6 +356,7 @@ def clients(sample):
         A: sample.token("m-auditor", A, schools=["PC-101"]),
         B: sample.token("m-bursar", B, schools=["PC-101"]),
         S: sample.token("m-admin", S, schools=["PC-101"]),
+        G: sample.token(INSIDE.guardian, G, schools=["PC-101"]),
     }
     made = {role: sample.client(token) for role, token in tokens.items()}
     made[None] = sample.client()
@@ -326,7 +379,7 @@ def test_every_route_has_an_entry_in_the_matrix(sample):
     assert set(routes(sample)) == set(ALLOWED)
 
 
-@pytest.mark.parametrize("role", [R, A, B, S])
+@pytest.mark.parametrize("role", [R, A, B, S, G])
 def test_each_role_is_allowed_forbidden_or_kept_in_scope(sample, clients, role):
     failures = []
     for method, template in routes(sample):
@@ -360,3 +413,22 @@ def test_without_a_token_every_route_is_401(sample, clients):
         response = clients[None].request(method, INSIDE.path(template))
         assert response.status_code == 401, (method, template)
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_guardian_sees_their_own_child_and_no_other(sample, clients):
+    guardian = clients[G]
+    own = f"/v1/schools/{INSIDE.school_id}/students/{INSIDE.student}/balance"
+    other = f"/v1/schools/{INSIDE.school_id}/students/PC-101-S002/balance"
+    assert guardian.get(own).status_code == 200
+    assert guardian.get(other).status_code == 404
+    stranger = person_id_for(INSIDE.school_id, Kind.STUDENT, "PC-101-S002")
+    sample.system.registry.record(
+        INSIDE.school_id,
+        Kind.STUDENT,
+        "PC-101-S002",
+        INSIDE.record("/people/students/"),
+    )
+    assert guardian.get(f"/v1/people/{INSIDE.person_id}").status_code == 200
+    assert guardian.get(f"/v1/people/{stranger}").status_code == 404
+    [child] = guardian.get("/v1/guardian/children").json()
+    assert (child["student_id"], child["name"]) == (INSIDE.student, "王小明")

@@ -1,0 +1,241 @@
+"""The personal-data registry: who the pseudonymous ids of the log are.
+
+Each person's record (names, phone, relation, payee account) is encrypted
+with a key of the person's own (AES-256-GCM, bound to the person's id), kept
+in a table apart. Erasure deletes the key and the record together, in the
+transaction that records the approved erasure, so nothing left anywhere
+reads back. Every read of a record is logged: who read whose, when, and
+through which route."""
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.postgres import PostgresDatastore
+
+from domain.errors import Erased
+from domain.person import Kind, person_id_for
+from infra.database import SCHEMA_LOCK
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS people (
+    person_id uuid PRIMARY KEY,
+    school_id uuid NOT NULL,
+    kind text NOT NULL,
+    ref text NOT NULL,
+    record bytea,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    erased_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS people_school ON people (school_id, kind, ref);
+CREATE TABLE IF NOT EXISTS person_keys (
+    person_id uuid PRIMARY KEY,
+    key bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS guardian_children (
+    guardian_id uuid NOT NULL,
+    school_id uuid NOT NULL,
+    student_id text NOT NULL,
+    PRIMARY KEY (guardian_id, student_id)
+);
+CREATE INDEX IF NOT EXISTS guardian_children_student
+    ON guardian_children (school_id, student_id);
+CREATE TABLE IF NOT EXISTS personal_data_reads (
+    id bigserial PRIMARY KEY,
+    school_id uuid NOT NULL,
+    person_id uuid NOT NULL,
+    reader text NOT NULL,
+    role text NOT NULL,
+    route text NOT NULL,
+    read_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS personal_data_reads_school
+    ON personal_data_reads (school_id, id)
+"""
+
+ERASE = """
+WITH gone AS (
+    UPDATE people SET record = NULL, erased_at = now()
+     WHERE person_id = ANY(%(people)s) RETURNING person_id, school_id, kind, ref
+), keys AS (
+    DELETE FROM person_keys WHERE person_id = ANY(%(people)s)
+), links AS (
+    DELETE FROM guardian_children c USING gone g
+     WHERE c.guardian_id = g.person_id
+        OR (g.kind = 'student' AND c.school_id = g.school_id AND c.student_id = g.ref)
+)
+SELECT count(*) FROM gone
+"""
+"""Run by the recorder in the transaction that records the approved erasure."""
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: UUID
+    school_id: UUID
+    kind: Kind
+    ref: str
+    record: dict[str, Any] | None  # None: erased, or never recorded
+    erased_at: datetime | None
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads personal data, and through which route: logged with it."""
+
+    id: str
+    role: str
+    route: str
+
+
+def seal(key: bytes, person_id: UUID, record: dict[str, Any]) -> bytes:
+    nonce = os.urandom(12)
+    plain = json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
+    return nonce + AESGCM(key).encrypt(nonce, plain, person_id.bytes)
+
+
+def unseal(key: bytes, person_id: UUID, sealed: bytes) -> dict[str, Any]:
+    plain = AESGCM(key).decrypt(sealed[:12], sealed[12:], person_id.bytes)
+    return json.loads(plain)
+
+
+class Registry:
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        self.datastore = datastore
+        with datastore.transaction(commit=True) as curs:
+            curs.execute(SCHEMA_LOCK)
+            curs.execute(SCHEMA)
+
+    def record(
+        self,
+        school_id: UUID,
+        kind: Kind,
+        ref: str,
+        record: dict[str, Any],
+        children: Sequence[str] = (),
+    ) -> UUID:
+        """Records (or replaces) a person's record, under the person's key;
+        a guardian's children with it. An erased person stays erased."""
+        person_id = person_id_for(school_id, kind, ref)
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "SELECT erased_at FROM people WHERE person_id = %s FOR UPDATE",
+                (person_id,),
+            )
+            row = curs.fetchone()
+            if row and row["erased_at"]:
+                raise Erased(f"the personal data of {kind} {ref} was erased")
+            curs.execute(
+                "INSERT INTO person_keys (person_id, key) VALUES (%s, %s)"
+                " ON CONFLICT (person_id) DO NOTHING",
+                (person_id, AESGCM.generate_key(bit_length=256)),
+            )
+            curs.execute(
+                "SELECT key FROM person_keys WHERE person_id = %s", (person_id,)
+            )
+            key = bytes(curs.fetchone()["key"])
+            curs.execute(
+                "INSERT INTO people (person_id, school_id, kind, ref, record)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (person_id) DO UPDATE"
+                " SET record = excluded.record, updated_at = now()",
+                (person_id, school_id, kind.value, ref, seal(key, person_id, record)),
+            )
+            if kind is Kind.GUARDIAN:
+                curs.execute(
+                    "DELETE FROM guardian_children WHERE guardian_id = %s",
+                    (person_id,),
+                )
+                curs.executemany(
+                    "INSERT INTO guardian_children (guardian_id, school_id,"
+                    " student_id) VALUES (%s, %s, %s)",
+                    [(person_id, school_id, child) for child in children],
+                )
+        return person_id
+
+    def read(self, person_ids: Iterable[UUID], reader: Reader) -> dict[UUID, Person]:
+        """The people asked for that exist, their records opened; each read of
+        a record is logged."""
+        ids = list(dict.fromkeys(person_ids))
+        if not ids:
+            return {}
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "SELECT p.person_id, p.school_id, p.kind, p.ref, p.record,"
+                " p.erased_at, k.key FROM people p"
+                " LEFT JOIN person_keys k USING (person_id)"
+                " WHERE p.person_id = ANY(%s)",
+                (ids,),
+            )
+            found = {row["person_id"]: _person(row) for row in curs.fetchall()}
+            disclosed = [p for p in found.values() if p.record is not None]
+            curs.executemany(
+                "INSERT INTO personal_data_reads (school_id, person_id, reader,"
+                " role, route) VALUES (%s, %s, %s, %s, %s)",
+                [
+                    (p.school_id, p.person_id, reader.id, reader.role, reader.route)
+                    for p in disclosed
+                ],
+            )
+        return found
+
+    def people_of(self, school_id: UUID, kind: Kind | None = None) -> list[UUID]:
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                "SELECT person_id FROM people WHERE school_id = %s"
+                " AND (%s::text IS NULL OR kind = %s) ORDER BY kind, ref",
+                (school_id, kind, kind),
+            )
+            return [row["person_id"] for row in curs.fetchall()]
+
+    def erased(self, person_ids: Iterable[UUID]) -> set[UUID]:
+        """Which of these people's data was erased: says nothing else."""
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                "SELECT person_id FROM people WHERE person_id = ANY(%s)"
+                " AND erased_at IS NOT NULL",
+                (list(person_ids),),
+            )
+            return {row["person_id"] for row in curs.fetchall()}
+
+    def children_of(self, guardian_id: UUID) -> frozenset[str]:
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                "SELECT student_id FROM guardian_children WHERE guardian_id = %s",
+                (guardian_id,),
+            )
+            return frozenset(row["student_id"] for row in curs.fetchall())
+
+    def reads(self, schools: Iterable[UUID], limit: int = 500) -> list[dict]:
+        """The latest reads of personal data about these schools' people."""
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                "SELECT r.read_at, r.reader, r.role, r.route, r.school_id,"
+                " r.person_id, p.kind, p.ref FROM personal_data_reads r"
+                " JOIN people p USING (person_id)"
+                " WHERE r.school_id = ANY(%s) ORDER BY r.id DESC LIMIT %s",
+                (list(schools), limit),
+            )
+            return curs.fetchall()
+
+
+def _person(row: dict) -> Person:
+    record = None
+    if row["record"] is not None and row["key"] is not None:
+        record = unseal(bytes(row["key"]), row["person_id"], bytes(row["record"]))
+    return Person(
+        row["person_id"],
+        row["school_id"],
+        Kind(row["kind"]),
+        row["ref"],
+        record,
+        row["erased_at"],
+    )
