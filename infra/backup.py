@@ -1,6 +1,8 @@
 """Backups of what no rebuild can make again: the event log with its sequence,
 the hash chain, what the recorder commits with each event (each event's
-school, the schools' heads, request keys) and the API tokens. Read models are
+school, the schools' heads, request keys), the API tokens and the
+personal-data registry (a backup taken before an erasure keeps that person's
+record until it is destroyed in turn). Read models are
 left out: a rebuild makes them from the log. So are the verification's
 checkpoints and stored Merkle tree (infra/verified.py): a restored log is
 verified afresh, which stores them again.
@@ -33,7 +35,10 @@ from psycopg.conninfo import make_conninfo
 from infra.database import Database
 from infra.recorder import FundRecorder
 
-RECORDED = ("event_schools", "school_heads", "idempotency_keys", "api_tokens")
+RECORDED = (
+    *("event_schools", "school_heads", "idempotency_keys", "api_tokens"),
+    *("people", "person_keys", "guardian_children"),  # the registry
+)
 
 
 class BackupError(Exception):

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from api.cli import cli
 from application import commands as c
+from domain.person import Kind
+from domain.school import School
 from infra.backup import BackupError, Tables, backup, client_tools, run
 from infra.database import Database, ensure_database
 from samples.pingcheng import load_sample
@@ -26,6 +28,9 @@ DURABLE = (
     "school_heads",
     "idempotency_keys",
     "api_tokens",
+    "people",
+    "person_keys",
+    "guardian_children",
 )
 
 
@@ -57,6 +62,8 @@ def backed_up(pg_server, tmp_path_factory):
     system = make_system(database)
     load_sample(system.bus)
     system.tokens.create(subject="bursar", role="bursar", schools=("PC-101",))
+    pupil = {"name": "王小明", "grade": 3, "class_name": "3A"}
+    system.registry.record(School.id_for("PC-101"), Kind.STUDENT, "PC-101-S001", pupil)
     system.projector.catch_up()
     expected = dump(system), stored(database), system.chain.head()
     system.close()
