@@ -37,7 +37,10 @@ from api.bootstrap import (
 )
 from api.scheduler import scheduler_for
 from api.server import supervising
+from application import commands as c
 from domain.errors import DomainError
+from domain.facts import Actor
+from domain.person import Kind, person_id_for
 from domain.school import School
 from infra.backup import BackupError, Refused, backup, restore, tables_of
 from infra.database import psql_program, supervisor
@@ -62,7 +65,8 @@ from infra.tokens import Role, ScopeError
 from infra.verified import Busy
 from projections.export import export
 from projections.runner import Projector
-from samples.pingcheng import DISTRICT, load_sample
+from samples.people import record_people
+from samples.pingcheng import DISTRICT, admin, load_sample
 from samples.simulate import Plan, PlanError, simulate
 
 cli = typer.Typer(help="Supervised funds of school after-school services.")
@@ -160,6 +164,7 @@ def serve_api(
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
+DEMO_GUARDIAN = "PC-101-G001"  # a guardian the sample's people include
 SIMULATION_CACHE = 60_000  # every course, teacher and term of a city; payments fall out
 SIMULATED = Plan(
     schools=2, students=240, seed=2026, district="Yungang", anomalies=True, per_rule=1
@@ -172,12 +177,14 @@ DEMO_TOKENS = (
     ("demo-approver-pc-101", Role.BURSAR, None, ("PC-101",)),
     ("demo-admin-pc-101", Role.SCHOOL_ADMIN, DISTRICT, ("PC-101",)),
     ("demo-bursar-pc-102", Role.BURSAR, None, ("PC-102",)),
+    (DEMO_GUARDIAN, Role.GUARDIAN, None, ("PC-101",)),
 )
 
 
 def demo_tokens(settings: Settings, system: System) -> dict[str, dict]:
     """Fresh demo tokens each run (hashes cannot be shown again), saved for scripts."""
     system.tokens.revoke_subjects("demo-")
+    system.tokens.revoke_subjects(DEMO_GUARDIAN)
     issued = {}
     for subject, role, district, schools in DEMO_TOKENS:
         _, token = system.tokens.create(
@@ -191,6 +198,17 @@ def demo_tokens(settings: Settings, system: System) -> dict[str, dict]:
     return issued
 
 
+def erase_one(system: System, guardians: dict[str, list[str]]) -> None:
+    """A guardian who moved away asked to be forgotten: the school asks, the
+    district approves."""
+    school, code = School.id_for("PC-102"), guardians["PC-102"][-1]
+    system.bus.handle(c.RequestErasure(school, Kind.GUARDIAN, code), admin("PC-102"))
+    regulator = Actor("regulator-pingcheng", "regulator", None, DISTRICT)
+    system.bus.handle(
+        c.ApproveErasure(person_id_for(school, Kind.GUARDIAN, code)), regulator
+    )
+
+
 @cli.command()
 def demo() -> None:
     """Load the sample district (once), project it, and serve the API."""
@@ -198,6 +216,8 @@ def demo() -> None:
     if system.funds.head() == 0:
         console.print("Loading the sample term: 2 schools, 300 students, 6 weeks…")
         load_sample(system.bus)
+        console.print("Recording the families' and teachers' names, erasing one…")
+        erase_one(system, record_people(system.registry))
         console.print("Generating the Yungang district, with one of each anomaly…")
         truth = simulate(system.bus, SIMULATED)
         path = settings.home / "demo-anomalies.json"
@@ -215,6 +235,7 @@ def demo() -> None:
         f"  A family's balance  {base}/v1/schools/{school}/students/PC-101-S005"
         "/balance\n"
         f"  Trial balance       {base}/v1/ledger/trial-balance\n"
+        f"  A guardian's children {base}/v1/guardian/children  ({DEMO_GUARDIAN})\n"
         f"  Anomalies (Yungang) {base}/v1/audit/anomalies  (demo-auditor-yungang;"
         f" what was injected: {settings.home / 'demo-anomalies.json'})\n"
         "\nDemo tokens (also in "

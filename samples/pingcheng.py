@@ -80,6 +80,14 @@ SCHOOLS = {
 }
 
 
+def rosters(code: str, plans) -> dict[CoursePlan, list[str]]:
+    """Each course's students, by their pseudonymous ids."""
+    return {
+        p: [f"{code}-S{i}{n:02d}" for n in range(STUDENTS_PER_COURSE)]
+        for i, p in enumerate(plans)
+    }
+
+
 def admin(school: str) -> Actor:
     return Actor(f"admin-{school.lower()}", "school_admin")
 
@@ -112,10 +120,7 @@ class SampleSchool:
         self.bus, self.rng, self.code, self.plans = bus, rng, code, plans
         self.school_id = School.id_for(code)
         self.term_id = Term.id_for(self.school_id, TERM_CODE)
-        self.rosters = {
-            p: [f"{code}-S{i}{n:02d}" for n in range(STUDENTS_PER_COURSE)]
-            for i, p in enumerate(plans)
-        }
+        self.rosters = rosters(code, plans)
         first = plans[0]
         self.leaver = self.rosters[first][5]
         self.on_leave = self.rosters[first][7]
