@@ -17,6 +17,10 @@ Yuan = Annotated[
 ]
 
 
+NAME = "shown to the school's staff and the family; null otherwise, or if erased"
+ERASED = "the person's personal data was erased; the id and the money stay"
+
+
 class Public(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -111,7 +115,8 @@ class StudentBalancePublic(FiguresPublic):
     at_position: int | None = None
     position: int = Field(description="the log position every figure is read at")
     status: str = Field(description="owes, in credit or settled")
-    erased: bool = Field(False, description="the student's personal data is erased")
+    name: str | None = Field(None, description=NAME)
+    erased: bool = Field(False, description=ERASED)
     enrolments: list[EnrolmentMoneyPublic]
 
     @classmethod
@@ -137,6 +142,8 @@ class StudentBalancePublic(FiguresPublic):
 class StudentListedPublic(FiguresPublic):
     student_id: str
     status: str
+    name: str | None = Field(None, description=NAME)
+    erased: bool = Field(False, description=ERASED)
 
 
 class LinePublic(Public):

@@ -2,10 +2,11 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from api.auth import PersonReader, Reader
 from api.deps import QueriesDep, SystemDep
+from api.names import names_of
 from api.requests import StudentId
 from api.schemas import (
     READ_PROBLEMS,
@@ -16,7 +17,7 @@ from api.schemas import (
     StudentListedPublic,
 )
 from domain.errors import NotFound
-from domain.person import Kind, person_id_for
+from domain.person import Kind
 from projections import funds as f
 
 router = APIRouter(prefix="/v1", tags=["balances"], responses=READ_PROBLEMS)
@@ -57,15 +58,28 @@ def school_fund(school_id: UUID, queries: QueriesDep, who: Reader) -> FundPublic
 def students(
     school_id: UUID,
     queries: QueriesDep,
+    system: SystemDep,
     who: Reader,
+    request: Request,
     status: Literal["owes", "in credit", "settled", "all"] = "all",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[StudentListedPublic]:
-    """Students of a school by balance: who still owes, who is in credit."""
+    """Students of a school by balance: who still owes, who is in credit;
+    with their names for the school's staff."""
     who.check_school(school_id)
+    listed = f.students(queries, school_id, status, limit)
+    known = names_of(
+        system, who, request, school_id, Kind.STUDENT, (s for s, _ in listed)
+    )
     return [
-        StudentListedPublic(**m.__dict__, student_id=student, status=m.status)
-        for student, m in f.students(queries, school_id, status, limit)
+        StudentListedPublic(
+            **m.__dict__,
+            student_id=student,
+            status=m.status,
+            name=known.names.get(student),
+            erased=student in known.erased,
+        )
+        for student, m in listed
     ]
 
 
@@ -76,6 +90,7 @@ def student_balance(
     queries: QueriesDep,
     system: SystemDep,
     who: PersonReader,
+    request: Request,
     as_of: date | None = None,
     at_position: Annotated[int | None, Query(ge=0, le=2**62)] = None,
 ) -> StudentBalancePublic:
@@ -85,10 +100,13 @@ def student_balance(
     balance = f.student_balance(
         queries, school_id, student_id, as_of=as_of, at_position=at_position
     )
-    person = person_id_for(school_id, Kind.STUDENT, student_id)
-    erased = bool(system.registry.erased([person]))
+    known = names_of(system, who, request, school_id, Kind.STUDENT, [student_id])
     return StudentBalancePublic.of(
-        balance, as_of=as_of, at_position=at_position, erased=erased
+        balance,
+        as_of=as_of,
+        at_position=at_position,
+        name=known.names.get(student_id),
+        erased=student_id in known.erased,
     )
 
 

@@ -12,6 +12,7 @@ from api.auth import Auditor, Guardian, PersonReader, Principal, Regulator, Scho
 from api.bootstrap import System
 from api.commands import IdempotencyKey, Recorded, run
 from api.deps import QueriesDep, SystemDep
+from api.names import reader
 from api.requests import (
     GuardianCode,
     GuardianRecord,
@@ -31,7 +32,7 @@ from api.schemas import (
 from application import commands as c
 from domain.errors import NotFound
 from domain.person import Erasure, Kind, person_id_for
-from infra.registry import Person, Reader
+from infra.registry import Person
 from infra.tokens import Role
 from projections import family
 from projections import funds as f
@@ -39,11 +40,6 @@ from projections import funds as f
 router = APIRouter(
     prefix="/v1", tags=["people"], responses=READ_PROBLEMS | WRITE_PROBLEMS
 )
-
-
-def reader(who: Principal, request: Request) -> Reader:
-    route = request.scope["route"].path
-    return Reader(who.grant.subject, who.grant.role.value, f"{request.method} {route}")
 
 
 def public(person: Person) -> PersonPublic:
