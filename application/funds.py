@@ -39,6 +39,17 @@ class RequestKey:
     body: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Note:
+    """Free text about a person (a refund's reason): kept in the personal-data
+    registry, sealed under the person's key, saved with the events."""
+
+    note_id: UUID
+    school_id: UUID
+    person_id: UUID
+    text: str
+
+
 class Funds(Application[UUID]):
     name = "Funds"
 
@@ -63,11 +74,13 @@ class Funds(Application[UUID]):
         request: RequestKey | None = None,
         expect: Mapping[UUID, int] | None = None,
         erase: Sequence[UUID] = (),
+        notes: Sequence[Note] = (),
     ) -> int:
         """Saves every pending event of the aggregates in one transaction;
         returns the position of the last. ``expect``: the head each school's
         books were read at, which must not have moved; ``erase``: people
-        whose personal data is destroyed in the same transaction.
+        whose personal data is destroyed in the same transaction; ``notes``:
+        free text about people, kept in the registry with them.
 
         As ``Application.save`` does, less its asking of each object whether
         it is an event or an aggregate: on Python 3.11 those runtime protocol
@@ -83,7 +96,7 @@ class Funds(Application[UUID]):
         if not saving.events:
             return self.head()
         saving.saved_kwargs |= {"request": request, "expect": expect or {}}
-        saving.saved_kwargs["erase"] = list(erase)
+        saving.saved_kwargs |= {"erase": list(erase), "notes": list(notes)}
         saving.saved_kwargs["event_schools"] = schools
         recordings = self._record(saving)
         return recordings[-1].notification.id

@@ -10,11 +10,12 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from application.books import Bookkeeper
-from application.funds import Funds, RequestKey
+from application.funds import Funds, Note, RequestKey
 from domain.books import Books
 from domain.course import BEIJING
 from domain.errors import AlreadyExists, ImplausibleDate, NotFound
 from domain.facts import Actor, Stamp
+from domain.person import Kind, person_id_for
 
 A = TypeVar("A", bound=Aggregate)
 EARLIEST = date(2000, 1, 1)
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.expect: dict[UUID, int] = {}
         self.read: dict[UUID, Books] = {}
         self.erasing: list[UUID] = []  # people whose personal data goes
+        self.notes: list[Note] = []
         self.locks = ExitStack()
 
     def __enter__(self) -> "UnitOfWork":
@@ -102,6 +104,11 @@ class UnitOfWork:
         """Destroys the person's registry record with this work's events."""
         self.erasing.append(person_id)
 
+    def note(self, note_id: UUID, school_id: UUID, student_id: str, text: str) -> None:
+        """Keeps free text about a student in the registry, with this work."""
+        person_id = person_id_for(school_id, Kind.STUDENT, student_id)
+        self.notes.append(Note(note_id, school_id, person_id, text))
+
     def commit(self) -> int:
         """Saves everything in one transaction; returns its log position."""
         try:
@@ -110,6 +117,7 @@ class UnitOfWork:
                 request=self.request,
                 expect=self.expect,
                 erase=self.erasing,
+                notes=self.notes,
             )
         except IntegrityError:
             for aggregate_id, label in self.new.items():

@@ -34,23 +34,26 @@ def _drawn_from_unallocated(state: dict[str, Any]) -> None:
 class Refund(Aggregate):
     class Requested(Created):
         """``lines``: where the refund is drawn from, an enrolment's credit or
-        the family's unallocated money (no course)."""
+        the family's unallocated money (no course). Its reason, free text that
+        may name people, is kept in the personal-data registry, not here."""
 
-        class_version = 2
+        class_version = 3
         school_id: UUID
         student_id: str
         amount: int
-        reason: str
         reference: str
         lines: Sequence[Allocation]
 
         upcast_v1_v2 = staticmethod(_drawn_from_unallocated)
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state.pop("reason", None)  # stored before; no longer shown
+
         def apply(self, refund: "Refund") -> None:
             refund.school_id = self.school_id
             refund.student_id = self.student_id
             refund.amount = self.amount
-            refund.reason = self.reason
             refund.reference = self.reference
             refund.lines = tuple(self.lines)
             refund.requested_by = self.actor
@@ -118,7 +121,6 @@ class Refund(Aggregate):
             school_id=school_id,
             student_id=student_id,
             amount=amount,
-            reason=reason,
             reference=reference,
             lines=family.refund_lines(amount, course_id),
             **stamp.fields(),

@@ -1,8 +1,9 @@
 """The event recorder, extended with what must commit with the events: a
 client's request key (a request is recorded with its key, or not at all),
 each event's school, each school's head, the position up to which
-everything about it is recorded, and the destruction of the personal data
-an approved erasure names.
+everything about it is recorded, free text about people sealed into the
+registry, and the destruction of the personal data an approved erasure
+names.
 
 A decision about a school's money is saved on the condition that the school's
 head has not moved since the decision read its books: the check runs after
@@ -30,7 +31,7 @@ from psycopg.sql import SQL, Identifier
 
 from infra.alerts import SCHEMA as ALERTS
 from infra.database import SCHEMA_LOCK
-from infra.registry import ERASE
+from infra.registry import ERASE, write_notes
 from infra.runs import SCHEMA as RUNS
 from infra.verified import SCHEMA as VERIFIED
 
@@ -254,11 +255,12 @@ class FundRecorder(PostgresApplicationRecorder):
         return row["position"] if row else None
 
     def _insert_events(
-        self, curs, stored_events, *, request=None, erase=(), **kwargs
+        self, curs, stored_events, *, request=None, erase=(), notes=(), **kwargs
     ) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
         if erase:
             curs.execute(ERASE, {"people": list(erase)})
+        write_notes(curs, notes)
         if request is not None and stored_events:
             last = stored_events[-1]
             curs.execute(

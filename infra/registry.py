@@ -45,6 +45,13 @@ CREATE TABLE IF NOT EXISTS guardian_children (
 );
 CREATE INDEX IF NOT EXISTS guardian_children_student
     ON guardian_children (school_id, student_id);
+CREATE TABLE IF NOT EXISTS person_notes (
+    note_id uuid PRIMARY KEY,
+    person_id uuid NOT NULL,
+    school_id uuid NOT NULL,
+    note bytea NOT NULL
+);
+CREATE INDEX IF NOT EXISTS person_notes_person ON person_notes (person_id);
 CREATE TABLE IF NOT EXISTS personal_data_reads (
     id bigserial PRIMARY KEY,
     school_id uuid NOT NULL,
@@ -64,6 +71,8 @@ WITH gone AS (
      WHERE person_id = ANY(%(people)s) RETURNING person_id, school_id, kind, ref
 ), keys AS (
     DELETE FROM person_keys WHERE person_id = ANY(%(people)s)
+), notes AS (
+    DELETE FROM person_notes WHERE person_id = ANY(%(people)s)
 ), links AS (
     DELETE FROM guardian_children c USING gone g
      WHERE c.guardian_id = g.person_id
@@ -72,6 +81,25 @@ WITH gone AS (
 SELECT count(*) FROM gone
 """
 """Run by the recorder in the transaction that records the approved erasure."""
+
+KEY = """
+INSERT INTO person_keys (person_id, key) VALUES (%s, %s)
+ON CONFLICT (person_id) DO UPDATE SET key = person_keys.key RETURNING key
+"""
+NOTE = """
+INSERT INTO person_notes (note_id, person_id, school_id, note) VALUES (%s, %s, %s, %s)
+ON CONFLICT (note_id) DO NOTHING
+"""
+
+
+def write_notes(curs, notes: Iterable[Any]) -> None:
+    """Free text about a person (a refund's reason), sealed under the
+    person's key; run by the recorder with the events it explains."""
+    for note in notes:
+        curs.execute(KEY, (note.person_id, AESGCM.generate_key(bit_length=256)))
+        key = bytes(curs.fetchone()["key"])
+        sealed = seal(key, note.person_id, {"text": note.text})
+        curs.execute(NOTE, (note.note_id, note.person_id, note.school_id, sealed))
 
 
 @dataclass(frozen=True)
@@ -205,6 +233,32 @@ class Registry:
                 (list(person_ids),),
             )
             return {row["person_id"] for row in curs.fetchall()}
+
+    def note(self, note_id: UUID, reader: Reader) -> str | None:
+        """A note's text (a logged read); None when there is none, or its
+        person was erased."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "SELECT n.person_id, n.school_id, n.note, k.key FROM person_notes n"
+                " JOIN person_keys k USING (person_id) WHERE n.note_id = %s",
+                (note_id,),
+            )
+            row = curs.fetchone()
+            if row is None:
+                return None
+            curs.execute(
+                "INSERT INTO personal_data_reads (school_id, person_id, reader,"
+                " role, route) VALUES (%s, %s, %s, %s, %s)",
+                (
+                    row["school_id"],
+                    row["person_id"],
+                    reader.id,
+                    reader.role,
+                    reader.route,
+                ),
+            )
+        opened = unseal(bytes(row["key"]), row["person_id"], bytes(row["note"]))
+        return opened["text"]
 
     def children_of(self, guardian_id: UUID) -> frozenset[str]:
         with self.datastore.cursor() as curs:

@@ -85,6 +85,7 @@ def request_refund(cmd: c.RequestRefund, uow: UnitOfWork) -> int:
         stamp=uow.stamp(),
     )
     uow.add(refund, f"refund {cmd.reference}")
+    uow.note(refund.id, cmd.school_id, cmd.student_id, cmd.reason)
     return uow.commit()
 
 

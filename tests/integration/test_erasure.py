@@ -12,6 +12,7 @@ from domain.errors import MoneyInFlight
 from domain.facts import Actor
 from domain.payment import Payment
 from domain.person import Kind, person_id_for
+from domain.refund import Refund
 from infra.digests import (
     check_against,
     create_keys,
@@ -132,3 +133,18 @@ def test_personal_data_reads_are_logged(story, system):
         a,
         "a",
     )
+
+
+def test_a_refunds_reason_is_kept_with_the_family_not_in_the_log(story, system):
+    refund = Refund.id_for(story.school, "RF-b")
+    assert system.registry.note(refund, READER) == "withdrew"
+    with psycopg.connect(system.database.conninfo) as conn:
+        states = conn.execute(
+            "SELECT state FROM funds_events WHERE originator_id = %s", (refund,)
+        ).fetchall()
+    assert states and not any(b"withdrew" in bytes(state) for (state,) in states)
+
+    b = person_id_for(story.school, Kind.STUDENT, "b")
+    story.do(c.RequestErasure(story.school, Kind.STUDENT, "b"), ADMIN, SEP[10])
+    story.do(c.ApproveErasure(b), REGULATOR, SEP[11])
+    assert system.registry.note(refund, READER) is None
