@@ -349,12 +349,12 @@ class StatementUpload(Body):
 
 
 # --- people: personal data, kept in the registry, never in events ---------
-_NAME = re.compile(r"^[^\W\d_]+(?:[ ·'\u2019-][^\W\d_]+)*$")
-_PHONE = re.compile(r"^(?:(?:\+?86[ -]?)?1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
+_NAME = re.compile(r"[^\W\d_]+(?:[ ·'\u2019-][^\W\d_]+)*")
+_PHONE = re.compile(r"(?:(?:\+?86[ -]?)?1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})")
 
 
 def _name(value: str) -> str:
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):
         raise ValueError(
             "a name is letters (any script), with single spaces, middle dots, "
             "hyphens or apostrophes between them"
@@ -362,8 +362,14 @@ def _name(value: str) -> str:
     return value
 
 
+def _once(children: list[str]) -> list[str]:
+    if len(set(children)) != len(children):
+        raise ValueError("each child is named once")
+    return children
+
+
 def _phone(value: str) -> str:
-    if not _PHONE.match(value):
+    if not _PHONE.fullmatch(value):
         raise ValueError("a phone number is a mainland mobile (13912345678) or a "
                          "landline with its area code (010-12345678)")  # fmt: skip
     return value
@@ -395,7 +401,9 @@ class GuardianRecord(Body):
     name: PersonName
     phone: Phone
     relation: Literal["father", "mother", "grandparent", "guardian", "other"]
-    children: list[StudentId] = Field(min_length=1, max_length=10)
+    children: Annotated[
+        list[StudentId], Field(min_length=1, max_length=10), AfterValidator(_once)
+    ]
 
 
 class TeacherRecord(Body):

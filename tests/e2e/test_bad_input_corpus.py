@@ -1121,27 +1121,7 @@ def test_each_body_the_corpus_spoils_is_a_valid_request(fund):
 
 
 # Defects of the routes, not of the corpus: strict, so a fix shows up here.
-TRAILING_BREAK = (
-    "PersonName and Phone match with re's $, which also matches before a final"
-    " line break: the value is recorded with its line break"
-)
-KNOWN_DEFECTS = {
-    **{f"{route} name ending in a line break": TRAILING_BREAK for route in PEOPLE},
-    f"{GUARDIANS} phone ending in a line break": TRAILING_BREAK,
-    f"{TEACHERS} phone ending in a line break": TRAILING_BREAK,
-    f"{GUARDIANS} children a student twice": "GuardianRecord.children allows"
-    " duplicates; Registry.record inserts both into guardian_children, whose"
-    " primary key refuses the second: a 500 (nothing is written)",
-}
-
-
-def parametrized(case: Case):
-    reason = KNOWN_DEFECTS.get(case.id)
-    marks = pytest.mark.xfail(strict=True, reason=reason) if reason else ()
-    return pytest.param(case, id=case.id, marks=marks)
-
-
-@pytest.mark.parametrize("case", [parametrized(case) for case in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_a_bad_request_is_refused_with_a_4xx_and_writes_nothing(fund, case):
     before, people = fund.head(), fund.people()
     response = fund.send(case)
