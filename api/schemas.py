@@ -1,5 +1,6 @@
 """Response models: money as decimal strings in yuan, dates ISO 8601."""
 
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -260,6 +261,8 @@ class PayLinePublic(Public):
 class TeacherPayPublic(Public):
     teacher_id: UUID
     teacher_code: str
+    teacher_name: str | None = Field(None, description=NAME)
+    teacher_erased: bool = Field(False, description=ERASED)
     kind: str
     month: date
     run_id: UUID
@@ -317,7 +320,10 @@ class DistrictCompliancePublic(Public):
     findings: list[FindingPublic]
 
 
-def teacher_pays(payroll: q.Payroll) -> list[TeacherPayPublic]:
+def teacher_pays(
+    payroll: q.Payroll, names: Mapping[str, str] = {}, erased: Collection[str] = ()
+) -> list[TeacherPayPublic]:
+    """``names``, ``erased``: by teacher id, for those who may see them."""
     by_teacher: dict[UUID, list[q.PayLine]] = {}
     for line in payroll.lines:
         by_teacher.setdefault(line.teacher_id, []).append(line)
@@ -325,6 +331,8 @@ def teacher_pays(payroll: q.Payroll) -> list[TeacherPayPublic]:
         TeacherPayPublic(
             teacher_id=teacher,
             teacher_code=lines[0].teacher_code,
+            teacher_name=names.get(str(teacher)),
+            teacher_erased=str(teacher) in erased,
             kind=lines[0].teacher_kind,
             month=payroll.month,
             run_id=payroll.run_id,
@@ -350,9 +358,10 @@ def teacher_pays(payroll: q.Payroll) -> list[TeacherPayPublic]:
     ]
 
 
-def payroll_public(payroll: q.Payroll) -> PayrollPublic:
+def payroll_public(payroll: q.Payroll, *known) -> PayrollPublic:
     fields = {k: v for k, v in payroll.__dict__.items() if k != "lines"}
-    return PayrollPublic(**fields, total=payroll.total, teachers=teacher_pays(payroll))
+    teachers = teacher_pays(payroll, *known)
+    return PayrollPublic(**fields, total=payroll.total, teachers=teachers)
 
 
 class VerdictPublic(Public):
@@ -407,6 +416,8 @@ class TracePublic(Public):
     payment_id: UUID
     school_id: UUID
     student_id: str
+    student_name: str | None = Field(None, description=NAME)
+    student_erased: bool = Field(False, description=ERASED)
     amount: Yuan
     channel: str
     reference: str
@@ -420,8 +431,9 @@ class TracePublic(Public):
     remaining: Yuan = Field(description="not yet consumed nor refunded")
 
     @classmethod
-    def of(cls, found: trace.Trace) -> "TracePublic":
+    def of(cls, found: trace.Trace, **person) -> "TracePublic":
         return cls(
+            **person,
             **{k: v for k, v in found.__dict__.items() if k != "allocations"},
             allocations=[AllocatedPublic.of(part) for part in found.allocations],
             uses=[UsePublic(**use.__dict__) for use in found.uses],

@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from api.auth import Auditor, Reader
 from api.deps import QueriesDep, SystemDep, Today
 from api.limits import TooMany
+from api.names import names_of
 from api.requests import Code, Reference
 from api.schemas import (
     READ_PROBLEMS,
@@ -23,6 +24,7 @@ from api.schemas import (
 )
 from domain.errors import NotFound
 from domain.payment import Payment
+from domain.person import Kind
 from infra.verified import Busy, TreeError
 from projections.anomalies import RULES, anomalies
 from projections.trace import trace_payment
@@ -69,14 +71,22 @@ def trace(
     channel: Annotated[Code, Query()],
     reference: Annotated[Reference, Query()],
     queries: QueriesDep,
+    system: SystemDep,
     who: Reader,
+    request: Request,
 ) -> TracePublic:
     """Follow a payment: its deposit, the enrolments it paid, each session
     share of theirs it paid for (with the roster and the teacher it paid), and
     the refunds drawn on what was left."""
     who.check_school(school_id)
     found = trace_payment(queries, Payment.id_for(school_id, channel, reference))
-    return TracePublic.of(found)
+    student = found.student_id
+    known = names_of(system, who, request, school_id, Kind.STUDENT, [student])
+    return TracePublic.of(
+        found,
+        student_name=known.names.get(student),
+        student_erased=student in known.erased,
+    )
 
 
 @router.get("/audit/proof/{position}")

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from api.auth import Bursar, Reader
 from api.commands import IdempotencyKey, Recorded, run
 from api.deps import QueriesDep, SystemDep
+from api.names import names_of
 from api.requests import Month, PayrollCreate, PayrollPayment, first_day
 from api.schemas import (
     READ_PROBLEMS,
@@ -25,6 +26,7 @@ from application import commands as c
 from domain.errors import NotFound
 from domain.money import format_fen
 from domain.payroll import PayrollRun
+from domain.person import Kind
 from projections.queries import Payroll
 
 router = APIRouter(prefix="/v1", tags=["payroll"])
@@ -91,34 +93,56 @@ def scoped_run(queries, who, *, run_id=None, school_id=None, month=None) -> Payr
     return payroll
 
 
+def teachers(system, who, request, payroll: Payroll) -> tuple[dict, set]:
+    """The teachers' names for those who may see them; who was erased."""
+    ids = {str(line.teacher_id) for line in payroll.lines}
+    known = names_of(system, who, request, payroll.school_id, Kind.TEACHER, ids)
+    return known.names, known.erased
+
+
 @router.get("/payroll/{run_id}", responses=READ_PROBLEMS)
-def payroll(run_id: UUID, queries: QueriesDep, who: Reader) -> PayrollPublic:
+def payroll(
+    run_id: UUID, queries: QueriesDep, system: SystemDep, who: Reader, request: Request
+) -> PayrollPublic:
     """A payroll run: each teacher's pay and the sessions behind it."""
-    return payroll_public(scoped_run(queries, who, run_id=run_id))
+    found = scoped_run(queries, who, run_id=run_id)
+    return payroll_public(found, *teachers(system, who, request, found))
 
 
 @router.get("/schools/{school_id}/payroll/{month}", responses=READ_PROBLEMS)
 def school_payroll(
-    school_id: UUID, month: Annotated[Month, Path()], queries: QueriesDep, who: Reader
+    school_id: UUID,
+    month: Annotated[Month, Path()],
+    queries: QueriesDep,
+    system: SystemDep,
+    who: Reader,
+    request: Request,
 ) -> PayrollPublic:
     """A school's payroll of a month."""
     found = scoped_run(queries, who, school_id=school_id, month=first_day(month))
-    return payroll_public(found)
+    return payroll_public(found, *teachers(system, who, request, found))
 
 
 @router.get("/teachers/{teacher_id}/pay/{month}", responses=READ_PROBLEMS)
 def teacher_pay(
-    teacher_id: UUID, month: Annotated[Month, Path()], queries: QueriesDep, who: Reader
+    teacher_id: UUID,
+    month: Annotated[Month, Path()],
+    queries: QueriesDep,
+    system: SystemDep,
+    who: Reader,
+    request: Request,
 ) -> TeacherPayPublic:
     """What a teacher is paid for a month, and why: every session with its date,
     times, roster size and rate."""
     school = queries.teacher_school(teacher_id)
     who.check_school(school, "teacher")
     found = queries.payroll(school_id=school, month=first_day(month))
-    mine = [line for line in found.lines if line.teacher_id == teacher_id]
-    if not mine:
+    mine = Payroll(**found.__dict__ | {"lines": [
+        line for line in found.lines if line.teacher_id == teacher_id
+    ]})  # fmt: skip
+    if not mine.lines:
         raise NotFound(f"no pay for that teacher in {month}")
-    [pay] = teacher_pays(Payroll(**found.__dict__ | {"lines": mine}))
+    [pay] = teacher_pays(mine, *teachers(system, who, request, mine))
     return pay
 
 
@@ -129,12 +153,14 @@ def teacher_pay(
 def payslips(
     run_id: UUID,
     queries: QueriesDep,
+    system: SystemDep,
     who: Reader,
+    request: Request,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> list[TeacherPayPublic]:
     """Payslips of a run, one per teacher, as JSON or as CSV (one row a session)."""
     found = scoped_run(queries, who, run_id=run_id)
-    pays = teacher_pays(found)
+    pays = teacher_pays(found, *teachers(system, who, request, found))
     if format == "json":
         return pays
     return Response(payslip_csv(pays), media_type="text/csv")

@@ -6,6 +6,7 @@ import pytest
 
 from domain.person import Kind, person_id_for
 from domain.school import School
+from domain.teacher import Teacher
 from infra.tokens import Role
 from samples.pingcheng import DISTRICT
 
@@ -111,3 +112,24 @@ def test_an_erasure_needs_the_regulator_and_no_money_in_flight(people):
         json={"name": "赵小龙", "grade": 3, "class_name": "3A"},
     )
     assert again.status_code == 409
+
+
+def test_a_trace_and_a_payroll_carry_names_for_staff_only(people):
+    trace = f"/v1/schools/{SCHOOL}/payments/trace"
+    paid = {"channel": "wechat", "reference": f"{PAYER}-0901"}
+    assert people["bursar"].get(trace, params=paid).json()["student_name"] == "钱多多"
+    assert people["auditor"].get(trace, params=paid).json()["student_name"] is None
+
+    teacher = Teacher.id_for(SCHOOL, "T01")
+    body = {"name": "李红梅", "phone": "13812345678", "payee_account": "6222020200112"}
+    path = f"/v1/schools/{SCHOOL}/people/teachers/{teacher}"
+    assert people["admin"].put(path, json=body).status_code == 200
+    month = f"/v1/schools/{SCHOOL}/payroll/2026-09"
+    named = {
+        who: {
+            t["teacher_code"]: t["teacher_name"]
+            for t in people[who].get(month).json()["teachers"]
+        }
+        for who in ("bursar", "regulator")
+    }
+    assert named["bursar"]["T01"] == "李红梅" and named["regulator"]["T01"] is None
