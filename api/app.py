@@ -17,6 +17,7 @@ from api.routes import (
     money,
     payroll,
     register,
+    registration,
     setup,
 )
 
@@ -29,7 +30,8 @@ def create_app(system: System) -> FastAPI:
     )
     app.state.system = system
     install_error_handlers(app)
-    routers = (setup, register, money, payroll, bank, funds, ledger, compliance, audit)
+    routers = (setup, register, registration, money, payroll, bank, funds, ledger)
+    routers += (compliance, audit)
     for module in (*routers, health, metrics):
         app.include_router(module.router)
 
