@@ -63,6 +63,7 @@ from infra.verified import Busy
 from projections.export import export
 from projections.runner import Projector
 from samples.pingcheng import DISTRICT, load_sample
+from samples.registration import load_registrations
 from samples.simulate import Plan, PlanError, simulate
 
 cli = typer.Typer(help="Supervised funds of school after-school services.")
@@ -198,6 +199,7 @@ def demo() -> None:
     if system.funds.head() == 0:
         console.print("Loading the sample term: 2 schools, 300 students, 6 weeks…")
         load_sample(system.bus)
+        load_registrations(system.bus)
         console.print("Generating the Yungang district, with one of each anomaly…")
         truth = simulate(system.bus, SIMULATED)
         path = settings.home / "demo-anomalies.json"
