@@ -40,21 +40,21 @@ def load_registrations(bus: MessageBus) -> None:
         bus.handle(c.OpenRegistration(term_id, OPENS, CLOSES), who)
         clock.now = OPENS.replace(minute=1)
         for n in range(6):
-            student = f"{SCHOOL}-S0{n:02d}"
+            student = f"{SCHOOL}-S1{10 + n:02d}"
             bus.handle(c.Register(term_id, chess, student), who)
             bus.handle(c.Register(term_id, clay, student), who)
         clock.set(date(2026, 10, 21), 10)
-        bus.handle(c.LeaveWaitingList(chess, f"{SCHOOL}-S005"), who)
+        bus.handle(c.LeaveWaitingList(chess, f"{SCHOOL}-S115"), who)
         clock.set(date(2026, 10, 22), 12)
         bus.handle(c.CloseRegistration(term_id), who)
         for student, dates in (
-            (f"{SCHOOL}-S002", LEAVE_DATES),
-            (f"{SCHOOL}-S003", LEAVE_DATES[:1]),
+            (f"{SCHOOL}-S112", LEAVE_DATES),
+            (f"{SCHOOL}-S113", LEAVE_DATES[:1]),
         ):
             bus.handle(c.RequestLeave(clay, student, dates, "family"), who)
         clock.set(date(2026, 10, 23), 9)
-        approved = LeaveRequest.id_for(clay, f"{SCHOOL}-S002", LEAVE_DATES)
-        declined = LeaveRequest.id_for(clay, f"{SCHOOL}-S003", LEAVE_DATES[:1])
+        approved = LeaveRequest.id_for(clay, f"{SCHOOL}-S112", LEAVE_DATES)
+        declined = LeaveRequest.id_for(clay, f"{SCHOOL}-S113", LEAVE_DATES[:1])
         bus.handle(c.ApproveLeaveRequest(approved), who)
         bus.handle(c.DeclineLeaveRequest(declined), who)
     finally:
