@@ -18,6 +18,7 @@ from api.routes import (
     payroll,
     people,
     register,
+    registration,
     setup,
 )
 
@@ -30,8 +31,8 @@ def create_app(system: System) -> FastAPI:
     )
     app.state.system = system
     install_error_handlers(app)
-    routers = (setup, register, money, payroll, bank, funds, ledger, compliance, audit)
-    routers += (people,)
+    routers = (setup, register, registration, money, payroll, bank, funds, ledger)
+    routers += (compliance, audit, people)
     for module in (*routers, health, metrics):
         app.include_router(module.router)
 

@@ -13,7 +13,15 @@ from application import commands as c
 from application.books import Bookkeeper
 from application.bus import Handler, MessageBus
 from application.funds import Clock, Funds, utc_now
-from application.handlers import bank, money, payroll, people, register, setup
+from application.handlers import (
+    bank,
+    money,
+    payroll,
+    people,
+    register,
+    registration,
+    setup,
+)
 from infra.alerts import AlertLog
 from infra.chain import Chain
 from infra.database import POOL_WAIT, Database, open_database
@@ -40,6 +48,14 @@ HANDLERS: dict[type, Handler] = {
     c.ApproveLeave: register.approve_leave,
     c.Withdraw: register.withdraw,
     c.WaiveFee: register.waive_fee,
+    c.OpenRegistration: registration.open_registration,
+    c.CloseRegistration: registration.close_registration,
+    c.Register: registration.register,
+    c.RegisterMany: registration.register_many,
+    c.LeaveWaitingList: registration.leave_waiting_list,
+    c.RequestLeave: registration.request_leave,
+    c.ApproveLeaveRequest: registration.approve_leave_request,
+    c.DeclineLeaveRequest: registration.decline_leave_request,
     c.DeliverSession: register.deliver_session,
     c.DeliverSessions: register.deliver_sessions,
     c.ReverseSession: register.reverse_session,

@@ -67,6 +67,7 @@ from projections.export import export
 from projections.runner import Projector
 from samples.people import record_people
 from samples.pingcheng import DISTRICT, admin, load_sample
+from samples.registration import load_registrations
 from samples.simulate import Plan, PlanError, simulate
 
 cli = typer.Typer(help="Supervised funds of school after-school services.")
@@ -216,6 +217,7 @@ def demo() -> None:
     if system.funds.head() == 0:
         console.print("Loading the sample term: 2 schools, 300 students, 6 weeks…")
         load_sample(system.bus)
+        load_registrations(system.bus)
         console.print("Recording the families' and teachers' names, erasing one…")
         erase_one(system, record_people(system.registry))
         console.print("Generating the Yungang district, with one of each anomaly…")

@@ -1,7 +1,7 @@
 """Request models: what a client may send. Money in yuan as decimal strings."""
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -18,7 +18,9 @@ from pydantic import (
 from domain.allocation import Allocation
 from domain.course import Category
 from domain.errors import InvalidAmount
+from domain.leave import LeaveReason
 from domain.money import YUAN_FORMAT, parse_yuan
+from domain.school import BEIJING
 
 # Patterns name ASCII classes: pydantic runs them in Rust regex, where \d and
 # \w take any script's digits and letters.
@@ -63,6 +65,13 @@ def _business_date(value: date) -> date:
     return value
 
 
+def _instant(value: datetime) -> datetime:
+    """An instant without an offset is Beijing time."""
+    value = value if value.tzinfo else value.replace(tzinfo=BEIJING)
+    _business_date(value.astimezone(BEIJING).date())
+    return value
+
+
 YuanIn = Annotated[
     int,
     BeforeValidator(_yuan),
@@ -96,6 +105,11 @@ BusinessDate = Annotated[
     date,
     AfterValidator(_business_date),
     Field(description=f"a business date, {FIRST_DAY} to {LAST_DAY}"),
+]
+Instant = Annotated[
+    datetime,
+    AfterValidator(_instant),
+    Field(description="an ISO 8601 instant; without an offset, Beijing time"),
 ]
 Categories = Literal[tuple(c.value for c in Category)]  # type: ignore[valid-type]
 
@@ -181,6 +195,36 @@ class EnrolmentCreate(Body):
 class LeaveCreate(Body):
     model_config = example(dates=["2026-11-23", "2026-11-24"])
     dates: list[BusinessDate] = Field(min_length=1, max_length=366)
+
+
+class RegistrationWindowOpen(Body):
+    model_config = example(opens="2026-08-24T08:00:00+08:00", closes="2026-08-28T17:00")
+    opens: Instant
+    closes: Instant
+
+
+class RegistrationCreate(Body):
+    model_config = example(
+        student_id="PC-101-S300", course_id="8e1c0f5e-3c1b-5d7e-9a51-2f1f7a6b9c10"
+    )
+    student_id: StudentId
+    course_id: UUID
+
+
+class WaitingListDeparture(Body):
+    model_config = example(student_id="PC-101-S300")
+    student_id: StudentId
+
+
+LeaveReasons = Literal[tuple(r.value for r in LeaveReason)]  # type: ignore[valid-type]
+
+
+class LeaveRequestCreate(Body):
+    """A reason is a code: free text could name people, and stays out of events."""
+
+    model_config = example(dates=["2026-11-23"], reason="illness")
+    dates: list[BusinessDate] = Field(min_length=1, max_length=366)
+    reason: LeaveReasons | None = None
 
 
 class DatedChange(Body):

@@ -587,3 +587,37 @@ class ChildPublic(Public):
     name: str | None = Field(description="null when not recorded or erased")
     balance: StudentBalancePublic
     sessions: list[AttendancePublic]
+
+
+class RegistrationPublic(Public):
+    course_id: UUID
+    course_code: str
+    student_id: str
+    status: str = Field(description="enrolled, waiting, left waiting list or withdrawn")
+    place: int | None = Field(description="the place on the waiting list, if waiting")
+    promoted: bool = Field(description="enrolled from the waiting list")
+    enrolled_on: date | None
+    changed_at: datetime
+    changed_by: str
+
+
+class TermRegistrationsPublic(Public):
+    term_id: UUID
+    code: str
+    opens: datetime | None
+    closes: datetime | None
+    closed_early: bool
+    registrations: list[RegistrationPublic]
+
+
+class LeaveRequestPublic(Public):
+    request_id: UUID
+    course_id: UUID
+    student_id: str
+    dates: list[date]
+    reason: str | None
+    status: str = Field(description="requested, approved or declined")
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None

@@ -1,7 +1,7 @@
 """Commands: what a user asks the fund to do. Amounts are integer fen."""
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from uuid import UUID
 
 from domain.allocation import Allocation
@@ -84,6 +84,53 @@ class WaiveFee:
     course_id: UUID
     student_id: str
     on: date
+
+
+@dataclass(frozen=True)
+class OpenRegistration:
+    term_id: UUID
+    opens: datetime
+    closes: datetime
+
+
+@dataclass(frozen=True)
+class CloseRegistration:
+    term_id: UUID
+
+
+@dataclass(frozen=True)
+class Register:
+    """A seat in the course, or a place on its waiting list."""
+
+    term_id: UUID
+    course_id: UUID
+    student_id: str
+
+
+@dataclass(frozen=True)
+class LeaveWaitingList:
+    course_id: UUID
+    student_id: str
+
+
+@dataclass(frozen=True)
+class RequestLeave:
+    """``reason``: a reason code of ``domain.leave.LeaveReason``, or None."""
+
+    course_id: UUID
+    student_id: str
+    dates: tuple[date, ...]
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ApproveLeaveRequest:
+    request_id: UUID
+
+
+@dataclass(frozen=True)
+class DeclineLeaveRequest:
+    request_id: UUID
 
 
 @dataclass(frozen=True)
@@ -224,6 +271,11 @@ class SetUp:
 @dataclass(frozen=True)
 class EnrolMany:
     enrolments: tuple[Enrol, ...]
+
+
+@dataclass(frozen=True)
+class RegisterMany:
+    registrations: tuple[Register, ...]
 
 
 @dataclass(frozen=True)

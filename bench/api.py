@@ -1,7 +1,8 @@
 """The API under load: a payment POST and a student-balance GET at 1 and 8
 concurrent clients, against a served app, next to the same work done directly
 through the application layer; and refund approvals of one school by 1 and 8
-clients at once, each deciding on the school's books."""
+clients at once, each deciding on the school's books; and registrations by 8
+clients in an open window, next to that run's payment POST."""
 
 import os
 import socket
@@ -10,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 
@@ -18,9 +19,11 @@ from api.bootstrap import System, bootstrap
 from application import commands as c
 from bench import loadgen
 from bench.common import Result, fresh_database, percentile, timed
+from domain.course import Course
 from domain.facts import Actor
 from domain.refund import Refund
-from domain.school import School
+from domain.school import School, Term
+from domain.teacher import Teacher
 from infra.settings import Settings
 from infra.tokens import Role
 from projections import funds as f
@@ -164,6 +167,8 @@ def run(quick: bool) -> list[Result]:
                     Result(f"{name}.p99", p99, "ms", "application layer", base_p99),
                 ]
         results += decisions(system, base, quick)
+        payment_rps = next(r.value for r in results if r.name.endswith("post.c8.rps"))
+        results += registrations(system, base, quick, payment_rps)
     finally:
         for process in processes:
             process.terminate()
@@ -222,3 +227,57 @@ def ask_refunds(system: System, count: int) -> list:
         system.bus.handle(ask, bursar)
         refunds.append(Refund.id_for(SCHOOL, reference))
     return refunds
+
+
+REGISTRATION_COURSES, SEATS = 24, 100
+
+
+def registrations(
+    system: System, base: str, quick: bool, payment_rps: float
+) -> list[Result]:
+    """Registration opening: 8 clients register distinct students into a
+    term's courses (a seat and its fee charge, or a place on a full course's
+    waiting list), each a decision on the course's register."""
+    per_client = 50 if quick else 500
+    term_id, courses = open_registration(system)
+    _, token = system.tokens.create(
+        subject="bench-registrar", role=Role.SCHOOL_ADMIN, schools=("PC-101",)
+    )
+
+    def register(client: int, n: int, tag: str = "r"):
+        student = f"PC-101-{tag}{client}-{n}"
+        course = courses[(client * per_client + n) % len(courses)]
+        body = {"student_id": student, "course_id": str(course)}
+        return "POST", f"/v1/terms/{term_id}/registrations", body
+
+    loadgen.run(base, token, 2, WARM_UP, lambda c_, n: register(c_, n, "warm"))
+    refused: list = []
+    rps, p50, p99 = summary(*loadgen.run(base, token, 8, per_client, register, refused))
+    name = "api.registration_post.c8"
+    return [
+        Result(f"{name}.rps", rps, "req/s", "payment POST c8, same run", payment_rps),
+        Result(f"{name}.p50", p50, "ms", "-", 0),
+        Result(f"{name}.p99", p99, "ms", "-", 0),
+        Result(f"{name}.refused", len(refused), "answers", "-", 0),
+    ]
+
+
+def open_registration(system: System) -> tuple:
+    """A spring term of PC-101 with its window open for the next hour."""
+    admin = Actor("bench-admin", "school_admin", frozenset({SCHOOL}))
+    term = c.OpenTerm(
+        SCHOOL, "bench-spring", date(2027, 2, 22), date(2027, 7, 9), 36000, 36000, 80
+    )
+    system.bus.handle(term, admin)
+    term_id = Term.id_for(SCHOOL, "bench-spring")
+    teacher = Teacher.id_for(SCHOOL, "T01")
+    steps = tuple(
+        c.OpenCourse(term_id, f"R{n:02d}", f"Course {n}", "arts", SEATS, teacher)
+        for n in range(REGISTRATION_COURSES)
+    )
+    system.bus.handle(c.SetUp(steps), admin)
+    now = system.funds.clock()
+    window = c.OpenRegistration(term_id, now, now + timedelta(hours=1))
+    system.bus.handle(window, admin)
+    courses = [Course.id_for(term_id, step.code) for step in steps]
+    return term_id, courses

@@ -9,8 +9,8 @@ capacity, rosters and shares consistent without reading other aggregates.
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, time, timedelta, timezone
+from dataclasses import dataclass, replace
+from datetime import date, time
 from enum import StrEnum
 from uuid import UUID
 
@@ -18,9 +18,11 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import (
     AlreadyEnrolled,
+    AlreadyRegistered,
     AlreadyWithdrawn,
     Blank,
     CourseFull,
+    CourseOfAnotherTerm,
     FutureDate,
     InvalidAmount,
     InvalidCapacity,
@@ -28,6 +30,7 @@ from domain.errors import (
     InvalidSession,
     InvalidStudentId,
     NotEnrolled,
+    NotWaiting,
     OutsideTerm,
     SessionAlreadyDelivered,
     SessionNotDelivered,
@@ -35,9 +38,8 @@ from domain.errors import (
 )
 from domain.facts import Created, Fact, Stamp, event_id, stable_id
 from domain.money import session_share
-from domain.school import Term
+from domain.school import BEIJING, Term
 
-BEIJING = timezone(timedelta(hours=8))
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 BACKFILLED_AFTER_DAYS = 2
 """A session recorded more days than this after it happened is flagged."""
@@ -115,6 +117,7 @@ class Course(Aggregate):
             course.seats = {}
             course.deliveries = {}
             course.used = set()
+            course.waiting = []
 
     class StudentEnrolled(Fact):
         school_id: UUID
@@ -127,13 +130,51 @@ class Course(Aggregate):
             course.seats[self.student_id] = Seat(waived=self.waived, owed=owed)
 
     class LeaveApproved(Fact):
+        """``request_id``: the leave request it approves; None for leave the
+        school approved when asked in person."""
+
+        class_version = 2
+
         school_id: UUID
         student_id: str
         dates: Sequence[date]
+        request_id: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["request_id"] = None
 
         def apply(self, course: "Course") -> None:
             seat = course.seats[self.student_id]
             seat.leave = seat.leave.union(self.dates)
+
+    class StudentWaitlisted(Fact):
+        """Registered while the course was full; ``place`` in the queue then."""
+
+        school_id: UUID
+        student_id: str
+        place: int
+
+        def apply(self, course: "Course") -> None:
+            course.waiting.append(self.student_id)
+
+    class WaitingListLeft(Fact):
+        school_id: UUID
+        student_id: str
+
+        def apply(self, course: "Course") -> None:
+            course.waiting.remove(self.student_id)
+
+    class StudentPromoted(Fact):
+        """The first waiting takes the seat ``freed_by`` left; the enrolment
+        and its fee charge follow as a ``StudentEnrolled``."""
+
+        school_id: UUID
+        student_id: str
+        freed_by: str
+
+        def apply(self, course: "Course") -> None:
+            course.waiting.remove(self.student_id)
 
     class StudentWithdrawn(Fact):
         school_id: UUID
@@ -288,6 +329,9 @@ class Course(Aggregate):
             raise CourseFull(
                 f"{self.code} is full: {self.headcount} of {self.capacity} places taken"
             )
+        self._seat(student_id, waived=waived, stamp=stamp)
+
+    def _seat(self, student_id: str, *, waived: bool, stamp: Stamp) -> None:
         fee = 0 if waived else sum(self.share(n) for n in self.open_numbers())
         self.trigger_event(
             self.StudentEnrolled,
@@ -298,7 +342,59 @@ class Course(Aggregate):
             **stamp.fields(),
         )
 
-    def approve_leave(self, student_id: str, dates: Iterable[date], *, stamp: Stamp):
+    # --- registration ----------------------------------------------------
+
+    def register(self, student_id: str, *, term: Term, stamp: Stamp) -> None:
+        """A seat while there is one, else a place on the waiting list. A
+        registration before the term starts enrols from its first day."""
+        self.check_student_id(student_id)
+        if term.id != self.term_id:
+            raise CourseOfAnotherTerm(
+                f"course {self.code} belongs to another term than {term.code}"
+            )
+        term.check_registration_open(stamp.at)
+        self.check_not_registered(student_id)
+        if self.headcount < self.capacity:
+            on = max(stamp.on, self.term_starts)
+            self._seat(student_id, waived=False, stamp=replace(stamp, on=on))
+            return
+        self.trigger_event(
+            self.StudentWaitlisted,
+            school_id=self.school_id,
+            student_id=student_id,
+            place=len(self.waiting) + 1,
+            **stamp.fields(),
+        )
+
+    def leave_waiting_list(self, student_id: str, *, stamp: Stamp) -> None:
+        if student_id not in self.waiting:
+            raise NotWaiting(f"student {student_id} is not waiting for {self.code}")
+        self.trigger_event(
+            self.WaitingListLeft,
+            school_id=self.school_id,
+            student_id=student_id,
+            **stamp.fields(),
+        )
+
+    def promote_waiting(self, freed_by: str, *, stamp: Stamp) -> None:
+        """Fills a freed seat with the first waiting, charged as any enrolment
+        from that day."""
+        if not self.waiting or self.headcount >= self.capacity:
+            return
+        first = self.waiting[0]
+        self.trigger_event(
+            self.StudentPromoted,
+            school_id=self.school_id,
+            student_id=first,
+            freed_by=freed_by,
+            **stamp.fields(),
+        )
+        self._seat(first, waived=False, stamp=stamp)
+
+    # --- leave -----------------------------------------------------------
+
+    def check_leave(self, student_id: str, dates: Iterable[date]) -> tuple[date, ...]:
+        """The dates, in order, of a leave the student may be granted."""
         self.check_active(student_id)
         dates = sorted(set(dates))
         if not dates:
@@ -309,11 +405,22 @@ class Course(Aggregate):
                 raise SessionAlreadyDelivered(
                     f"the session of {day} is already delivered"
                 )
+        return tuple(dates)
+
+    def approve_leave(
+        self,
+        student_id: str,
+        dates: Iterable[date],
+        *,
+        stamp: Stamp,
+        request_id: UUID | None = None,
+    ) -> None:
         self.trigger_event(
             self.LeaveApproved,
             school_id=self.school_id,
             student_id=student_id,
-            dates=tuple(dates),
+            dates=self.check_leave(student_id, dates),
+            request_id=request_id,
             **stamp.fields(),
         )
 
@@ -329,6 +436,7 @@ class Course(Aggregate):
             cancelled=self.unconsumed(seat),
             **stamp.fields(),
         )
+        self.promote_waiting(student_id, stamp=stamp)
 
     def waive_fee(self, student_id: str, *, stamp: Stamp) -> None:
         seat = self.check_active(student_id)
@@ -502,6 +610,17 @@ class Course(Aggregate):
         if seat is None:
             raise NotEnrolled(f"student {student_id} is not enrolled in {self.code}")
         return seat
+
+    def check_not_registered(self, student_id: str) -> None:
+        seat = self.seats.get(student_id)
+        if seat and seat.active:
+            raise AlreadyRegistered(f"student {student_id} is already in {self.code}")
+        if student_id in self.waiting:
+            place = self.waiting.index(student_id) + 1
+            raise AlreadyRegistered(
+                f"student {student_id} is already waiting for {self.code} "
+                f"(place {place})"
+            )
 
     def check_active(self, student_id: str) -> Seat:
         seat = self.check_enrolled(student_id)

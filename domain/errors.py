@@ -210,6 +210,57 @@ class SessionNotDelivered(DomainError):
     code = "session-not-delivered"
 
 
+# --- registration and leave requests ----------------------------------------
+class InvalidRegistrationWindow(DomainError):
+    """A registration window that cannot be opened."""
+
+    code = "invalid-registration-window"
+
+
+class RegistrationNotOpen(DomainError):
+    """Registration is not open, so it cannot be closed."""
+
+    code = "registration-not-open"
+    status = 409
+
+
+class OutsideRegistrationWindow(DomainError):
+    """Registered before the window opened, after it closed, or with none."""
+
+    code = "outside-registration-window"
+
+
+class CourseOfAnotherTerm(DomainError):
+    """The course belongs to another term."""
+
+    code = "course-of-another-term"
+
+
+class AlreadyRegistered(DomainError):
+    """The student is enrolled or waiting in that course already."""
+
+    code = "already-registered"
+
+
+class NotWaiting(DomainError):
+    """The student is not on the course's waiting list."""
+
+    code = "not-waiting"
+
+
+class UnknownLeaveReason(DomainError):
+    """Not a reason code for leave."""
+
+    code = "unknown-leave-reason"
+
+
+class LeaveAlreadyDecided(DomainError):
+    """The leave request was approved or declined already."""
+
+    code = "leave-already-decided"
+    status = 409
+
+
 # --- money ------------------------------------------------------------------
 class PaymentConflict(DomainError):
     """The reference was booked with other content."""

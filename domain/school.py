@@ -1,7 +1,7 @@
 """Schools and their terms, with the fee policy every course of a term follows."""
 
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date, datetime, time, timedelta, timezone
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -12,13 +12,17 @@ from domain.errors import (
     InvalidAmount,
     InvalidBankAccount,
     InvalidPlan,
+    InvalidRegistrationWindow,
     InvalidTermDates,
     InvalidTermPolicy,
+    OutsideRegistrationWindow,
+    RegistrationNotOpen,
     TermNotEnded,
 )
 from domain.facts import Created, Fact, Stamp, stable_id
 
 OFF_WORK = time(17, 30)
+BEIJING = timezone(timedelta(hours=8))
 LONGEST_TERM_DAYS = 366
 
 
@@ -105,6 +109,8 @@ class Term(Aggregate):
             term.min_minutes = self.min_minutes
             term.earliest_end = self.earliest_end
             term.surplus_reported = False
+            term.opens = term.closes = None
+            term.closed_early = False
 
     @staticmethod
     def id_for(school_id: UUID, code: str) -> UUID:
@@ -190,3 +196,72 @@ class Term(Aggregate):
             surplus=surplus,
             **stamp.fields(),
         )
+
+    # --- registration ----------------------------------------------------
+
+    class RegistrationOpened(Fact):
+        """Guardians may register from ``opens`` until just before ``closes``."""
+
+        school_id: UUID
+        opens: datetime
+        closes: datetime
+
+        def apply(self, term: "Term") -> None:
+            term.opens, term.closes = self.opens, self.closes
+            term.closed_early = False
+
+    class RegistrationClosed(Fact):
+        """Closed early, at the moment it was recorded."""
+
+        school_id: UUID
+
+        def apply(self, term: "Term") -> None:
+            term.closes = self.timestamp
+            term.closed_early = True
+
+    def open_registration(
+        self, opens: datetime, closes: datetime, *, stamp: Stamp
+    ) -> None:
+        """Opens (or opens again, replacing) the window; it ends with the term
+        at the latest."""
+        if opens.tzinfo is None or closes.tzinfo is None:
+            raise InvalidRegistrationWindow("a window's instants name their offset")
+        if closes <= opens:
+            raise InvalidRegistrationWindow(
+                f"the window closes ({closes}) before it opens ({opens})"
+            )
+        if closes <= stamp.at:
+            raise InvalidRegistrationWindow(f"the window closes ({closes}) in the past")
+        if closes.astimezone(BEIJING).date() > self.ends:
+            raise InvalidRegistrationWindow(
+                f"the window closes after the term ends ({self.ends})"
+            )
+        self.trigger_event(
+            self.RegistrationOpened,
+            school_id=self.school_id,
+            opens=opens,
+            closes=closes,
+            **stamp.fields(),
+        )
+
+    def close_registration(self, *, stamp: Stamp) -> None:
+        if self.closes is None or stamp.at >= self.closes:
+            raise RegistrationNotOpen(f"registration for term {self.code} is not open")
+        self.trigger_event(
+            self.RegistrationClosed, school_id=self.school_id, **stamp.fields()
+        )
+
+    def check_registration_open(self, at: datetime) -> None:
+        if self.closes is None:
+            raise OutsideRegistrationWindow(
+                f"registration for term {self.code} has not been opened"
+            )
+        if at < self.opens:
+            raise OutsideRegistrationWindow(
+                f"registration for term {self.code} opens at {self.opens.isoformat()}"
+            )
+        if at >= self.closes:
+            how = "was closed early" if self.closed_early else "closed"
+            raise OutsideRegistrationWindow(
+                f"registration for term {self.code} {how} at {self.closes.isoformat()}"
+            )

@@ -20,6 +20,7 @@ from projections import (
     ledger,
     payroll,
     reconciliation,
+    registrations,
 )
 from projections.rows import Change, Table, write
 
@@ -110,6 +111,10 @@ class ReconciliationView(View):
     tables = reconciliation.TABLES
 
 
+class RegistrationsView(View):
+    tables = registrations.TABLES
+
+
 class FundProjection(Projection[View]):
     """Maps events to row changes; a batch is written with its tracking."""
 
@@ -163,6 +168,12 @@ class ReconciliationProjection(FundProjection):
     rows = reconciliation.reconciliation_rows
 
 
+class RegistrationsProjection(FundProjection):
+    name = "registrations"
+    view_class = RegistrationsView
+    rows = registrations.registration_rows
+
+
 PROJECTIONS: tuple[type[FundProjection], ...] = (
     LedgerProjection,
     BalancesProjection,
@@ -170,11 +181,12 @@ PROJECTIONS: tuple[type[FundProjection], ...] = (
     PayrollProjection,
     ComplianceProjection,
     ReconciliationProjection,
+    RegistrationsProjection,
 )
 
 SIDE_BY_SIDE: tuple[tuple[str, ...], ...] = (
     ("ledger",),
-    ("balances", "audit", "payroll", "compliance", "reconciliation"),
+    ("balances", "audit", "payroll", "compliance", "reconciliation", "registrations"),
 )
 """How the read models split between two processes: the ledger writes about
 as many rows as all the others together."""

@@ -11,6 +11,7 @@ from application.bus import MessageBus
 from domain.bank import BankStatement
 from domain.course import Course
 from domain.facts import Actor
+from domain.leave import LeaveRequest
 from domain.payment import Payment
 from domain.payroll import PayrollRun
 from domain.person import Kind, person_id_for
@@ -21,6 +22,7 @@ from domain.teacher import Teacher
 from infra.tokens import Role
 
 SEPTEMBER = date(2026, 9, 1)
+LEAVE = (date(2027, 1, 8),)
 STATEMENT = b"date,reference,description,amount,direction\n2026-09-01,X,,1.00,credit\n"
 STATEMENT_SHA = hashlib.sha256(STATEMENT).hexdigest()
 R, A, B, S = Role.REGULATOR, Role.AUDITOR, Role.BURSAR, Role.SCHOOL_ADMIN
@@ -36,6 +38,16 @@ ALLOWED = {
     ("POST", "/v1/courses/{course_id}/enrolments/{student_id}/leave"): {S},
     ("POST", "/v1/courses/{course_id}/enrolments/{student_id}/withdrawal"): {S},
     ("POST", "/v1/courses/{course_id}/enrolments/{student_id}/waiver"): {S},
+    ("POST", "/v1/terms/{term_id}/registration-window"): {S},
+    ("POST", "/v1/terms/{term_id}/registration-window/closure"): {S},
+    ("POST", "/v1/terms/{term_id}/registrations"): {S},  # guardian too, on main
+    ("POST", "/v1/courses/{course_id}/waiting-list/departures"): {S},  # guardian
+    ("POST", "/v1/courses/{course_id}/enrolments/{student_id}/leave-requests"): {S},
+    ("POST", "/v1/leave-requests/{request_id}/approval"): {S},
+    ("POST", "/v1/leave-requests/{request_id}/refusal"): {S},
+    ("GET", "/v1/terms/{term_id}/registrations"): READ,
+    ("GET", "/v1/courses/{course_id}/waiting-list"): READ,
+    ("GET", "/v1/courses/{course_id}/leave-requests"): READ,
     ("POST", "/v1/courses/{course_id}/sessions"): {S},
     ("POST", "/v1/courses/{course_id}/sessions/{day}/reversal"): {S},
     ("POST", "/v1/schools/{school_id}/payments"): {B},
@@ -115,6 +127,7 @@ class Place:
         self.statement = BankStatement.id_for(self.school_id, STATEMENT_SHA)
         self.guardian = f"G-{code}"
         self.person_id = person_id_for(self.school_id, Kind.STUDENT, student)
+        self.request_id = LeaveRequest.id_for(self.course_id, student, LEAVE)
         self.position = 0  # of an event about the school, once it is recorded
 
     def path(self, template: str) -> str:
@@ -139,6 +152,7 @@ class Place:
             "statement": self.statement,
             "person_id": self.person_id,
             "code": self.guardian,
+            "request_id": self.request_id,
         }
         return {name: str(value) for name, value in ids.items()}
 
@@ -175,6 +189,18 @@ class Place:
             },
             "enrolments": {"student_id": f"{self.code}-{tag}", "on": "2026-09-02"},
             "leave": {"dates": ["2027-01-10"]},
+            "leave-requests": {"dates": ["2027-01-11"], "reason": "illness"},
+            "registration-window": {
+                "opens": "2026-09-01T08:00:00+08:00",
+                "closes": "2027-01-10T17:00:00+08:00",
+            },
+            "closure": None,
+            "registrations": {
+                "student_id": f"{self.code}-{tag}",
+                "course_id": str(self.course_id),
+            },
+            "departures": {"student_id": self.student},
+            "refusal": None,
             "withdrawal": {"on": "2026-10-20"},
             "waiver": {"on": "2026-10-20"},
             "sessions": {
@@ -313,6 +339,13 @@ def set_up_outside(bus: MessageBus) -> None:
     )
 
 
+def ask_leave(bus: MessageBus) -> None:
+    """One leave request in each school, for the approval and refusal routes."""
+    for place in (INSIDE, OUTSIDE):
+        command = c.RequestLeave(place.course_id, place.student, LEAVE)
+        bus.handle(command, Actor("setup", "school_admin"))
+
+
 def import_statements(bus: MessageBus) -> None:
     for place in (INSIDE, OUTSIDE):
         actor = Actor("setup", "bursar")
@@ -348,6 +381,7 @@ def clients(sample):
     draft_outside_september(sample.system.bus)
     import_statements(sample.system.bus)
     register_people(sample.system)
+    ask_leave(sample.system.bus)
     for place in (INSIDE, OUTSIDE):
         place.position = sample.system.funds.position_of(place.school_id)
     sample.system.projector.catch_up()

@@ -148,6 +148,19 @@ ROUTES: dict[str, tuple[Role, dict | None]] = {
         ADMIN,
         {"on": "2026-12-01"},
     ),
+    "/terms/{term_id}/registration-window": (
+        ADMIN,
+        {"opens": "2026-09-01T08:00:00+08:00", "closes": "2027-01-10T17:00"},
+    ),
+    "/terms/{term_id}/registration-window/closure": (ADMIN, None),
+    "/terms/{term_id}/registrations": (ADMIN, {"student_id": "b", "course_id": COURSE}),
+    "/courses/{course_id}/waiting-list/departures": (ADMIN, {"student_id": "a"}),
+    "/courses/{course_id}/enrolments/{student_id}/leave-requests": (
+        ADMIN,
+        {"dates": ["2026-12-15"]},
+    ),
+    "/leave-requests/{request_id}/approval": (ADMIN, None),
+    "/leave-requests/{request_id}/refusal": (ADMIN, None),
     "/courses/{course_id}/sessions": (
         ADMIN,
         {
@@ -533,6 +546,28 @@ def register() -> list[Case]:
     ]
 
 
+def registration() -> list[Case]:
+    window = "/terms/{term_id}/registration-window"
+    registrations = "/terms/{term_id}/registrations"
+    leave = "/courses/{course_id}/enrolments/{student_id}/leave-requests"
+    return [
+        with_(window, "closing before it opens", opens="2027-01-10T17:00"),
+        with_(window, "closing after the term", closes="2027-03-01T08:00"),
+        with_(window, "opening in year 1", opens="0001-01-01T08:00"),
+        with_(window, "an instant in fullwidth digits", opens=wide("2026-09-01T08:00")),
+        with_(window, "a date, not an instant", opens="2026-09-01T25:00"),
+        with_(registrations, "outside any window"),
+        with_(registrations, "a student id with a space", student_id="a b"),
+        with_(registrations, "a malformed course", course_id="x"),
+        with_(registrations, "an unknown course", course_id=UNKNOWN),
+        with_(leave, "a free-text reason", reason="grandmother Wang is ill"),
+        with_(leave, "a reason in capitals", reason="ILLNESS"),
+        with_(leave, "a date outside the term", dates=["2027-02-01"]),
+        with_(leave, "no dates", dates=[]),
+        with_(leave, "a delivered session", dates=[DAY]),
+    ]
+
+
 def sessions() -> list[Case]:
     times = {
         "25 o'clock": "25:00",
@@ -903,6 +938,9 @@ def without_bodies_refused_by_a_rule() -> list[Case]:
         Case("/refunds/{refund_id}/approval", "by the bursar who asked for it"),
         Case("/payroll/{run_id}/approval", "by the bursar who drafted it"),
         Case("/terms/{term_id}/surplus-report", "before the term has ended"),
+        Case("/terms/{term_id}/registration-window/closure", "when it is not open"),
+        Case("/leave-requests/{request_id}/approval", "of a request declined"),
+        Case("/leave-requests/{request_id}/refusal", "of a request declined"),
     ]
 
 
@@ -923,6 +961,7 @@ def corpus() -> list[Case]:
         *reallocations(),
         *terms_and_courses(),
         *register(),
+        *registration(),
         *sessions(),
         *payroll(),
         *refunds(),
@@ -1047,6 +1086,9 @@ def fund(empty):
     f.set_up(admin, "/terms/{term_id}/courses", course, "course_id")
     f.set_up(admin, "/courses/{course_id}/enrolments", {"student_id": "a", "on": DAY})
     f.set_up(admin, SESSIONS, WITH_BODY[SESSIONS] | {"day": DAY})
+    leave = "/courses/{course_id}/enrolments/{student_id}/leave-requests"
+    f.set_up(admin, leave, {"dates": ["2026-12-16"]}, "request_id")
+    f.set_up(admin, "/leave-requests/{request_id}/refusal", None)
     f.set_up(bursar, "/schools/{school_id}/bank-account", {"account": ACCOUNT})
     paid = WITH_BODY[PAYMENTS] | {"amount": "400.00", "reference": "W-1"}
     f.set_up(bursar, PAYMENTS, paid, "payment_id")

@@ -19,6 +19,7 @@ from domain.school import School
 from infra.database import ensure_database
 from projections.views import PROJECTIONS, SIDE_BY_SIDE
 from samples.pingcheng import load_sample
+from samples.registration import load_registrations
 from tests.conftest import make_system
 
 TABLES = {t.name: t.key for p in PROJECTIONS for t in p.view_class.tables}
@@ -40,6 +41,7 @@ def sampled(pg_server):
     database = ensure_database(pg_server, f"sample_{uuid4().hex[:12]}")
     system = make_system(database)
     load_sample(system.bus)
+    load_registrations(system.bus)
     system.projector.rebuild()
     expected = dump(system)
     system.close()
@@ -57,6 +59,7 @@ def system(sampled):
 def test_a_rebuild_gives_identical_tables(sampled, system):
     assert dump(system) == sampled[1]
     assert sum(len(rows) for rows in sampled[1].values()) > 1000
+    assert sampled[1]["registrations"] and sampled[1]["leave_requests"]
 
 
 def test_one_event_per_batch_gives_the_same_tables_as_large_batches(sampled):

@@ -6,8 +6,10 @@ from datetime import date
 from uuid import uuid4
 
 import psycopg
+from eventsourcing.persistence import StoredEvent
 
 from domain.allocation import Allocation
+from domain.course import Course
 from domain.payment import BY_RULE, Payment
 from domain.payroll import PayItem, PayrollRun
 from domain.refund import Refund
@@ -116,3 +118,18 @@ def test_a_log_written_before_events_were_indexed_by_school_is_indexed(system):
     system.funds.recorder.create_table()
     [event] = system.funds.school_events(school, 0, system.funds.head())
     assert event.originator_id == payment_id
+
+
+def test_a_leave_approved_before_leave_requests_loads_without_a_request(system):
+    course_id = uuid4()
+    state = envelope("2026-09-08") | {
+        "originator_id": uuid(course_id),
+        "originator_version": 3,
+        "school_id": uuid(uuid4()),
+        "student_id": "s1",
+        "dates": [{"_type_": "date_iso", "_data_": "2026-09-09"}],
+    }
+    topic = f"{Course.LeaveApproved.__module__}:{Course.LeaveApproved.__qualname__}"
+    stored = StoredEvent(course_id, 3, topic, json.dumps(state).encode())
+    event = system.funds.mapper.to_domain_event(stored)
+    assert event.request_id is None and event.dates == [date(2026, 9, 9)]
