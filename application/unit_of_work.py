@@ -76,6 +76,12 @@ class UnitOfWork:
         self.aggregates[aggregate_id] = aggregate
         return aggregate
 
+    def check_student(self, school_id: UUID, student_id: str) -> None:
+        """A student the actor may act for (a guardian: their own child);
+        any other is not found."""
+        if not self.actor.may_act_for_student(school_id, student_id):
+            raise NotFound(f"no student {student_id}", id=student_id)
+
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """An aggregate that may exist already, such as a payment re-sent."""
         aggregate = self.aggregates.get(aggregate_id) or self.funds.get(aggregate_id)

@@ -1,5 +1,6 @@
 """Registration for courses in a term's window, its waiting lists, and
-leave asked for by guardians and decided by the school."""
+leave asked for by guardians and decided by the school. A guardian acts
+for their own children only."""
 
 from application import commands as c
 from application.unit_of_work import UnitOfWork
@@ -30,18 +31,21 @@ def register_many(cmd: c.RegisterMany, uow: UnitOfWork) -> int:
     for r in cmd.registrations:
         term = uow.get(Term, r.term_id, "term")
         course = uow.get(Course, r.course_id, "course")
+        uow.check_student(course.school_id, r.student_id)
         course.register(r.student_id, term=term, stamp=stamp)
     return uow.commit()
 
 
 def leave_waiting_list(cmd: c.LeaveWaitingList, uow: UnitOfWork) -> int:
     course = uow.get(Course, cmd.course_id, "course")
+    uow.check_student(course.school_id, cmd.student_id)
     course.leave_waiting_list(cmd.student_id, stamp=uow.stamp())
     return uow.commit()
 
 
 def request_leave(cmd: c.RequestLeave, uow: UnitOfWork) -> int:
     course = uow.get(Course, cmd.course_id, "course")
+    uow.check_student(course.school_id, cmd.student_id)
     request = LeaveRequest.ask(
         course=course,
         student_id=cmd.student_id,

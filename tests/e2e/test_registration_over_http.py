@@ -194,3 +194,61 @@ def test_leave_is_asked_approved_once_and_declined(term):
         c.get(f"/courses/{course}/leave-requests", status="declined")[0]["status"]
         == "declined"
     )
+
+
+def test_a_guardian_registers_their_child_joins_a_waiting_list_and_asks_leave(
+    term, empty
+):
+    c, ids = term, term.ids
+    now = datetime.now(BEIJING)
+    window = {"opens": now.isoformat(), "closes": (now + timedelta(days=1)).isoformat()}
+    c.post(f"/terms/{ids['term']}/registration-window", window, status=200)
+    teacher = c.post(
+        f"/schools/{ids['school']}/teachers",
+        {"code": "wu", "kind": "staff", "rate": "50.00"},
+    )["id"]
+    courses = {}
+    for code, seats in (("ART", 5), ("ROBOT", 1)):
+        body = {"code": code, "name": code, "category": "arts", "capacity": seats}
+        courses[code] = c.post(
+            f"/terms/{ids['term']}/courses", body | {"teacher_id": teacher}
+        )["id"]
+    path = f"/terms/{ids['term']}/registrations"
+    c.post(path, {"student_id": "x1", "course_id": courses["ROBOT"]})  # now full
+    family = {
+        "name": "吴建国",
+        "phone": "13912345678",
+        "relation": "father",
+        "children": ["g1"],
+    }
+    put = c.admin.put(
+        f"/v1/schools/{ids['school']}/people/guardians/PC-401-G1", json=family
+    )
+    assert put.status_code == 200, put.text
+    guardian = empty.client(empty.token("PC-401-G1", Role.GUARDIAN, schools=[SCHOOL]))
+
+    for course in courses.values():
+        answer = guardian.post(
+            f"/v1{path}", json={"student_id": "g1", "course_id": course}
+        )
+        assert answer.status_code == 201, answer.text
+        c.position = max(c.position, answer.json()["position"])
+    stranger = guardian.post(
+        f"/v1{path}", json={"student_id": "x2", "course_id": courses["ART"]}
+    )
+    assert stranger.status_code == 404
+    asked = guardian.post(
+        f"/v1/courses/{courses['ART']}/enrolments/g1/leave-requests",
+        json={"dates": ["2027-01-12"], "reason": "appointment"},
+    )
+    assert asked.status_code == 201, asked.text
+    c.position = max(c.position, asked.json()["position"])
+
+    assert [
+        w["student_id"] for w in c.get(f"/courses/{courses['ROBOT']}/waiting-list")
+    ] == ["g1"]
+    [request] = c.get(f"/courses/{courses['ART']}/leave-requests")
+    assert (request["student_id"], request["requested_by"]) == ("g1", "PC-401-G1")
+    [child] = guardian.get("/v1/guardian/children").json()
+    assert child["student_id"] == "g1" and child["balance"]["charged"] != "0.00"
+    guardian.close()
