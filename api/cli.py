@@ -65,7 +65,7 @@ from infra.tokens import Role, ScopeError
 from infra.verified import Busy
 from projections.export import export
 from projections.runner import Projector
-from samples.people import record_people
+from samples.people import name_generated, record_people
 from samples.pingcheng import DISTRICT, admin, load_sample
 from samples.registration import load_registrations
 from samples.simulate import Plan, PlanError, simulate
@@ -300,6 +300,9 @@ def simulate_command(
             console.print(f"What was injected: {truth}")
         system.funds.stop_caching()
         project_with_progress(system, "Projecting")
+    schools = system.queries.schools_in(district)
+    named = name_generated(system.registry, system.queries, schools, seed)
+    console.print(f"Named {named:,} students, guardians and teachers.")
 
 
 @cli.command()

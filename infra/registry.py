@@ -153,41 +153,14 @@ class Registry:
     ) -> UUID:
         """Records (or replaces) a person's record, under the person's key;
         a guardian's children with it. An erased person stays erased."""
-        person_id = person_id_for(school_id, kind, ref)
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                "SELECT erased_at FROM people WHERE person_id = %s FOR UPDATE",
-                (person_id,),
-            )
-            row = curs.fetchone()
-            if row and row["erased_at"]:
-                raise Erased(f"the personal data of {kind} {ref} was erased")
-            curs.execute(
-                "INSERT INTO person_keys (person_id, key) VALUES (%s, %s)"
-                " ON CONFLICT (person_id) DO NOTHING",
-                (person_id, AESGCM.generate_key(bit_length=256)),
-            )
-            curs.execute(
-                "SELECT key FROM person_keys WHERE person_id = %s", (person_id,)
-            )
-            key = bytes(curs.fetchone()["key"])
-            curs.execute(
-                "INSERT INTO people (person_id, school_id, kind, ref, record)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (person_id) DO UPDATE"
-                " SET record = excluded.record, updated_at = now()",
-                (person_id, school_id, kind.value, ref, seal(key, person_id, record)),
-            )
-            if kind is Kind.GUARDIAN:
-                curs.execute(
-                    "DELETE FROM guardian_children WHERE guardian_id = %s",
-                    (person_id,),
-                )
-                curs.executemany(
-                    "INSERT INTO guardian_children (guardian_id, school_id,"
-                    " student_id) VALUES (%s, %s, %s)",
-                    [(person_id, school_id, child) for child in children],
-                )
+        [person_id] = self.record_many([(school_id, kind, ref, record, children)])
         return person_id
+
+    def record_many(self, people: Iterable[tuple]) -> list[UUID]:
+        """Several records, (school, kind, ref, record, children), in one
+        transaction: all of them or none."""
+        with self.datastore.transaction(commit=True) as curs:
+            return [_record(curs, *person) for person in people]
 
     def read(self, person_ids: Iterable[UUID], reader: Reader) -> dict[UUID, Person]:
         """The people asked for that exist, their records opened; each read of
@@ -279,6 +252,36 @@ class Registry:
                 (list(schools), limit),
             )
             return curs.fetchall()
+
+
+def _record(
+    curs, school_id: UUID, kind: Kind, ref: str, record: dict, children: Sequence[str]
+) -> UUID:
+    person_id = person_id_for(school_id, kind, ref)
+    curs.execute(
+        "SELECT erased_at FROM people WHERE person_id = %s FOR UPDATE", (person_id,)
+    )
+    row = curs.fetchone()
+    if row and row["erased_at"]:
+        raise Erased(f"the personal data of {kind} {ref} was erased")
+    curs.execute(KEY, (person_id, AESGCM.generate_key(bit_length=256)))
+    key = bytes(curs.fetchone()["key"])
+    curs.execute(
+        "INSERT INTO people (person_id, school_id, kind, ref, record)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (person_id) DO UPDATE"
+        " SET record = excluded.record, updated_at = now()",
+        (person_id, school_id, kind.value, ref, seal(key, person_id, record)),
+    )
+    if kind is Kind.GUARDIAN:
+        curs.execute(
+            "DELETE FROM guardian_children WHERE guardian_id = %s", (person_id,)
+        )
+        curs.executemany(
+            "INSERT INTO guardian_children (guardian_id, school_id, student_id)"
+            " VALUES (%s, %s, %s)",
+            [(person_id, school_id, child) for child in children],
+        )
+    return person_id
 
 
 def _person(row: dict) -> Person:
