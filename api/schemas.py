@@ -621,3 +621,21 @@ class LeaveRequestPublic(Public):
     requested_at: datetime
     decided_by: str | None
     decided_at: datetime | None
+
+
+class OpenCoursePublic(Public):
+    course_id: UUID
+    code: str
+    name: str
+    category: str
+    capacity: int
+    enrolled: int
+    waiting: int = Field(description="students on the waiting list")
+
+
+class OpenTermPublic(Public):
+    term_id: UUID
+    code: str
+    opens: datetime
+    closes: datetime
+    courses: list[OpenCoursePublic]

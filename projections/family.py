@@ -2,7 +2,7 @@
 courses, and whether the child was there."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from psycopg.sql import SQL
@@ -32,3 +32,55 @@ class Attendance:
 def attendance(queries: Queries, school_id: UUID, student_id: str) -> list[Attendance]:
     rows = queries.rows(_ATTENDANCE, {"school": school_id, "student": student_id})
     return [Attendance(**row) for row in rows]
+
+
+_OPEN_TERMS = SQL("""
+SELECT term_id, code, opens, closes FROM registration_terms
+ WHERE school_id = %(school)s AND NOT coalesce(closed_early, false)
+   AND opens <= %(at)s AND %(at)s < closes
+ ORDER BY opens
+""")
+_COURSES = SQL("""
+SELECT c.course_id, c.code, c.name, c.category, c.capacity, c.enrolled,
+       (SELECT count(*) FROM registrations r
+         WHERE r.course_id = c.course_id AND r.status = 'waiting') AS waiting
+  FROM courses c WHERE c.term_id = %(term)s ORDER BY c.code
+""")
+
+
+@dataclass(frozen=True)
+class OpenCourse:
+    course_id: UUID
+    code: str
+    name: str
+    category: str
+    capacity: int
+    enrolled: int
+    waiting: int
+
+
+@dataclass(frozen=True)
+class OpenTerm:
+    term_id: UUID
+    code: str
+    opens: datetime
+    closes: datetime
+    courses: list[OpenCourse]
+
+
+def open_for_registration(
+    queries: Queries, school_id: UUID, at: datetime
+) -> list[OpenTerm]:
+    """A school's terms whose registration window is open at ``at``, with
+    their courses' seats and waiting lists."""
+    terms = queries.rows(_OPEN_TERMS, {"school": school_id, "at": at})
+    return [
+        OpenTerm(
+            **term,
+            courses=[
+                OpenCourse(**c)
+                for c in queries.rows(_COURSES, {"term": term["term_id"]})
+            ],
+        )
+        for term in terms
+    ]

@@ -1,9 +1,10 @@
 """Registration for the spring term at Pingcheng No.1 Primary: a window opened
 by the school, families registering, one course full with a waiting list, one
 taking herself off it, the window closed early, and leave asked for and decided.
-Recorded on a simulated clock after the autumn sample's last service day."""
+Recorded on a simulated clock after the autumn sample's last service day; a
+second round is then opened from the moment the sample is loaded."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from application import commands as c
 from application.bus import MessageBus
@@ -20,6 +21,7 @@ OPENS = datetime(2026, 10, 19, 8, tzinfo=BEIJING)
 CLOSES = datetime(2026, 10, 23, 17, tzinfo=BEIJING)
 COURSES = (("CHESS-S", "Chess", "science", 4), ("CLAY-S", "Clay modelling", "arts", 20))
 LEAVE_DATES = (date(2027, 3, 1), date(2027, 3, 2))
+SECOND_ROUND = timedelta(days=60)
 
 
 def load_registrations(bus: MessageBus) -> None:
@@ -59,3 +61,14 @@ def load_registrations(bus: MessageBus) -> None:
         bus.handle(c.DeclineLeaveRequest(declined), who)
     finally:
         bus.funds.clock = real
+    reopen(bus, term_id, who)
+
+
+def reopen(bus: MessageBus, term_id, who) -> None:
+    """A second round, open from now for sixty days (while the term allows):
+    families may still register, into the free seats of clay modelling or onto
+    the waiting list of chess."""
+    now = bus.funds.clock().astimezone(BEIJING)
+    last = datetime.combine(STARTS, time(17), BEIJING)
+    if now < last:
+        bus.handle(c.OpenRegistration(term_id, now, min(now + SECOND_ROUND, last)), who)

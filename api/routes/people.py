@@ -25,6 +25,8 @@ from api.schemas import (
     WRITE_PROBLEMS,
     AttendancePublic,
     ChildPublic,
+    OpenCoursePublic,
+    OpenTermPublic,
     PersonalDataReadPublic,
     PersonPublic,
     StudentBalancePublic,
@@ -219,3 +221,20 @@ def children(
             )
         )
     return answer
+
+
+@router.get("/guardian/registration")
+def open_registration(
+    system: SystemDep, queries: QueriesDep, who: Guardian
+) -> list[OpenTermPublic]:
+    """The terms of the guardian's school open for registration now, with
+    each course's seats taken and waiting list."""
+    [school_id] = who.schools
+    found = family.open_for_registration(queries, school_id, system.funds.clock())
+    return [
+        OpenTermPublic(
+            **t.__dict__
+            | {"courses": [OpenCoursePublic(**c.__dict__) for c in t.courses]}
+        )
+        for t in found
+    ]

@@ -99,6 +99,7 @@ ALLOWED = {
     ("POST", "/v1/people/{person_id}/erasure"): {S},
     ("POST", "/v1/people/{person_id}/erasure/approval"): {R},
     ("GET", "/v1/guardian/children"): {G},
+    ("GET", "/v1/guardian/registration"): {G},
 }
 # Routes about the whole log rather than a school: no scope to stay inside.
 UNSCOPED = {
@@ -108,6 +109,7 @@ UNSCOPED = {
     ("GET", "/v1/audit/runs"),
     ("GET", "/v1/audit/alerts"),  # those of other schools are left out
     ("GET", "/v1/guardian/children"),  # their own, wherever they are
+    ("GET", "/v1/guardian/registration"),  # their school's
 }
 
 

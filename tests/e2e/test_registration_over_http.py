@@ -226,6 +226,9 @@ def test_a_guardian_registers_their_child_joins_a_waiting_list_and_asks_leave(
     )
     assert put.status_code == 200, put.text
     guardian = empty.client(empty.token("PC-401-G1", Role.GUARDIAN, schools=[SCHOOL]))
+    [open_term] = guardian.get("/v1/guardian/registration").json()
+    seats = {c["code"]: (c["capacity"], c["enrolled"]) for c in open_term["courses"]}
+    assert open_term["term_id"] == ids["term"] and seats["ROBOT"] == (1, 1)
 
     for course in courses.values():
         answer = guardian.post(
