@@ -457,3 +457,10 @@ class TeacherRecord(Body):
     name: PersonName
     phone: Phone
     payee_account: BankAccount
+
+
+class LoginCodeRedeem(Body):
+    model_config = example(login_code="K7M2P-Q9XRT")
+    login_code: Annotated[
+        str, StringConstraints(pattern=r"^[A-Za-z2-9]{5}-?[A-Za-z2-9]{5}$")
+    ]

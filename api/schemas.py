@@ -639,3 +639,15 @@ class OpenTermPublic(Public):
     opens: datetime
     closes: datetime
     courses: list[OpenCoursePublic]
+
+
+class LoginCodePublic(Public):
+    login_code: str = Field(description="give it to the guardian; shown once")
+    expires_at: datetime
+
+
+class SignedInPublic(Public):
+    token: str = Field(description="the guardian's bearer token; shown once")
+    subject: str
+    role: str
+    school: str

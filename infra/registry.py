@@ -197,6 +197,15 @@ class Registry:
             )
             return [row["person_id"] for row in curs.fetchall()]
 
+    def holds(self, person_id: UUID) -> bool:
+        """Whether a record of the person is kept (recorded, not erased)."""
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                "SELECT 1 FROM people WHERE person_id = %s AND record IS NOT NULL",
+                (person_id,),
+            )
+            return curs.fetchone() is not None
+
     def erased(self, person_ids: Iterable[UUID]) -> set[UUID]:
         """Which of these people's data was erased: says nothing else."""
         with self.datastore.cursor() as curs:

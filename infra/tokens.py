@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID, uuid4
 
@@ -23,8 +23,18 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     schools text[] NOT NULL DEFAULT '{}',
     created_at timestamptz NOT NULL,
     revoked_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS login_codes (
+    code_hash text PRIMARY KEY,
+    school text NOT NULL,
+    subject text NOT NULL,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    used_at timestamptz
 )
 """
+LOGIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing read two ways
+LOGIN_LIFE = timedelta(hours=72)
 
 
 class Role(StrEnum):
@@ -92,23 +102,41 @@ class TokenStore:
     ) -> tuple[Grant, str]:
         """Returns the grant and the token; the token is never stored or shown again."""
         check_scope(role, district, schools)
-        token = PREFIX + secrets.token_urlsafe(32)
-        grant = Grant(uuid4(), subject, Role(role), district, tuple(schools))
+        with self.datastore.transaction(commit=True) as curs:
+            grant = Grant(uuid4(), subject, Role(role), district, tuple(schools))
+            return _insert(curs, grant)
+
+    def issue_login_code(self, school: str, subject: str) -> tuple[str, datetime]:
+        """A one-time code a school gives a guardian, who exchanges it for a
+        token of their own; stored only as a hash, valid for three days."""
+        code = "".join(secrets.choice(LOGIN_ALPHABET) for _ in range(10))
+        now = datetime.now(UTC)
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
-                "INSERT INTO api_tokens (token_id, token_hash, subject, role, district,"
-                " schools, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (
-                    grant.token_id,
-                    digest(token),
-                    subject,
-                    grant.role.value,
-                    district,
-                    list(schools),
-                    datetime.now(UTC),
-                ),
+                "INSERT INTO login_codes (code_hash, school, subject, created_at,"
+                " expires_at) VALUES (%s, %s, %s, %s, %s)",
+                (digest(code), school, subject, now, now + LOGIN_LIFE),
             )
-        return grant, token
+        return f"{code[:5]}-{code[5:]}", now + LOGIN_LIFE
+
+    def redeem_login_code(self, code: str) -> tuple[Grant, str] | None:
+        """The guardian token a code is exchanged for, once; None for a code
+        unknown, used or expired."""
+        plain = "".join(code.split("-")).upper()
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "UPDATE login_codes SET used_at = now() WHERE code_hash = %s"
+                " AND used_at IS NULL AND expires_at > now()"
+                " RETURNING school, subject",
+                (digest(plain),),
+            )
+            row = curs.fetchone()
+            if row is None:
+                return None
+            grant = Grant(
+                uuid4(), row["subject"], Role.GUARDIAN, None, (row["school"],)
+            )
+            return _insert(curs, grant)
 
     def find(self, token: str) -> Grant | None:
         with self.datastore.cursor() as curs:
@@ -153,3 +181,21 @@ class TokenStore:
                 " revoked_at FROM api_tokens ORDER BY created_at"
             )
             return curs.fetchall()
+
+
+def _insert(curs, grant: Grant) -> tuple[Grant, str]:
+    token = PREFIX + secrets.token_urlsafe(32)
+    curs.execute(
+        "INSERT INTO api_tokens (token_id, token_hash, subject, role, district,"
+        " schools, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (
+            grant.token_id,
+            digest(token),
+            grant.subject,
+            grant.role.value,
+            grant.district,
+            list(grant.schools),
+            datetime.now(UTC),
+        ),
+    )
+    return grant, token

@@ -12,10 +12,12 @@ from api.auth import Auditor, Guardian, PersonReader, Principal, Regulator, Scho
 from api.bootstrap import System
 from api.commands import IdempotencyKey, Recorded, run
 from api.deps import QueriesDep, SystemDep
+from api.errors import Unauthenticated
 from api.names import reader
 from api.requests import (
     GuardianCode,
     GuardianRecord,
+    LoginCodeRedeem,
     StudentId,
     StudentRecord,
     TeacherRecord,
@@ -25,15 +27,18 @@ from api.schemas import (
     WRITE_PROBLEMS,
     AttendancePublic,
     ChildPublic,
+    LoginCodePublic,
     OpenCoursePublic,
     OpenTermPublic,
     PersonalDataReadPublic,
     PersonPublic,
+    SignedInPublic,
     StudentBalancePublic,
 )
 from application import commands as c
 from domain.errors import NotFound
 from domain.person import Erasure, Kind, person_id_for
+from domain.school import School
 from infra.registry import Person
 from infra.tokens import Role
 from projections import family
@@ -238,3 +243,39 @@ def open_registration(
         )
         for t in found
     ]
+
+
+@router.post("/schools/{school_id}/people/guardians/{code}/login-code", status_code=201)
+def issue_login_code(
+    school_id: UUID,
+    code: Annotated[GuardianCode, Path()],
+    system: SystemDep,
+    who: SchoolAdmin,
+) -> LoginCodePublic:
+    """A one-time code for a guardian recorded at the school, valid three
+    days, which they exchange for a token of their own at /v1/login."""
+    who.check_school(school_id)
+    if not system.registry.holds(person_id_for(school_id, Kind.GUARDIAN, code)):
+        raise NotFound("no guardian recorded under that code")
+    [school] = (c for c in who.grant.schools if School.id_for(c) == school_id)
+    login_code, expires_at = system.tokens.issue_login_code(school, code)
+    return LoginCodePublic(login_code=login_code, expires_at=expires_at)
+
+
+@router.post("/login", status_code=201)
+def sign_in(
+    body: LoginCodeRedeem, system: SystemDep, request: Request
+) -> SignedInPublic:
+    """Exchange a login code from the school for a guardian token (once).
+    An address that sends too many codes that are not valid is held back."""
+    address = request.client.host if request.client else "-"
+    system.limits.failures.check(address, "login codes that are not valid")
+    signed_in = system.tokens.redeem_login_code(body.login_code)
+    if signed_in is None:
+        system.limits.failures.take(address, "login codes that are not valid")
+        raise Unauthenticated("the login code is unknown, used or expired")
+    grant, token = signed_in
+    [school] = grant.schools
+    return SignedInPublic(
+        token=token, subject=grant.subject, role=grant.role, school=school
+    )

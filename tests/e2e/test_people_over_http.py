@@ -133,3 +133,26 @@ def test_a_trace_and_a_payroll_carry_names_for_staff_only(people):
         for who in ("bursar", "regulator")
     }
     assert named["bursar"]["T01"] == "李红梅" and named["regulator"]["T01"] is None
+
+
+def test_a_guardian_signs_in_once_with_a_code_from_the_school(people, sample):
+    issue = f"/v1/schools/{SCHOOL}/people/guardians/PC-101-G900/login-code"
+    issued = people["admin"].post(issue)
+    assert issued.status_code == 201, issued.text
+    code = issued.json()["login_code"]
+    anonymous = sample.client()
+    signed_in = anonymous.post("/v1/login", json={"login_code": code.lower()})
+    assert signed_in.status_code == 201, signed_in.text
+    assert signed_in.json()["subject"] == "PC-101-G900"
+    with sample.client(signed_in.json()["token"]) as guardian:
+        [child] = guardian.get("/v1/guardian/children").json()
+        assert child["student_id"] == PAYER
+    again = anonymous.post("/v1/login", json={"login_code": code})
+    assert again.status_code == 401 and again.json()["type"].endswith(
+        "/unauthenticated"
+    )
+    unknown = people["admin"].post(
+        f"/v1/schools/{SCHOOL}/people/guardians/PC-101-G999/login-code"
+    )
+    assert unknown.status_code == 404
+    anonymous.close()
