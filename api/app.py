@@ -11,6 +11,7 @@ from api.routes import (
     bank,
     compliance,
     funds,
+    guardians,
     health,
     ledger,
     metrics,
@@ -32,7 +33,7 @@ def create_app(system: System) -> FastAPI:
     app.state.system = system
     install_error_handlers(app)
     routers = (setup, register, registration, money, payroll, bank, funds, ledger)
-    routers += (compliance, audit, people)
+    routers += (compliance, audit, people, guardians)
     for module in (*routers, health, metrics):
         app.include_router(module.router)
 

@@ -1,23 +1,21 @@
 """The people behind the ids: their personal data in the registry (never in
 events), every read of it logged, its erasure asked for by the school and
-approved by the district's regulator; and a guardian's view of their
-children."""
+approved by the district's regulator."""
 
+from collections.abc import Sequence
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Request
 
-from api.auth import Auditor, Guardian, PersonReader, Principal, Regulator, SchoolAdmin
+from api.auth import Auditor, PersonReader, Principal, Regulator, SchoolAdmin
 from api.bootstrap import System
 from api.commands import IdempotencyKey, Recorded, run
-from api.deps import QueriesDep, SystemDep
-from api.errors import Unauthenticated
+from api.deps import SystemDep
 from api.names import reader
 from api.requests import (
     GuardianCode,
     GuardianRecord,
-    LoginCodeRedeem,
     StudentId,
     StudentRecord,
     TeacherRecord,
@@ -25,24 +23,14 @@ from api.requests import (
 from api.schemas import (
     READ_PROBLEMS,
     WRITE_PROBLEMS,
-    AttendancePublic,
-    ChildPublic,
-    LoginCodePublic,
-    OpenCoursePublic,
-    OpenTermPublic,
     PersonalDataReadPublic,
     PersonPublic,
-    SignedInPublic,
-    StudentBalancePublic,
 )
 from application import commands as c
 from domain.errors import NotFound
-from domain.person import Erasure, Kind, person_id_for
-from domain.school import School
+from domain.person import Erasure, Kind
 from infra.registry import Person
 from infra.tokens import Role
-from projections import family
-from projections import funds as f
 
 router = APIRouter(
     prefix="/v1", tags=["people"], responses=READ_PROBLEMS | WRITE_PROBLEMS
@@ -66,9 +54,9 @@ def recorded(
     school_id: UUID,
     kind: Kind,
     ref: str,
-    record,
-    children=(),
-):
+    record: dict,
+    children: Sequence[str] = (),
+) -> dict[str, UUID]:
     who.check_school(school_id)
     person_id = system.registry.record(school_id, kind, ref, record, children)
     return {"id": person_id}
@@ -192,90 +180,4 @@ def approve_erasure(
     entity = Erasure.id_for(person_id)
     return run(
         system, who, request, command, entity=entity, key=key, body=None, status=200
-    )
-
-
-@router.get("/guardian/children")
-def children(
-    system: SystemDep, queries: QueriesDep, who: Guardian, request: Request
-) -> list[ChildPublic]:
-    """Each of the guardian's children: name, what was charged, paid,
-    consumed, credited and refunded, and every session with attendance."""
-    [school_id] = who.schools
-    kids = sorted(who.children or ())
-    ids = {kid: person_id_for(school_id, Kind.STUDENT, kid) for kid in kids}
-    found = system.registry.read(ids.values(), reader(who, request))
-    answer = []
-    for kid in kids:
-        person = found.get(ids[kid])
-        try:
-            balance = StudentBalancePublic.of(
-                f.student_balance(queries, school_id, kid)
-            )
-        except NotFound:
-            continue  # not enrolled anywhere yet
-        answer.append(
-            ChildPublic(
-                student_id=kid,
-                name=person.record["name"] if person and person.record else None,
-                balance=balance,
-                sessions=[
-                    AttendancePublic(**a.__dict__)
-                    for a in family.attendance(queries, school_id, kid)
-                ],
-            )
-        )
-    return answer
-
-
-@router.get("/guardian/registration")
-def open_registration(
-    system: SystemDep, queries: QueriesDep, who: Guardian
-) -> list[OpenTermPublic]:
-    """The terms of the guardian's school open for registration now, with
-    each course's seats taken and waiting list."""
-    [school_id] = who.schools
-    found = family.open_for_registration(queries, school_id, system.funds.clock())
-    return [
-        OpenTermPublic(
-            **t.__dict__
-            | {"courses": [OpenCoursePublic(**c.__dict__) for c in t.courses]}
-        )
-        for t in found
-    ]
-
-
-@router.post("/schools/{school_id}/people/guardians/{code}/login-code", status_code=201)
-def issue_login_code(
-    school_id: UUID,
-    code: Annotated[GuardianCode, Path()],
-    system: SystemDep,
-    who: SchoolAdmin,
-) -> LoginCodePublic:
-    """A one-time code for a guardian recorded at the school, valid three
-    days, which they exchange for a token of their own at /v1/login."""
-    who.check_school(school_id)
-    if not system.registry.holds(person_id_for(school_id, Kind.GUARDIAN, code)):
-        raise NotFound("no guardian recorded under that code")
-    [school] = (c for c in who.grant.schools if School.id_for(c) == school_id)
-    login_code, expires_at = system.tokens.issue_login_code(school, code)
-    return LoginCodePublic(login_code=login_code, expires_at=expires_at)
-
-
-@router.post("/login", status_code=201)
-def sign_in(
-    body: LoginCodeRedeem, system: SystemDep, request: Request
-) -> SignedInPublic:
-    """Exchange a login code from the school for a guardian token (once).
-    An address that sends too many codes that are not valid is held back."""
-    address = request.client.host if request.client else "-"
-    system.limits.failures.check(address, "login codes that are not valid")
-    signed_in = system.tokens.redeem_login_code(body.login_code)
-    if signed_in is None:
-        system.limits.failures.take(address, "login codes that are not valid")
-        raise Unauthenticated("the login code is unknown, used or expired")
-    grant, token = signed_in
-    [school] = grant.schools
-    return SignedInPublic(
-        token=token, subject=grant.subject, role=grant.role, school=school
     )
