@@ -1,7 +1,7 @@
 """A corpus of malformed requests to every write route the API documents: each
 is refused with a 4xx problem (never a 5xx), by validation or a rule rather
-than for want of a token, and neither the log nor the personal-data registry
-moves.
+than for want of a token, and neither the log, the personal-data registry nor
+the login codes and tokens move.
 
 Each case differs in one thing from a request its route would accept (ROUTES),
 so a case that slips through writes, and fails."""
@@ -17,7 +17,7 @@ import pytest
 
 import api.requests
 from domain.person import Kind
-from infra.tokens import Role
+from infra.tokens import Role, digest
 
 SCHOOL, DISTRICT, DAY = "PC-301", "Yungang", "2026-09-01"
 ACCOUNT = "CN1200000000000001234"
@@ -45,10 +45,15 @@ GUARDIANS = "/schools/{school_id}/people/guardians/{code}"
 TEACHERS = "/schools/{school_id}/people/teachers/{teacher_id}"
 ERASURE = "/people/{person_id}/erasure"
 APPROVAL = "/people/{person_id}/erasure/approval"
+LOGIN_CODE = GUARDIANS + "/login-code"
+LOGIN = "/login"
 PEOPLE = {STUDENTS: "student_id", GUARDIANS: "code", TEACHERS: "teacher_id"}
 """The routes that record a person, and the path parameter naming them: a PUT
 records whoever it names, so an id not seen before is no error there."""
 METHODS = dict.fromkeys(PEOPLE, "put")
+KEYLESS = {*PEOPLE, LOGIN_CODE, LOGIN}
+"""The routes that read no Idempotency-Key: a PUT is idempotent without one,
+and a login code or a token is new each time it is asked for."""
 
 
 def method_of(route: str) -> str:
@@ -89,6 +94,7 @@ class Case:
     content_type: str = "application/json"
     path: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    refused_as: str = ""  # a problem type of NOT_REACHED that is the answer
 
     @property
     def method(self) -> str:
@@ -99,9 +105,10 @@ class Case:
         return f"{self.route} {self.name}"
 
 
-# Who may write to each route, and a body it would accept. Bodies hold only
-# required fields, so that dropping or nulling any one of them is an error.
-ROUTES: dict[str, tuple[Role, dict | None]] = {
+# Who may write to each route (None: anyone, without a token), and a body it
+# would accept. Bodies hold only required fields, so that dropping or nulling
+# any one of them is an error.
+ROUTES: dict[str, tuple[Role | None, dict | None]] = {
     "/schools": (
         ADMIN,
         {"district": DISTRICT, "code": "PC-302", "name": "Xinjian Primary"},
@@ -252,6 +259,8 @@ ROUTES: dict[str, tuple[Role, dict | None]] = {
     ),
     ERASURE: (ADMIN, None),
     APPROVAL: (REGULATOR, None),
+    LOGIN_CODE: (ADMIN, None),
+    LOGIN: (None, {"login_code": "K7M2P-Q9XRT"}),
 }
 WITH_BODY = {route: body for route, (_, body) in ROUTES.items() if body}
 
@@ -324,8 +333,8 @@ def paths_and_keys(route: str, body: dict | None) -> list[Case]:
             cases.append(Case(route, f"unknown {name}", body, path={name: value}))
         value = malformed.get(name, "x")
         cases.append(Case(route, f"malformed {name}", body, path={name: value}))
-    if route in PEOPLE:
-        return cases  # a PUT is idempotent without a key, and reads none
+    if route in KEYLESS:
+        return cases
     return [
         *cases,
         Case(
@@ -336,14 +345,22 @@ def paths_and_keys(route: str, body: dict | None) -> list[Case]:
 
 
 def without_body(route: str) -> list[Case]:
-    [name] = path_parameters(route)
-    return [
-        Case(route, f"{name} in fullwidth digits", path={name: wide(UNKNOWN)}),
-        Case(route, f"{name} of NUL", path={name: "%00"}),
-        Case(route, f"{name} of 8 kB", path={name: "f" * 8000}),
-        Case(route, f"{name} of a school", path={name: Known("school_id")}),
-        Case(route, "a body, for an unknown id", {"x": 1}, path={name: UNKNOWN}),
-    ]
+    """Each path parameter spoiled; and a body, which the route does not read,
+    for an unknown id of the thing it acts on (named last)."""
+    names = path_parameters(route)
+    cases = []
+    for name in names:
+        cases += [
+            Case(route, f"{name} in fullwidth digits", path={name: wide(UNKNOWN)}),
+            Case(route, f"{name} of NUL", path={name: "%00"}),
+            Case(route, f"{name} of 8 kB", path={name: "f" * 8000}),
+        ]
+        if name != "school_id":
+            cases.append(
+                Case(route, f"{name} of a school", path={name: Known("school_id")})
+            )
+    body = Case(route, "a body, for an unknown id", {"x": 1}, path={names[-1]: UNKNOWN})
+    return [*cases, body]
 
 
 # -- what the routes hold: amounts, text, codes, dates ----------------------
@@ -933,6 +950,112 @@ def erasures() -> list[Case]:
     ]
 
 
+# -- login codes: who is given one, and what is exchanged for a token --------
+
+BAD_LOGIN_CODES = {
+    "with NUL": "K7M2P\x00Q9XRT",
+    "with ESC": "K7M2P\x1bQ9XRT",
+    "with a tab for the dash": "K7M2P\tQ9XRT",
+    "with DEL": "K7M2P\x7fQ9XRT",
+    "with NEL": "K7M2P\x85Q9XRT",
+    "ending in a line break": "K7M2P-Q9XRT\n",
+    "with a leading space": " K7M2P-Q9XRT",
+    "with a trailing space": "K7M2P-Q9XRT ",
+    "with a space for the dash": "K7M2P Q9XRT",
+    "with a zero-width space": "K7M2P-\u200bQ9XRT",
+    "with a Unicode hyphen": "K7M2P\N{HYPHEN}Q9XRT",
+    "with an en dash": "K7M2P\N{EN DASH}Q9XRT",
+    "with a fullwidth hyphen": "K7M2P\N{FULLWIDTH HYPHEN-MINUS}Q9XRT",
+    "with an underscore": "K7M2P_Q9XRT",
+    "with two dashes": "K7M2P--Q9XRT",
+    "with the dash moved": "K7M2-PQ9XRT",
+    "with a 0": "K7M20-Q9XRT",
+    "with a 1": "K7M21-Q9XRT",
+    "in fullwidth digits": wide("K7M2P-Q9XRT"),
+    "in Arabic-Indic digits": arabic("K7M2P-Q9XRT"),
+    "with a Devanagari digit": "K\N{DEVANAGARI DIGIT SEVEN}M2P-Q9XRT",
+    "with a fullwidth letter": "\N{FULLWIDTH LATIN CAPITAL LETTER K}7M2P-Q9XRT",
+    "with a Cyrillic letter": "\N{CYRILLIC CAPITAL LETTER KA}7M2P-Q9XRT",
+    "with a Greek letter": "K7M2P-Q9X\N{GREEK CAPITAL LETTER RHO}T",
+    "with a Kelvin sign": "\N{KELVIN SIGN}7M2P-Q9XRT",
+    "with an accented letter": "K7M2P-Q9XR\N{LATIN CAPITAL LETTER T WITH CARON}",
+    "with an emoji": "K7M2P-Q9XR\N{GRINNING FACE}",
+    "half a character": "K7M2P-Q9XR\ud800",
+    "of nine characters": "K7M2P-Q9XR",
+    "of eleven characters": "K7M2P-Q9XRTT",
+    "with the dash at the end": "K7M2PQ9XRT-",
+    "twice": "K7M2P-Q9XRT K7M2P-Q9XRT",
+    "of 8 kB": "K" * 8000,
+    "empty": "",
+    "only a dash": "-",
+    "percent-encoded": "K7M2P%2DQ9XRT",
+    "quoted for SQL": "K7M2P'--",
+    "a token": "fl_" + "k" * 43,
+    "as a JSON number": 2345623456,
+    "true": True,
+    "a list": ["K7M2P-Q9XRT"],
+    "an object": {"login_code": "K7M2P-Q9XRT"},
+}
+NOT_VALID_LOGIN_CODES = {
+    "never issued": "K7M2P-Q9XRT",
+    "never issued, without its dash": "K7M2PQ9XRT",
+    "never issued, in lowercase": "k7m2p-q9xrt",
+    "used already": Known("used_code"),
+    "used already, without its dash": Known("used_code_undashed"),
+    "expired": Known("expired_code"),
+}
+"""Well-formed codes that are no code to exchange: the route answers those,
+to anyone, as it answers a token that is not valid."""
+MULTIPART = "multipart/form-data; boundary=x"
+
+
+def logins() -> list[Case]:
+    def not_valid(name: str, code: str | Known) -> Case:
+        body = {"login_code": code}
+        return Case(LOGIN, f"a code {name}", body, refused_as="unauthenticated")
+
+    form = b'--x\r\nContent-Disposition: form-data; name="login_code"\r\n\r\n'
+    return [
+        *values({LOGIN: ["login_code"]}, BAD_LOGIN_CODES),
+        *(not_valid(name, code) for name, code in NOT_VALID_LOGIN_CODES.items()),
+        Case(LOGIN, "no body at all"),
+        raw(LOGIN, "as multipart", form + b"K7M2P-Q9XRT\r\n--x--\r\n", MULTIPART),
+        with_(LOGIN, "a role asked for", role="school_admin"),
+        with_(LOGIN, "a school asked for", school=SCHOOL),
+        with_(LOGIN, "a subject asked for", subject="g-a"),
+    ]
+
+
+def login_codes() -> list[Case]:
+    def of(name: str, code: str | Known, **path) -> Case:
+        return Case(LOGIN_CODE, name, path={"code": code, **path})
+
+    return [
+        of("of a code not recorded", "g-b"),
+        of("of a code in capitals", "G-A"),
+        of("of a code with a full stop after it", "g-a."),
+        of("of a guardian erased", "g-e"),
+        of("of a guardian of another school", "g-z"),
+        of("of a guardian, at their school not ours", "g-z", school_id=ELSEWHERE),
+        of("of our guardian, at another school", "g-a", school_id=ELSEWHERE),
+        of("of a student", "a"),
+        of("of a teacher", TEACHER),
+        of("of a guardian's person id", Known("asked_id")),
+        of("school_id of 31 digits", "g-a", school_id=UNKNOWN[:-1]),
+        *(
+            of(f"code {name}", value)
+            for name, value in BAD_REFS.items()
+            if name != "of NUL"  # as without_body sends it
+        ),
+        Case(
+            LOGIN_CODE,
+            "a body of 1 MB, for a code not recorded",
+            {"x": HUGE},
+            path={"code": "g-b"},
+        ),
+    ]
+
+
 def without_bodies_refused_by_a_rule() -> list[Case]:
     return [
         Case("/refunds/{refund_id}/approval", "by the bursar who asked for it"),
@@ -969,6 +1092,8 @@ def corpus() -> list[Case]:
         *statements(),
         *people(),
         *erasures(),
+        *logins(),
+        *login_codes(),
         *without_bodies_refused_by_a_rule(),
     ]
 
@@ -987,13 +1112,19 @@ SELECT md5(coalesce(string_agg(concat_ws(',', p.person_id, p.updated_at,
            ';' ORDER BY guardian_id, student_id) FROM guardian_children), ''))
   FROM people p FULL JOIN person_keys k USING (person_id)
 """
+SIGN_INS = """
+SELECT concat_ws(',', count(*), max(created_at), count(used_at),
+           (SELECT concat_ws(',', count(*), max(created_at)) FROM api_tokens))
+  FROM login_codes
+"""
 
 
 class Fund:
     """School PC-301 with a term, a teacher, a course, a student with credit,
     a delivered session, a supervised account, a payment, a refund asked for,
     a subsidy and a drafted payroll; people in the registry, erasures asked
-    for and one done; a token for each write route."""
+    for and two done; a login code used and one expired; a token for each
+    write route."""
 
     def __init__(self, served) -> None:
         self.served = served
@@ -1018,7 +1149,10 @@ class Fund:
         """The route's own token, so no route runs into another's rate limit."""
         if route not in self.clients:
             school = "PC-302" if route == "/schools" else SCHOOL
-            self.clients[route] = self.token_client(route, ROUTES[route][0], school)
+            role = ROUTES[route][0]
+            self.clients[route] = (
+                self.token_client(route, role, school) if role else self.served.client()
+            )
         return self.clients[route]
 
     def head(self) -> int:
@@ -1028,6 +1162,10 @@ class Fund:
         """A fingerprint of the registry: its people, their keys, the links
         of guardians to children."""
         return self.registry.execute(REGISTRY).fetchone()[0]
+
+    def sign_ins(self) -> str:
+        """A fingerprint of the login codes issued and used, and the tokens."""
+        return self.registry.execute(SIGN_INS).fetchone()[0]
 
     def record(
         self, kind: Kind, ref: str, record: dict, name: str, children=(), school=""
@@ -1100,6 +1238,9 @@ def fund(empty):
     drafter = f.client("/payroll/{run_id}/approval")
     f.set_up(drafter, "/schools/{school_id}/payroll", {"month": "2026-09"}, "run_id")
     register_people(f)
+    issue_login_codes(f)
+    for route in ROUTES:  # every token issued before the first case is sent
+        f.client(route)
     yield f
     for client in (admin, bursar, f.regulator, *f.clients.values()):
         client.close()
@@ -1108,7 +1249,8 @@ def fund(empty):
 
 def register_people(f: Fund) -> None:
     """Student a (with credit) and guardian g-a asked to be erased, teacher
-    wang not; student e erased; a student of another school."""
+    wang not; student e and guardian g-e erased; a student and guardian g-z
+    of another school."""
     student, guardian, teacher = (WITH_BODY[route] for route in PEOPLE)
     guardian = {k: v for k, v in guardian.items() if k != "children"}
     f.record(Kind.STUDENT, "a", student, "student_person_id")
@@ -1116,10 +1258,33 @@ def register_people(f: Fund) -> None:
     f.record(Kind.TEACHER, f.ids["teacher_id"], teacher, "teacher_person_id")
     f.record(Kind.STUDENT, "e", student, "erased_id")
     f.record(Kind.STUDENT, "z", student, "stranger_id", school=ELSEWHERE)
-    for person in ("student_person_id", "asked_id", "erased_id"):
+    f.record(Kind.GUARDIAN, "g-z", guardian, "stranger_guardian_id", school=ELSEWHERE)
+    f.record(Kind.GUARDIAN, "g-e", guardian, "erased_guardian_id")
+    for person in ("student_person_id", "asked_id", "erased_id", "erased_guardian_id"):
         f.set_up(f.admin, ERASURE.replace("{person_id}", f.ids[person]), None)
     f.served.system.projector.catch_up()  # the regulator's district holds PC-301
-    f.set_up(f.regulator, APPROVAL.replace("{person_id}", f.ids["erased_id"]), None)
+    for person in ("erased_id", "erased_guardian_id"):
+        f.set_up(f.regulator, APPROVAL.replace("{person_id}", f.ids[person]), None)
+
+
+def issue_login_codes(f: Fund) -> None:
+    """Guardian g-a is given a code and exchanges it, and is given another
+    that runs out unused."""
+    issue = "/v1" + LOGIN_CODE.format(**f.ids)
+    used, expired = (f.admin.post(issue).json()["login_code"] for _ in range(2))
+    with f.served.client() as anyone:
+        response = anyone.post("/v1/login", json={"login_code": used})
+        assert response.status_code == 201, response.text
+    f.registry.execute(
+        "UPDATE login_codes SET expires_at = now() - interval '1 minute'"
+        " WHERE code_hash = %s",
+        (digest(expired.replace("-", "")),),
+    )
+    f.ids |= {
+        "used_code": used,
+        "used_code_undashed": used.replace("-", ""),
+        "expired_code": expired,
+    }
 
 
 def write_operations(fund: Fund) -> dict[tuple[str, str], dict]:
@@ -1150,6 +1315,16 @@ def test_every_write_route_that_reads_input_has_its_share_of_the_corpus(
     assert len({case.id for case in CASES}) == len(CASES)
 
 
+def test_the_routes_sent_no_key_read_none(fund):
+    operations = write_operations(fund)
+    keyed = {
+        route
+        for (_, route), operation in operations.items()
+        if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    assert set(ROUTES) - KEYLESS == keyed
+
+
 def reads_input(operation: dict) -> bool:
     return bool(operation.get("parameters") or operation.get("requestBody"))
 
@@ -1165,11 +1340,15 @@ def test_each_body_the_corpus_spoils_is_a_valid_request(fund):
 # Defects of the routes, not of the corpus: strict, so a fix shows up here.
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_a_bad_request_is_refused_with_a_4xx_and_writes_nothing(fund, case):
-    before, people = fund.head(), fund.people()
+    before, people, sign_ins = fund.head(), fund.people(), fund.sign_ins()
     response = fund.send(case)
     assert 400 <= response.status_code < 500, response.text[:2000]
     assert response.headers["content-type"] == PROBLEM, response.text[:2000]
     kind = response.json()["type"].rpartition("/")[2]
-    assert kind not in NOT_REACHED, response.text[:2000]
+    if case.refused_as:
+        assert kind == case.refused_as, response.text[:2000]
+    else:
+        assert kind not in NOT_REACHED, response.text[:2000]
     assert fund.head() == before
     assert fund.people() == people
+    assert fund.sign_ins() == sign_ins
