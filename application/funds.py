@@ -73,12 +73,15 @@ class Funds(Application[UUID]):
         *,
         request: RequestKey | None = None,
         expect: Mapping[UUID, int] | None = None,
+        unchanged: Mapping[UUID, int] | None = None,
         erase: Sequence[UUID] = (),
         notes: Sequence[Note] = (),
     ) -> int:
         """Saves every pending event of the aggregates in one transaction;
         returns the position of the last. ``expect``: the head each school's
-        books were read at, which must not have moved; ``erase``: people
+        books were read at, which must not have moved; ``unchanged``: the
+        version of each aggregate read and not changed, which must still be
+        its last; ``erase``: people
         whose personal data is destroyed in the same transaction; ``notes``:
         free text about people, kept in the registry with them.
 
@@ -96,6 +99,7 @@ class Funds(Application[UUID]):
         if not saving.events:
             return self.head()
         saving.saved_kwargs |= {"request": request, "expect": expect or {}}
+        saving.saved_kwargs["unchanged"] = unchanged or {}
         saving.saved_kwargs |= {"erase": list(erase), "notes": list(notes)}
         saving.saved_kwargs["event_schools"] = schools
         recordings = self._record(saving)

@@ -39,6 +39,7 @@ class UnitOfWork:
         self.aggregates: dict[UUID, Aggregate] = {}
         self.new: dict[UUID, str] = {}  # added aggregates, by what they are
         self.expect: dict[UUID, int] = {}
+        self.unchanged: dict[UUID, int] = {}
         self.read: dict[UUID, Books] = {}
         self.erasing: list[UUID] = []  # people whose personal data goes
         self.notes: list[Note] = []
@@ -106,6 +107,12 @@ class UnitOfWork:
             self.expect[school_id] = books.position
         return books
 
+    def relies_on(self, aggregate: Aggregate) -> None:
+        """The work is saved only if nothing was recorded about this
+        aggregate since it was read: a decision that reads it (a term's
+        window) without changing it."""
+        self.unchanged[aggregate.id] = aggregate.version
+
     def erase(self, person_id: UUID) -> None:
         """Destroys the person's registry record with this work's events."""
         self.erasing.append(person_id)
@@ -122,6 +129,7 @@ class UnitOfWork:
                 list(self.aggregates.values()),
                 request=self.request,
                 expect=self.expect,
+                unchanged=self.unchanged,
                 erase=self.erasing,
                 notes=self.notes,
             )

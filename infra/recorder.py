@@ -99,6 +99,22 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 )
 """
 
+# What a decision read and does not change (a term's registration window
+# when a course is registered for) must still be as read when it is saved.
+UNCHANGED = """
+CREATE OR REPLACE FUNCTION {events}_unchanged(ids uuid[], versions bigint[])
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM unnest(ids, versions) AS x(id, version)
+        WHERE (SELECT max(originator_version) FROM {events} e
+                WHERE e.originator_id = x.id) IS DISTINCT FROM x.version
+    ) THEN
+        RAISE EXCEPTION USING MESSAGE = 'what was read moved', HINT = '{hint}';
+    END IF;
+END $$
+"""
+
 PIPELINE_LIMIT = 256 * 1024
 
 # unnest keeps the order of the arrays, so positions follow the events' order
@@ -115,7 +131,7 @@ ON CONFLICT (school_id) DO UPDATE SET position = EXCLUDED.position
 """
 HEAD = "SELECT position FROM school_heads WHERE school_id = %s"
 EXPECT = "SELECT expect_school_heads(%s::uuid[], %s::bigint[])"
-MOVED = "the head of a school moved"
+MOVED = "the head of a school, or what was read, moved"
 INDEX = """
 INSERT INTO event_schools (school_id, position)
 SELECT * FROM unnest(%s::uuid[], %s::bigint[])
@@ -152,6 +168,12 @@ class FundRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(SQL(SCHEMA.replace("%(hint)s", f"'{MOVED}'")))
         chain = CHAIN.format(chain=self.chain_table, events=self.events_table_name)
         self.sql_create_statements.append(SQL(chain))
+        events = self.events_table_name
+        unchanged = UNCHANGED.format(events=events, hint=MOVED)
+        self.sql_create_statements.append(SQL(unchanged))
+        self.unchanged_statement = SQL(
+            f"SELECT {events}_unchanged(%s::uuid[], %s::bigint[])"
+        )
         self.sql_create_statements.append(SQL(VERIFIED.format(chain=self.chain_table)))
         self.sql_create_statements += [SQL(ALERTS), SQL(RUNS)]
         table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
@@ -208,6 +230,9 @@ class FundRecorder(PostgresApplicationRecorder):
         self._lock_table(curs)
         if expect := kwargs.get("expect"):
             curs.execute(EXPECT, (list(expect), list(expect.values())))
+        if unchanged := kwargs.get("unchanged"):
+            statement = self.unchanged_statement
+            curs.execute(statement, (list(unchanged), list(unchanged.values())))
         self._notify_channel(curs)
         columns = (
             [e.originator_id for e in stored_events],

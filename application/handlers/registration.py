@@ -33,6 +33,7 @@ def register_many(cmd: c.RegisterMany, uow: UnitOfWork) -> int:
         course = uow.get(Course, r.course_id, "course")
         uow.check_student(course.school_id, r.student_id)
         course.register(r.student_id, term=term, stamp=stamp)
+        uow.relies_on(term)  # a window closed meanwhile refuses it
     return uow.commit()
 
 
