@@ -77,11 +77,21 @@ WITH gone AS (
     DELETE FROM guardian_children c USING gone g
      WHERE c.guardian_id = g.person_id
         OR (g.kind = 'student' AND c.school_id = g.school_id AND c.student_id = g.ref)
+), tokens AS (
+    UPDATE api_tokens t SET revoked_at = now() FROM gone g
+     WHERE g.kind = 'guardian' AND t.role = 'guardian' AND t.subject = g.ref
+       AND t.revoked_at IS NULL
+), codes AS (
+    DELETE FROM login_codes c USING gone g
+     WHERE g.kind = 'guardian' AND c.subject = g.ref AND c.used_at IS NULL
 )
 SELECT count(*) FROM gone
 """
 """Run by the recorder in the transaction that records the approved erasure."""
 
+ERASED = """
+SELECT 1 FROM people WHERE person_id = %s AND erased_at IS NOT NULL FOR UPDATE
+"""
 KEY = """
 INSERT INTO person_keys (person_id, key) VALUES (%s, %s)
 ON CONFLICT (person_id) DO UPDATE SET key = person_keys.key RETURNING key
@@ -94,8 +104,12 @@ ON CONFLICT (note_id) DO NOTHING
 
 def write_notes(curs, notes: Iterable[Any]) -> None:
     """Free text about a person (a refund's reason), sealed under the
-    person's key; run by the recorder with the events it explains."""
+    person's key; run by the recorder with the events it explains. Nothing is
+    kept about a person erased: they asked to be forgotten."""
     for note in notes:
+        curs.execute(ERASED, (note.person_id,))
+        if curs.fetchone() is not None:
+            continue
         curs.execute(KEY, (note.person_id, AESGCM.generate_key(bit_length=256)))
         key = bytes(curs.fetchone()["key"])
         sealed = seal(key, note.person_id, {"text": note.text})
@@ -187,6 +201,16 @@ class Registry:
                 ],
             )
         return found
+
+    def locate(self, person_id: UUID) -> tuple[UUID, Kind, str] | None:
+        """Whose school, what kind and which id: nothing personal, not logged."""
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                "SELECT school_id, kind, ref FROM people WHERE person_id = %s",
+                (person_id,),
+            )
+            row = curs.fetchone()
+        return (row["school_id"], Kind(row["kind"]), row["ref"]) if row else None
 
     def people_of(self, school_id: UUID, kind: Kind | None = None) -> list[UUID]:
         with self.datastore.cursor() as curs:

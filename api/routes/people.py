@@ -108,19 +108,20 @@ def read_person(
     """One person's record. Staff see their school's people, a guardian
     themselves and their children, a regulator or auditor the one record they
     ask for; every read is logged."""
-    found = system.registry.read([person_id], reader(who, request)).get(person_id)
-    if found is None or not may_see(who, found):
+    if not may_see(who, person_id, system.registry.locate(person_id)):
         raise NotFound("no person with that id")
-    return public(found)
+    return public(system.registry.read([person_id], reader(who, request))[person_id])
 
 
-def may_see(who: Principal, person: Person) -> bool:
-    if person.school_id not in who.schools:
+def may_see(who: Principal, person_id: UUID, found: tuple | None) -> bool:
+    """Decided before anything is opened or logged."""
+    if found is None or found[0] not in who.schools:
         return False
     if who.grant.role is not Role.GUARDIAN:
         return True
-    return person.person_id == who.guardian_id or (
-        person.kind is Kind.STUDENT and person.ref in (who.children or ())
+    _, kind, ref = found
+    return person_id == who.guardian_id or (
+        kind is Kind.STUDENT and ref in (who.children or ())
     )
 
 
@@ -157,10 +158,10 @@ def request_erasure(
     key: IdempotencyKey = None,
 ):
     """Ask to erase a person's personal data; a regulator approves it."""
-    found = system.registry.read([person_id], reader(who, request)).get(person_id)
-    if found is None or found.school_id not in who.schools:
+    found = system.registry.locate(person_id)
+    if not may_see(who, person_id, found):
         raise NotFound("no person with that id")
-    command = c.RequestErasure(found.school_id, found.kind, found.ref)
+    command = c.RequestErasure(*found)
     entity = Erasure.id_for(person_id)
     return run(system, who, request, command, entity=entity, key=key, body=None)
 

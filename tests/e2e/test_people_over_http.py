@@ -156,3 +156,10 @@ def test_a_guardian_signs_in_once_with_a_code_from_the_school(people, sample):
     )
     assert unknown.status_code == 404
     anonymous.close()
+
+
+def test_a_refused_read_opens_and_logs_nothing(people):
+    leaver = person_id_for(SCHOOL, Kind.STUDENT, LEAVER)
+    assert people["guardian"].get(f"/v1/people/{leaver}").status_code == 404
+    reads = people["auditor"].get(f"/v1/schools/{SCHOOL}/personal-data-reads").json()
+    assert not [r for r in reads if r["reader"] == "PC-101-G900" and r["ref"] == LEAVER]

@@ -21,10 +21,11 @@ from infra.digests import (
     make_digest,
 )
 from infra.registry import Reader
+from infra.tokens import Role
 from projections import funds as f
 from projections.export import export
 from projections.trace import trace_payment
-from tests.builders import ADMIN
+from tests.builders import ADMIN, BURSAR
 from tests.integration.test_projections import dump
 from tests.integration.test_term_story import SEP, Story
 
@@ -59,6 +60,7 @@ def left_of(system, person_id) -> dict[str, int]:
             for table, column in (
                 ("people", "person_id"),
                 ("person_keys", "person_id"),
+                ("person_notes", "person_id"),
                 ("guardian_children", "guardian_id"),
             )
         }
@@ -84,7 +86,12 @@ def test_an_erased_family_keeps_a_trail_that_proves_traces_rebuilds_and_exports(
     found = system.registry.read([b, guardian], READER)
     assert found[b].erased and found[b].record is None
     assert found[guardian].record is None
-    assert left_of(system, b) == {"people": 1, "person_keys": 0, "guardian_children": 0}
+    assert left_of(system, b) == {
+        "people": 1,
+        "person_keys": 0,
+        "person_notes": 0,
+        "guardian_children": 0,
+    }
     assert left_of(system, guardian)["guardian_children"] == 0
     assert system.registry.children_of(guardian) == frozenset()
 
@@ -148,3 +155,24 @@ def test_a_refunds_reason_is_kept_with_the_family_not_in_the_log(story, system):
     story.do(c.RequestErasure(story.school, Kind.STUDENT, "b"), ADMIN, SEP[10])
     story.do(c.ApproveErasure(b), REGULATOR, SEP[11])
     assert system.registry.note(refund, READER) is None
+
+
+def test_nothing_new_is_kept_about_a_person_erased(story, system):
+    b = person_id_for(story.school, Kind.STUDENT, "b")
+    story.do(c.RequestErasure(story.school, Kind.STUDENT, "b"), ADMIN, SEP[10])
+    story.do(c.ApproveErasure(b), REGULATOR, SEP[11])
+    story.do(c.RecordPayment(story.school, "b", 5000, "bank", "B9", SEP[12]), BURSAR)
+    asked = c.RequestRefund(story.school, "b", 5000, "paid by grandmother Wang", "RF-9")
+    story.do(asked, BURSAR, SEP[12])
+    assert system.registry.note(Refund.id_for(story.school, "RF-9"), READER) is None
+    assert left_of(system, b)["person_keys"] == 0
+
+
+def test_an_erased_guardian_can_no_longer_sign_in(story, system):
+    guardian = person_id_for(story.school, Kind.GUARDIAN, "g-b")
+    _, token = system.tokens.create(subject="g-b", role=Role.GUARDIAN, schools=("S1",))
+    code, _ = system.tokens.issue_login_code("S1", "g-b")
+    story.do(c.RequestErasure(story.school, Kind.GUARDIAN, "g-b"), ADMIN, SEP[10])
+    story.do(c.ApproveErasure(guardian), REGULATOR, SEP[11])
+    assert system.tokens.find(token) is None
+    assert system.tokens.redeem_login_code(code) is None
