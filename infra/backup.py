@@ -37,7 +37,9 @@ from infra.recorder import FundRecorder
 
 RECORDED = (
     *("event_schools", "school_heads", "idempotency_keys", "api_tokens"),
-    *("people", "person_keys", "guardian_children"),  # the registry
+    # the personal-data registry, its access log and the guardians' codes
+    *("people", "person_keys", "person_notes", "guardian_children"),
+    *("personal_data_reads", "login_codes"),
 )
 
 

@@ -12,15 +12,20 @@ from typer.testing import CliRunner
 
 from api.cli import cli
 from application import commands as c
+from domain.facts import Actor
 from domain.person import Kind
+from domain.refund import Refund
 from domain.school import School
 from infra.backup import BackupError, Tables, backup, client_tools, run
 from infra.database import Database, ensure_database
+from infra.registry import Reader
 from samples.pingcheng import load_sample
 from tests.builders import ADMIN
 from tests.conftest import make_system
 from tests.integration.test_projections import TABLES, dump
 
+PC_101 = School.id_for("PC-101")
+READER = Reader("auditor", "auditor", "GET /v1/people/{person_id}")
 DURABLE = (
     "funds_events",
     "funds_chain",
@@ -30,7 +35,10 @@ DURABLE = (
     "api_tokens",
     "people",
     "person_keys",
+    "person_notes",
     "guardian_children",
+    "personal_data_reads",
+    "login_codes",
 )
 
 
@@ -63,7 +71,11 @@ def backed_up(pg_server, tmp_path_factory):
     load_sample(system.bus)
     system.tokens.create(subject="bursar", role="bursar", schools=("PC-101",))
     pupil = {"name": "王小明", "grade": 3, "class_name": "3A"}
-    system.registry.record(School.id_for("PC-101"), Kind.STUDENT, "PC-101-S001", pupil)
+    person = system.registry.record(PC_101, Kind.STUDENT, "PC-101-S001", pupil)
+    system.registry.read([person], READER)  # a logged read
+    system.tokens.issue_login_code("PC-101", "PC-101-G001")
+    asked = c.RequestRefund(PC_101, "PC-101-S001", 100, "paid twice", "RF-BACKUP")
+    system.bus.handle(asked, Actor("bursar", "bursar"))
     system.projector.catch_up()
     expected = dump(system), stored(database), system.chain.head()
     system.close()
@@ -107,6 +119,8 @@ def test_a_restore_into_an_empty_database_gives_the_same_log_and_read_models(
         assert position == rows["sequence"][0][0] + 1
         after = system.chain.verify()
         assert after.intact and after.events == len(rows["funds_events"]) + 1
+        refund = Refund.id_for(PC_101, "RF-BACKUP")
+        assert system.registry.note(refund, READER) == "paid twice"  # read again
     finally:
         system.close()
 
