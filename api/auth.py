@@ -108,5 +108,7 @@ Guardian = Annotated[Principal, Depends(allow(Role.GUARDIAN))]
 # family's, a regulator or auditor who asks for that one record
 PEOPLE = (*READERS, Role.GUARDIAN)
 PersonReader = Annotated[Principal, Depends(allow(*PEOPLE))]
+# a school's own staff
+Staff = Annotated[Principal, Depends(allow(Role.BURSAR, Role.SCHOOL_ADMIN))]
 # what a school admin does for any family, a guardian for their own
 Family = Annotated[Principal, Depends(allow(Role.SCHOOL_ADMIN, Role.GUARDIAN))]

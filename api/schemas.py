@@ -651,3 +651,7 @@ class SignedInPublic(Public):
     subject: str
     role: str
     school: str
+
+
+class RefundReasonPublic(Public):
+    reason: str | None = Field(description="null when none is kept, or erased")

@@ -282,6 +282,12 @@ class Queries:
         )
         return rows[0]["school_id"] if rows else None
 
+    def refund_school(self, refund_id: UUID) -> UUID | None:
+        rows = self.rows(
+            SQL("SELECT school_id FROM refunds WHERE refund_id = %s"), (refund_id,)
+        )
+        return rows[0]["school_id"] if rows else None
+
 
 def until_clause(
     as_of: date | None, at_position: int | None, prefix: str = ""

@@ -4,9 +4,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 
-from api.auth import Bursar
+from api.auth import Bursar, Staff
 from api.commands import IdempotencyKey, Recorded, run
-from api.deps import SystemDep
+from api.deps import QueriesDep, SystemDep
+from api.names import reader
 from api.requests import (
     AllocationCreate,
     PaymentCreate,
@@ -16,7 +17,7 @@ from api.requests import (
     SubsidyCreate,
     allocation,
 )
-from api.schemas import WRITE_PROBLEMS
+from api.schemas import READ_PROBLEMS, WRITE_PROBLEMS, RefundReasonPublic
 from application import commands as c
 from domain.payment import Payment
 from domain.refund import Refund
@@ -183,4 +184,20 @@ def report_surplus(
     command = c.ReportSurplus(term_id)
     return run(
         system, who, request, command, entity=term_id, key=key, body=None, status=200
+    )
+
+
+@router.get("/refunds/{refund_id}/reason", responses=READ_PROBLEMS)
+def refund_reason(
+    refund_id: UUID,
+    queries: QueriesDep,
+    system: SystemDep,
+    who: Staff,
+    request: Request,
+) -> RefundReasonPublic:
+    """Why a refund was asked for: kept with the family's personal data, shown
+    to the school's staff (a logged read); null once the family is erased."""
+    who.check_school(queries.refund_school(refund_id), "refund")
+    return RefundReasonPublic(
+        reason=system.registry.note(refund_id, reader(who, request))
     )

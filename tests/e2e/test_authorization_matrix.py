@@ -102,6 +102,7 @@ ALLOWED = {
     ("GET", "/v1/guardian/registration"): {G},
     ("POST", "/v1/schools/{school_id}/people/guardians/{code}/login-code"): {S},
     ("POST", "/v1/login"): {R, A, B, S, G},  # and anyone without a token
+    ("GET", "/v1/refunds/{refund_id}/reason"): {B, S},
 }
 # Routes about the whole log rather than a school: no scope to stay inside.
 UNSCOPED = {

@@ -5,6 +5,7 @@ asked for by the school and approved by the regulator."""
 import pytest
 
 from domain.person import Kind, person_id_for
+from domain.refund import Refund
 from domain.school import School
 from domain.teacher import Teacher
 from infra.tokens import Role
@@ -163,3 +164,14 @@ def test_a_refused_read_opens_and_logs_nothing(people):
     assert people["guardian"].get(f"/v1/people/{leaver}").status_code == 404
     reads = people["auditor"].get(f"/v1/schools/{SCHOOL}/personal-data-reads").json()
     assert not [r for r in reads if r["reader"] == "PC-101-G900" and r["ref"] == LEAVER]
+
+
+def test_a_refunds_reason_is_shown_to_the_schools_staff_only(people):
+    refund = Refund.id_for(SCHOOL, f"PC-101-RF-{LEAVER}")
+    path = f"/v1/refunds/{refund}/reason"
+    assert people["regulator"].get(path).status_code == 403
+    answer = people["bursar"].get(path)
+    assert answer.status_code == 200, answer.text
+    erased = people["bursar"].get(f"/v1/schools/{SCHOOL}/students/{LEAVER}/balance")
+    expected = None if erased.json()["erased"] else "withdrew from the course"
+    assert answer.json()["reason"] == expected
