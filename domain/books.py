@@ -33,6 +33,7 @@ from domain.figures import (
 )
 from domain.ledger import Holder, holder_of, journal, kind_of
 from domain.payroll import PayrollRun
+from domain.person import Kind
 from domain.refund import Refund
 
 Key = tuple[str, UUID]  # an enrolment: student and course
@@ -174,6 +175,16 @@ class Books:
         }
         family = self.holders.get(Holder(student_id, None), {})
         return Family(student_id, seats, UNALLOCATED.of(family), in_flight)
+
+    def money_in_flight(self, kind: Kind, ref: str) -> int:
+        """A person's money the fund still holds or owes: what it holds for a
+        family, a teacher's pay not paid; a guardian holds none (their
+        children do)."""
+        if kind is Kind.STUDENT:
+            return self.held_for(ref)
+        if kind is Kind.TEACHER:
+            return self.pay_not_paid(UUID(ref))
+        return 0
 
     def held_for(self, student_id: str) -> int:
         """What the fund holds for one family (``HELD``), all its courses."""

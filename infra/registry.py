@@ -89,6 +89,10 @@ SELECT count(*) FROM gone
 """
 """Run by the recorder in the transaction that records the approved erasure."""
 
+LOG_READS = """
+INSERT INTO personal_data_reads (school_id, person_id, reader, role, route)
+VALUES (%s, %s, %s, %s, %s)
+"""
 ERASED = """
 SELECT 1 FROM people WHERE person_id = %s AND erased_at IS NOT NULL FOR UPDATE
 """
@@ -193,8 +197,7 @@ class Registry:
             found = {row["person_id"]: _person(row) for row in curs.fetchall()}
             disclosed = [p for p in found.values() if p.record is not None]
             curs.executemany(
-                "INSERT INTO personal_data_reads (school_id, person_id, reader,"
-                " role, route) VALUES (%s, %s, %s, %s, %s)",
+                LOG_READS,
                 [
                     (p.school_id, p.person_id, reader.id, reader.role, reader.route)
                     for p in disclosed
@@ -253,8 +256,7 @@ class Registry:
             if row is None:
                 return None
             curs.execute(
-                "INSERT INTO personal_data_reads (school_id, person_id, reader,"
-                " role, route) VALUES (%s, %s, %s, %s, %s)",
+                LOG_READS,
                 (
                     row["school_id"],
                     row["person_id"],

@@ -2,12 +2,9 @@
 by someone else once the person has no money in flight. The registry record
 is destroyed in the transaction that records the approval."""
 
-from uuid import UUID
-
 from application import commands as c
 from application.unit_of_work import UnitOfWork
-from domain.books import Books
-from domain.person import Erasure, Kind
+from domain.person import Erasure
 from domain.school import School
 
 
@@ -23,14 +20,7 @@ def request_erasure(cmd: c.RequestErasure, uow: UnitOfWork) -> int:
 def approve_erasure(cmd: c.ApproveErasure, uow: UnitOfWork) -> int:
     erasure = uow.get(Erasure, Erasure.id_for(cmd.person_id), "erasure asked for")
     books = uow.books(erasure.school_id)
-    erasure.approve(in_flight=in_flight(books, erasure), stamp=uow.stamp())
+    in_flight = books.money_in_flight(erasure.kind, erasure.ref)
+    erasure.approve(in_flight=in_flight, stamp=uow.stamp())
     uow.erase(erasure.person_id)
     return uow.commit()
-
-
-def in_flight(books: Books, erasure: Erasure) -> int:
-    if erasure.kind is Kind.STUDENT:
-        return books.held_for(erasure.ref)
-    if erasure.kind is Kind.TEACHER:
-        return books.pay_not_paid(UUID(erasure.ref))
-    return 0  # a guardian holds no money: their children do
