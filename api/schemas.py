@@ -582,13 +582,6 @@ class AttendancePublic(Public):
     attendance: str = Field(description="present, absent or on_leave")
 
 
-class ChildPublic(Public):
-    student_id: str
-    name: str | None = Field(description="null when not recorded or erased")
-    balance: StudentBalancePublic
-    sessions: list[AttendancePublic]
-
-
 class RegistrationPublic(Public):
     course_id: UUID
     course_code: str
@@ -655,3 +648,16 @@ class SignedInPublic(Public):
 
 class RefundReasonPublic(Public):
     reason: str | None = Field(description="null when none is kept, or erased")
+
+
+class ChildPublic(Public):
+    student_id: str
+    name: str | None = Field(description="null when not recorded or erased")
+    balance: StudentBalancePublic | None = Field(
+        description="null until the child holds a seat"
+    )
+    sessions: list[AttendancePublic]
+    registrations: list[RegistrationPublic] = Field(
+        description="seats and places on waiting lists, with each place"
+    )
+    leave_requests: list[LeaveRequestPublic]

@@ -253,6 +253,21 @@ _REGISTRATIONS = SQL("""
 """)
 _OF_TERM = _REGISTRATIONS.format(where=SQL("c.term_id = %s"))
 _WAITING = _REGISTRATIONS.format(where=SQL("r.course_id = %s AND r.status = 'waiting'"))
+# a place is counted over the whole course, then the student's rows are kept
+_OF_STUDENT = SQL("SELECT * FROM ({}) x WHERE x.student_id = %s").format(
+    _REGISTRATIONS.format(
+        where=SQL(
+            "r.course_id IN (SELECT course_id FROM registrations"
+            " WHERE school_id = %s AND student_id = %s)"
+        )
+    )
+)
+_LEAVE_OF_STUDENT = SQL("""
+    SELECT request_id, course_id, student_id, dates, reason, status,
+           requested_by, requested_at, decided_by, decided_at
+    FROM leave_requests WHERE school_id = %s AND student_id = %s
+    ORDER BY requested_at, request_id
+""")
 _LEAVE = SQL("""
     SELECT request_id, course_id, student_id, dates, reason, status,
            requested_by, requested_at, decided_by, decided_at
@@ -285,4 +300,19 @@ def leave_requests(
     queries: Queries, course_id: UUID, status: str | None = None
 ) -> list[LeaveRequestRow]:
     rows = queries.rows(_LEAVE, (course_id, status, status))
+    return [LeaveRequestRow(**row) for row in rows]
+
+
+def of_student(
+    queries: Queries, school_id: UUID, student_id: str
+) -> list[Registration]:
+    """A student's seats and places, each place counted in its course."""
+    rows = queries.rows(_OF_STUDENT, (school_id, student_id, student_id))
+    return [Registration(**row) for row in rows]
+
+
+def leave_requests_of(
+    queries: Queries, school_id: UUID, student_id: str
+) -> list[LeaveRequestRow]:
+    rows = queries.rows(_LEAVE_OF_STUDENT, (school_id, student_id))
     return [LeaveRequestRow(**row) for row in rows]

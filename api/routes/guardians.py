@@ -17,16 +17,18 @@ from api.schemas import (
     WRITE_PROBLEMS,
     AttendancePublic,
     ChildPublic,
+    LeaveRequestPublic,
     LoginCodePublic,
     OpenCoursePublic,
     OpenTermPublic,
+    RegistrationPublic,
     SignedInPublic,
     StudentBalancePublic,
 )
 from domain.errors import NotFound
 from domain.person import Kind, person_id_for
 from domain.school import School
-from projections import family
+from projections import family, registrations
 from projections import funds as f
 
 router = APIRouter(
@@ -39,30 +41,42 @@ def children(
     system: SystemDep, queries: QueriesDep, who: Guardian, request: Request
 ) -> list[ChildPublic]:
     """Each of the guardian's children: name, what was charged, paid,
-    consumed, credited and refunded, and every session with attendance."""
+    consumed, credited and refunded, every session with attendance, seats and
+    places on waiting lists, and leave asked for with its answer."""
     [school_id] = who.schools
     kids = sorted(who.children or ())
     known = names_of(system, who, request, school_id, Kind.STUDENT, kids)
-    answer = []
-    for kid in kids:
-        try:
-            balance = StudentBalancePublic.of(
-                f.student_balance(queries, school_id, kid)
-            )
-        except NotFound:
-            continue  # not enrolled anywhere yet
-        answer.append(
-            ChildPublic(
-                student_id=kid,
-                name=known.names.get(kid),
-                balance=balance,
-                sessions=[
-                    AttendancePublic(**a.__dict__)
-                    for a in family.attendance(queries, school_id, kid)
-                ],
-            )
+    return [
+        ChildPublic(
+            student_id=kid,
+            name=known.names.get(kid),
+            balance=balance_of(queries, school_id, kid),
+            sessions=[
+                AttendancePublic(**a.__dict__)
+                for a in family.attendance(queries, school_id, kid)
+            ],
+            registrations=[
+                RegistrationPublic(**x.__dict__)
+                for x in registrations.of_student(queries, school_id, kid)
+            ],
+            leave_requests=[
+                LeaveRequestPublic(**x.__dict__)
+                for x in registrations.leave_requests_of(queries, school_id, kid)
+            ],
         )
-    return answer
+        for kid in kids
+    ]
+
+
+def balance_of(
+    queries, school_id: UUID, student_id: str
+) -> StudentBalancePublic | None:
+    try:
+        return StudentBalancePublic.of(
+            f.student_balance(queries, school_id, student_id)
+        )
+    except NotFound:
+        return None  # no seat yet: nothing charged
 
 
 @router.get("/guardian/registration")

@@ -226,7 +226,8 @@ def test_a_guardian_registers_their_child_joins_a_waiting_list_and_asks_leave(
     )
     assert put.status_code == 200, put.text
     guardian = empty.client(empty.token("PC-401-G1", Role.GUARDIAN, schools=[SCHOOL]))
-    [open_term] = guardian.get("/v1/guardian/registration").json()
+    seen = {"min_position": c.position}  # the courses and x1's seat, projected
+    [open_term] = guardian.get("/v1/guardian/registration", params=seen).json()
     seats = {c["code"]: (c["capacity"], c["enrolled"]) for c in open_term["courses"]}
     assert open_term["term_id"] == ids["term"] and seats["ROBOT"] == (1, 1)
 
@@ -252,6 +253,12 @@ def test_a_guardian_registers_their_child_joins_a_waiting_list_and_asks_leave(
     ] == ["g1"]
     [request] = c.get(f"/courses/{courses['ART']}/leave-requests")
     assert (request["student_id"], request["requested_by"]) == ("g1", "PC-401-G1")
-    [child] = guardian.get("/v1/guardian/children").json()
+    seen = {"min_position": c.position}
+    [child] = guardian.get("/v1/guardian/children", params=seen).json()
     assert child["student_id"] == "g1" and child["balance"]["charged"] != "0.00"
+    outcome = {
+        r["course_code"]: (r["status"], r["place"]) for r in child["registrations"]
+    }
+    assert outcome == {"ART": ("enrolled", None), "ROBOT": ("waiting", 1)}
+    assert [r["status"] for r in child["leave_requests"]] == ["requested"]
     guardian.close()
