@@ -1,6 +1,7 @@
 """Registration opening told over HTTP: a window, a full course and its
 waiting list, a withdrawal that promotes, leave asked and decided."""
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -262,3 +263,58 @@ def test_a_guardian_registers_their_child_joins_a_waiting_list_and_asks_leave(
     assert outcome == {"ART": ("enrolled", None), "ROBOT": ("waiting", 1)}
     assert [r["status"] for r in child["leave_requests"]] == ["requested"]
     guardian.close()
+
+
+def test_families_racing_for_the_last_seat_get_one_seat_and_places_in_order(
+    term, empty
+):
+    c, ids = term, term.ids
+    now = datetime.now(BEIJING)
+    window = {"opens": now.isoformat(), "closes": (now + timedelta(days=1)).isoformat()}
+    c.post(f"/terms/{ids['term']}/registration-window", window, status=200)
+    teacher = c.post(
+        f"/schools/{ids['school']}/teachers",
+        {"code": "qi", "kind": "staff", "rate": "50.00"},
+    )["id"]
+    body = {"code": "LAST", "name": "Last seat", "category": "arts", "capacity": 1}
+    course = c.post(f"/terms/{ids['term']}/courses", body | {"teacher_id": teacher})[
+        "id"
+    ]
+    families = []
+    for n in range(8):
+        code, child = f"PC-401-R{n}", f"race-{n}"
+        family = {
+            "name": "赵建国",
+            "phone": "13912345678",
+            "relation": "father",
+            "children": [child],
+        }
+        put = c.admin.put(
+            f"/v1/schools/{ids['school']}/people/guardians/{code}", json=family
+        )
+        assert put.status_code == 200, put.text
+        families.append(
+            (empty.client(empty.token(code, Role.GUARDIAN, schools=[SCHOOL])), child)
+        )
+    ready, answers = threading.Barrier(len(families)), []
+
+    def register(client, child) -> None:
+        ready.wait()
+        body = {"student_id": child, "course_id": course}
+        answers.append(client.post(f"/v1/terms/{ids['term']}/registrations", json=body))
+
+    racers = [threading.Thread(target=register, args=family) for family in families]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(60)
+    assert sorted(a.status_code for a in answers) == [201] * 8, [
+        a.text for a in answers
+    ]
+    c.position = max(a.json()["position"] for a in answers)
+    seen = c.get(f"/terms/{ids['term']}/registrations")["registrations"]
+    mine = [r for r in seen if r["course_code"] == "LAST"]
+    assert sorted(r["status"] for r in mine) == ["enrolled"] + ["waiting"] * 7
+    assert sorted(r["place"] for r in mine if r["place"]) == list(range(1, 8))
+    for client, _ in families:
+        client.close()
