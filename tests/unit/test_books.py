@@ -120,3 +120,19 @@ def test_deliveries_wait_for_a_payroll_until_one_settles_them():
     books = given(course)
     assert [d.day for d in books.unsettled(day(35))] == [day(1)]
     assert [d.day for d in books.unsettled(day(60))] == [day(1), day(40)]
+
+
+def test_a_teachers_pay_is_in_flight_until_a_payroll_pays_it():
+    course = enrolled(a_course(fee=1000, planned_sessions=10), "s1")
+    books = given(course)
+    books.apply(*then(paid(books, "s1", 1000)))
+    deliver(course, day(1), present=["s1"], pay=100)
+    books.apply(*then(course))
+    assert books.pay_not_paid(course.teacher_id) == 100  # settled by no payroll
+
+    drafted, approved, paid_event = then(paid_out(books, day(1)))
+    books.apply(drafted)
+    books.apply(approved)
+    assert books.pay_not_paid(course.teacher_id) == 100  # approved, not paid
+    books.apply(paid_event)
+    assert books.pay_not_paid(course.teacher_id) == 0
