@@ -566,6 +566,7 @@ class PersonPublic(Public):
 
 
 class PersonalDataReadPublic(Public):
+    id: int = Field(description="give it as `before` for the next page")
     read_at: datetime
     reader: str
     role: str

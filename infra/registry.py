@@ -276,15 +276,34 @@ class Registry:
             )
             return frozenset(row["student_id"] for row in curs.fetchall())
 
-    def reads(self, schools: Iterable[UUID], limit: int = 500) -> list[dict]:
-        """The latest reads of personal data about these schools' people."""
+    def reads(
+        self,
+        schools: Iterable[UUID],
+        *,
+        before: int | None = None,
+        reader: str | None = None,
+        person_id: UUID | None = None,
+        limit: int = 500,
+    ) -> list[dict]:
+        """Reads of personal data about these schools' people, newest first:
+        those before an id (the next page), by one reader, of one person."""
         with self.datastore.cursor() as curs:
             curs.execute(
-                "SELECT r.read_at, r.reader, r.role, r.route, r.school_id,"
+                "SELECT r.id, r.read_at, r.reader, r.role, r.route, r.school_id,"
                 " r.person_id, p.kind, p.ref FROM personal_data_reads r"
                 " JOIN people p USING (person_id)"
-                " WHERE r.school_id = ANY(%s) ORDER BY r.id DESC LIMIT %s",
-                (list(schools), limit),
+                " WHERE r.school_id = ANY(%(schools)s)"
+                " AND (%(before)s::bigint IS NULL OR r.id < %(before)s)"
+                " AND (%(reader)s::text IS NULL OR r.reader = %(reader)s)"
+                " AND (%(person)s::uuid IS NULL OR r.person_id = %(person)s)"
+                " ORDER BY r.id DESC LIMIT %(limit)s",
+                {
+                    "schools": list(schools),
+                    "before": before,
+                    "reader": reader,
+                    "person": person_id,
+                    "limit": limit,
+                },
             )
             return curs.fetchall()
 

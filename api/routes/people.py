@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from api.auth import Auditor, PersonReader, Principal, Regulator, SchoolAdmin
 from api.bootstrap import System
@@ -142,11 +142,22 @@ def school_people(
 
 @router.get("/schools/{school_id}/personal-data-reads")
 def personal_data_reads(
-    school_id: UUID, system: SystemDep, who: Auditor
+    school_id: UUID,
+    system: SystemDep,
+    who: Auditor,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    reader: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    person_id: UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[PersonalDataReadPublic]:
-    """Who read whose personal data, when and through which route; newest first."""
+    """Who read whose personal data, when and through which route; newest
+    first, a page at a time (``before``: the last id of the page before), of
+    one reader or one person."""
     who.check_school(school_id)
-    return [PersonalDataReadPublic(**row) for row in system.registry.reads([school_id])]
+    rows = system.registry.reads(
+        [school_id], before=before, reader=reader, person_id=person_id, limit=limit
+    )
+    return [PersonalDataReadPublic(**row) for row in rows]
 
 
 @router.post("/people/{person_id}/erasure", status_code=201, response_model=Recorded)

@@ -60,10 +60,13 @@ def test_a_regulator_reads_a_named_record_only_by_asking_and_it_is_logged(people
     payer = person_id_for(SCHOOL, Kind.STUDENT, PAYER)
     record = people["regulator"].get(f"/v1/people/{payer}").json()
     assert record["record"]["name"] == "钱多多"
-    reads = people["auditor"].get(f"/v1/schools/{SCHOOL}/personal-data-reads").json()
-    assert reads[0]["reader"] == "p-regulator"
+    log = f"/v1/schools/{SCHOOL}/personal-data-reads"
+    reads = people["auditor"].get(log, params={"reader": "p-regulator"}).json()
     assert reads[0]["route"] == "GET /v1/people/{person_id}"
     assert reads[0]["ref"] == PAYER
+    page = people["auditor"].get(log, params={"limit": 1}).json()
+    older = people["auditor"].get(log, params={"before": page[0]["id"], "limit": 1})
+    assert older.json()[0]["id"] < page[0]["id"]
 
 
 def test_a_guardian_sees_their_child_by_name_and_no_one_else(people):

@@ -1,6 +1,6 @@
 """A generated term's people get names: every student and teacher, and a
 guardian for each family of one or two children; the same seed, the same
-names. None of it reaches the log."""
+names."""
 
 from collections import Counter
 
