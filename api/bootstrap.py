@@ -76,6 +76,8 @@ HANDLERS: dict[type, Handler] = {
     c.ImportStatement: bank.import_statement,
     c.RequestErasure: people.request_erasure,
     c.ApproveErasure: people.approve_erasure,
+    c.LinkGuardian: people.link_guardian,
+    c.LinkGuardians: people.link_guardians,
 }
 
 

@@ -219,7 +219,7 @@ def demo() -> None:
         load_sample(system.bus)
         load_registrations(system.bus)
         console.print("Recording the families' and teachers' names, erasing one…")
-        erase_one(system, record_people(system.registry))
+        erase_one(system, record_people(system.bus, system.registry))
         console.print("Generating the Yungang district, with one of each anomaly…")
         truth = simulate(system.bus, SIMULATED)
         path = settings.home / "demo-anomalies.json"
@@ -301,8 +301,9 @@ def simulate_command(
         system.funds.stop_caching()
         project_with_progress(system, "Projecting")
     schools = system.queries.schools_in(district)
-    named = name_generated(system.registry, system.queries, schools, seed)
+    named = name_generated(system.bus, system.registry, system.queries, schools, seed)
     console.print(f"Named {named:,} students, guardians and teachers.")
+    project_with_progress(system, "Projecting")  # the guardians' links
 
 
 @cli.command()

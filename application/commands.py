@@ -304,3 +304,19 @@ class RequestErasure:
 @dataclass(frozen=True)
 class ApproveErasure:
     person_id: UUID
+
+
+@dataclass(frozen=True)
+class LinkGuardian:
+    """The children a guardian (by the school's code for them) may see."""
+
+    school_id: UUID
+    code: str
+    children: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LinkGuardians:
+    """Many at once, in one transaction (a school's families, generated)."""
+
+    links: tuple[LinkGuardian, ...]

@@ -88,3 +88,49 @@ class Erasure(Aggregate):
             person_id=self.person_id,
             **stamp.fields(),
         )
+
+
+class Guardianship(Aggregate):
+    """Which children a guardian may see and act for: who may see whom is
+    decided here, in the log, by pseudonymous ids; names stay in the
+    registry."""
+
+    class Linked(Created):
+        school_id: UUID
+        code: str
+        children: tuple[str, ...]
+
+        def apply(self, guardianship: "Guardianship") -> None:
+            guardianship.school_id = self.school_id
+            guardianship.code = self.code
+            guardianship.children = tuple(self.children)
+
+    class Relinked(Fact):
+        school_id: UUID
+        children: tuple[str, ...]
+
+        def apply(self, guardianship: "Guardianship") -> None:
+            guardianship.children = tuple(self.children)
+
+    @classmethod
+    def link(
+        cls, *, school_id: UUID, code: str, children: tuple[str, ...], stamp: Stamp
+    ) -> "Guardianship":
+        return cls._create(
+            cls.Linked,
+            id=person_id_for(school_id, Kind.GUARDIAN, code),
+            school_id=school_id,
+            code=code,
+            children=tuple(sorted(children)),
+            **stamp.fields(),
+        )
+
+    def relink(self, children: tuple[str, ...], *, stamp: Stamp) -> None:
+        """Records the children anew, if they changed."""
+        if tuple(sorted(children)) != self.children:
+            self.trigger_event(
+                self.Relinked,
+                school_id=self.school_id,
+                children=tuple(sorted(children)),
+                **stamp.fields(),
+            )

@@ -10,6 +10,9 @@ from uuid import UUID
 
 from psycopg.sql import SQL
 
+from application import commands as c
+from application.bus import MessageBus
+from domain.facts import Actor
 from domain.person import Kind
 from domain.school import School
 from domain.teacher import Teacher
@@ -46,6 +49,7 @@ def grade_and_class(course_code: str, rng: random.Random) -> tuple[int, str]:
 
 
 def name_school(
+    bus: MessageBus,
     registry: Registry,
     school: UUID,
     code: str,
@@ -85,11 +89,21 @@ def name_school(
         account = "6222" + "".join(str(rng.randrange(10)) for _ in range(15))
         record = {"name": a_name(rng), "phone": a_phone(rng), "payee_account": account}
         people.append((school, Kind.TEACHER, str(teacher), record, ()))
+    links = [
+        c.LinkGuardian(school, ref, children)
+        for _, kind, ref, _, children in people
+        if kind is Kind.GUARDIAN
+    ]
+    bus.handle(
+        c.LinkGuardians(tuple(links)), Actor(f"admin-{code.lower()}", "school_admin")
+    )
     registry.record_many(people)
     return guardians
 
 
-def record_people(registry: Registry, seed: int = 2026) -> dict[str, list[str]]:
+def record_people(
+    bus: MessageBus, registry: Registry, seed: int = 2026
+) -> dict[str, list[str]]:
     """The sample district's people; each school's guardian codes."""
     rng = random.Random(seed)
     guardians = {}
@@ -101,12 +115,18 @@ def record_people(registry: Registry, seed: int = 2026) -> dict[str, list[str]]:
             for student in roster
         ]
         teachers = [Teacher.id_for(school, plan.teacher) for plan in plans]
-        guardians[code] = name_school(registry, school, code, students, teachers, rng)
+        guardians[code] = name_school(
+            bus, registry, school, code, students, teachers, rng
+        )
     return guardians
 
 
 def name_generated(
-    registry: Registry, queries: Queries, schools: Sequence[UUID], seed: int
+    bus: MessageBus,
+    registry: Registry,
+    queries: Queries,
+    schools: Sequence[UUID],
+    seed: int,
 ) -> int:
     """Everyone a generated term enrolled or registered, as the read models
     have them; returns how many people were named."""
@@ -118,6 +138,8 @@ def name_generated(
             for r in queries.rows(_STUDENTS, (school,))
         ]
         teachers = [r["teacher_id"] for r in queries.rows(_TEACHERS, (school,))]
-        guardians = name_school(registry, school, row["code"], students, teachers, rng)
+        guardians = name_school(
+            bus, registry, school, row["code"], students, teachers, rng
+        )
         named += len(students) + len(teachers) + len(guardians)
     return named

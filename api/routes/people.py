@@ -56,10 +56,16 @@ def recorded(
     ref: str,
     record: dict,
     children: Sequence[str] = (),
-) -> dict[str, UUID]:
+) -> Recorded:
+    """The person's id, and the log's position once the record is kept (a
+    guardian's children are recorded in the log first)."""
     who.check_school(school_id)
+    position = system.funds.head()
+    if kind is Kind.GUARDIAN:
+        link = c.LinkGuardian(school_id, ref, tuple(children))
+        position = system.bus.handle(link, who.actor)
     person_id = system.registry.record(school_id, kind, ref, record, children)
-    return {"id": person_id}
+    return Recorded(id=person_id, position=position)
 
 
 @router.put("/schools/{school_id}/people/students/{student_id}")
@@ -69,7 +75,7 @@ def record_student(
     body: StudentRecord,
     system: SystemDep,
     who: SchoolAdmin,
-) -> dict[str, UUID]:
+) -> Recorded:
     """Record (or correct) a student's name, grade and class."""
     return recorded(system, who, school_id, Kind.STUDENT, student_id, body.model_dump())
 
@@ -81,7 +87,7 @@ def record_guardian(
     body: GuardianRecord,
     system: SystemDep,
     who: SchoolAdmin,
-) -> dict[str, UUID]:
+) -> Recorded:
     """Record a guardian and the children they may see and act for; a
     guardian token for the school names the guardian by this code."""
     record = body.model_dump(exclude={"children"})
@@ -95,7 +101,7 @@ def record_teacher(
     body: TeacherRecord,
     system: SystemDep,
     who: SchoolAdmin,
-) -> dict[str, UUID]:
+) -> Recorded:
     """Record a teacher's name, phone and the account their pay goes to."""
     record = body.model_dump()
     return recorded(system, who, school_id, Kind.TEACHER, str(teacher_id), record)

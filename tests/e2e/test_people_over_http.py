@@ -178,3 +178,21 @@ def test_a_refunds_reason_is_shown_to_the_schools_staff_only(people):
     erased = people["bursar"].get(f"/v1/schools/{SCHOOL}/students/{LEAVER}/balance")
     expected = None if erased.json()["erased"] else "withdrew from the course"
     assert answer.json()["reason"] == expected
+
+
+def test_who_a_guardian_may_see_is_recorded_in_the_log(people):
+    admin = people["admin"]
+    path = f"/v1/schools/{SCHOOL}/people/guardians/PC-101-G950"
+    family = {"name": "孙丽", "phone": "13912345678", "relation": "mother"}
+    for children in ([PAYER], [PAYER], [PAYER, LEAVER]):
+        put = admin.put(path, json=family | {"children": children})
+        assert put.status_code == 200, put.text
+    guardian = person_id_for(SCHOOL, Kind.GUARDIAN, "PC-101-G950")
+    seen = {"min_position": put.json()["position"]}
+    history = people["auditor"].get(f"/v1/history/{guardian}", params=seen)
+    assert history.status_code == 200, history.text
+    changes = [(e["type"], e["payload"]["children"]) for e in history.json()]
+    assert changes == [
+        ("Guardianship.Linked", [PAYER]),
+        ("Guardianship.Relinked", sorted([PAYER, LEAVER])),
+    ]

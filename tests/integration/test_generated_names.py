@@ -26,7 +26,9 @@ def test_everyone_a_generated_term_enrolled_is_named(system):
     simulate(system.bus, PLAN)
     system.projector.catch_up()
     schools = system.queries.schools_in(PLAN.district)
-    named = name_generated(system.registry, system.queries, schools, PLAN.seed)
+    named = name_generated(
+        system.bus, system.registry, system.queries, schools, PLAN.seed
+    )
 
     found = people(system)
     kinds = Counter(p.kind for p in found)
@@ -49,5 +51,5 @@ def test_everyone_a_generated_term_enrolled_is_named(system):
     assert Counter(c for children in families for c in children) == Counter(students)
 
     again = {p.person_id: p.record["name"] for p in found}
-    name_generated(system.registry, system.queries, schools, PLAN.seed)
+    name_generated(system.bus, system.registry, system.queries, schools, PLAN.seed)
     assert {p.person_id: p.record["name"] for p in people(system)} == again
