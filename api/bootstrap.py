@@ -56,6 +56,7 @@ HANDLERS: dict[type, Handler] = {
     c.RequestLeave: registration.request_leave,
     c.ApproveLeaveRequest: registration.approve_leave_request,
     c.DeclineLeaveRequest: registration.decline_leave_request,
+    c.RateCourse: registration.rate_course,
     c.DeliverSession: register.deliver_session,
     c.DeliverSessions: register.deliver_sessions,
     c.ReverseSession: register.reverse_session,

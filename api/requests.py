@@ -84,6 +84,13 @@ Text = Annotated[
     AfterValidator(_text),  # a message that names the rule, not the pattern
     Field(json_schema_extra={"pattern": TEXT_PATTERN}),
 ]
+Comment = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=500),
+    AfterValidator(_text),
+    Field(json_schema_extra={"pattern": TEXT_PATTERN}),
+]
+Score = Annotated[int, Field(ge=1, le=5, strict=True, description="1 (poor) to 5")]
 StudentId = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
@@ -225,6 +232,24 @@ class LeaveRequestCreate(Body):
     model_config = example(dates=["2026-11-23"], reason="illness")
     dates: list[BusinessDate] = Field(min_length=1, max_length=366)
     reason: LeaveReasons | None = None
+
+
+class RatingCreate(Body):
+    """A week's rating of a course and its teacher; the comment is kept in
+    the personal-data registry under the student, never in an event."""
+
+    model_config = example(
+        student_id="PC-101-S001",
+        week="2026-11-16",
+        course_score=5,
+        teacher_score=4,
+        comment="enjoys the Friday games",
+    )
+    student_id: StudentId
+    week: BusinessDate  # any day of the ISO week rated
+    course_score: Score
+    teacher_score: Score
+    comment: Comment | None = None
 
 
 class DatedChange(Body):

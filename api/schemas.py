@@ -320,6 +320,35 @@ class DistrictCompliancePublic(Public):
     findings: list[FindingPublic]
 
 
+class SatisfactionPublic(Public):
+    """Ratings of 1 to 5: their count and mean (2 places), the share of 4
+    and 5 and the response rate (ratings per child, course and week present)
+    in per cent (1 place), as decimal strings; null without ratings."""
+
+    key: str = Field(description="the course, teacher or school id, or district")
+    code: str | None
+    ratings: int
+    course_mean: str | None
+    course_share_good: str | None
+    teacher_mean: str | None
+    teacher_share_good: str | None
+    attendances: int
+    response_rate: str | None
+
+
+class SchoolSatisfactionPublic(Public):
+    school_id: UUID
+    totals: SatisfactionPublic | None
+    courses: list[SatisfactionPublic]
+    teachers: list[SatisfactionPublic]
+
+
+class DistrictSatisfactionPublic(Public):
+    district: str
+    totals: SatisfactionPublic | None
+    schools: list[SatisfactionPublic]
+
+
 def teacher_pays(
     payroll: q.Payroll, names: Mapping[str, str] = {}, erased: Collection[str] = ()
 ) -> list[TeacherPayPublic]:

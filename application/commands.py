@@ -124,6 +124,19 @@ class RequestLeave:
 
 
 @dataclass(frozen=True)
+class RateCourse:
+    """``week``: any day of the ISO week rated; ``comment`` goes to the
+    personal-data registry, never into the event."""
+
+    course_id: UUID
+    student_id: str
+    week: date
+    course_score: int
+    teacher_score: int
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
 class ApproveLeaveRequest:
     request_id: UUID
 

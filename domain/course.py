@@ -10,7 +10,7 @@ capacity, rosters and shares consistent without reading other aggregates.
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, time
+from datetime import date, time, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -77,13 +77,15 @@ def numbers(mask: int) -> list[int]:
 class Delivery:
     """What a reversal needs of a delivery, kept for every session of a term:
     its session and journal entry ids follow from the day and the version,
-    and the shares it settled are marked on the seats."""
+    and the shares it settled are marked on the seats. Who was present is
+    kept for the families' ratings of the week."""
 
     version: int
     number: int
     share: int
     teacher_id: UUID
     teacher_pay: int
+    present: frozenset[str] = frozenset()
 
 
 class Course(Aggregate):
@@ -236,6 +238,7 @@ class Course(Aggregate):
                 share=self.share,
                 teacher_id=course.teacher_id if usual else self.teacher_id,
                 teacher_pay=self.teacher_pay,
+                present=frozenset(self.present),
             )
 
     class DeliveryReversed(Fact):
@@ -584,6 +587,13 @@ class Course(Aggregate):
 
     def unconsumed(self, seat: Seat) -> int:
         return sum(self.share(n) for n in numbers(seat.owed))
+
+    def attended(self, student_id: str, week: date) -> list[Delivery]:
+        """The delivered, not reversed, sessions of the ISO week starting on
+        Monday ``week`` at which the student was present, in day order."""
+        days = (week + timedelta(days=n) for n in range(7))
+        found = ((d, self.deliveries.get(d)) for d in days)
+        return [x for _, x in found if x is not None and student_id in x.present]
 
     def check_student_id(self, student_id: str) -> None:
         """An id the accounts can carry: letters, digits, '.', '_' and '-'."""

@@ -261,6 +261,25 @@ class LeaveAlreadyDecided(DomainError):
     status = 409
 
 
+# --- course evaluation ------------------------------------------------------
+class ScoreOutOfRange(DomainError):
+    """A rating's score is a whole number from 1 to 5."""
+
+    code = "score-out-of-range"
+
+
+class NotAttended(DomainError):
+    """A rating is for a course the child was present at that week."""
+
+    code = "not-attended"
+
+
+class WeekNotBegun(DomainError):
+    """A week is rated once it has begun."""
+
+    code = "week-not-begun"
+
+
 # --- money ------------------------------------------------------------------
 class PaymentConflict(DomainError):
     """The reference was booked with other content."""

@@ -21,6 +21,7 @@ from projections import (
     payroll,
     reconciliation,
     registrations,
+    satisfaction,
 )
 from projections.rows import Change, Table, write
 
@@ -115,6 +116,10 @@ class RegistrationsView(View):
     tables = registrations.TABLES
 
 
+class SatisfactionView(View):
+    tables = satisfaction.TABLES
+
+
 class FundProjection(Projection[View]):
     """Maps events to row changes; a batch is written with its tracking."""
 
@@ -174,6 +179,12 @@ class RegistrationsProjection(FundProjection):
     rows = registrations.registration_rows
 
 
+class SatisfactionProjection(FundProjection):
+    name = "satisfaction"
+    view_class = SatisfactionView
+    rows = satisfaction.satisfaction_rows
+
+
 PROJECTIONS: tuple[type[FundProjection], ...] = (
     LedgerProjection,
     BalancesProjection,
@@ -182,11 +193,20 @@ PROJECTIONS: tuple[type[FundProjection], ...] = (
     ComplianceProjection,
     ReconciliationProjection,
     RegistrationsProjection,
+    SatisfactionProjection,
 )
 
 SIDE_BY_SIDE: tuple[tuple[str, ...], ...] = (
     ("ledger",),
-    ("balances", "audit", "payroll", "compliance", "reconciliation", "registrations"),
+    (
+        "balances",
+        "audit",
+        "payroll",
+        "compliance",
+        "reconciliation",
+        "registrations",
+        "satisfaction",
+    ),
 )
 """How the read models split between two processes: the ledger writes about
 as many rows as all the others together."""

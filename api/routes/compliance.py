@@ -1,4 +1,5 @@
-"""Whether the service the money bought was given as the rules require."""
+"""Whether the service the money bought was given as the rules require, and
+how satisfied the families who received it were."""
 
 from datetime import date
 from typing import Annotated, Literal
@@ -6,17 +7,22 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
 
-from api.auth import Reader
+from api.auth import Principal, Reader
 from api.deps import QueriesDep, Today
 from api.schemas import (
     READ_PROBLEMS,
     DistrictCompliancePublic,
+    DistrictSatisfactionPublic,
     FindingPublic,
+    SatisfactionPublic,
     SchoolCompliancePublic,
+    SchoolSatisfactionPublic,
     ServiceDayPublic,
 )
 from domain.errors import NotFound
 from projections.findings import RULES, Compliance
+from projections.queries import Queries
+from projections.satisfaction import satisfaction
 
 router = APIRouter(prefix="/v1", tags=["compliance"], responses=READ_PROBLEMS)
 Rule = Literal[tuple(RULES)]  # type: ignore[valid-type]
@@ -57,11 +63,21 @@ def school_compliance(
     )
 
 
+District = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")
+]
+
+
+def in_district(queries: Queries, who: Principal, district: str) -> set[UUID]:
+    schools = queries.schools_in(district) & who.schools
+    if not schools:
+        raise NotFound(f"no district {district}")
+    return schools
+
+
 @router.get("/districts/{district}/compliance")
 def district_compliance(
-    district: Annotated[
-        str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")
-    ],
+    district: District,
     queries: QueriesDep,
     who: Reader,
     today: Today,
@@ -69,9 +85,7 @@ def district_compliance(
     severity: Severity | None = None,
 ) -> DistrictCompliancePublic:
     """Every finding in a district's schools, by rule and severity."""
-    schools = queries.schools_in(district) & who.schools
-    if not schools:
-        raise NotFound(f"no district {district}")
+    schools = in_district(queries, who, district)
     found = Compliance(queries).findings(
         schools, today=today, rules=[rule] if rule else ()
     )
@@ -83,4 +97,38 @@ def district_compliance(
             for f in found
             if severity is None or f.severity == severity
         ],
+    )
+
+
+def _figures(queries: QueriesDep, schools: set[UUID], by: str):
+    return [
+        SatisfactionPublic(**x.__dict__) for x in satisfaction(queries, schools, by)
+    ]
+
+
+@router.get("/schools/{school_id}/satisfaction")
+def school_satisfaction(
+    school_id: UUID, queries: QueriesDep, who: Reader
+) -> SchoolSatisfactionPublic:
+    """The families' weekly ratings per course and teacher, and the school's."""
+    who.check_school(school_id)
+    schools = {school_id}
+    return SchoolSatisfactionPublic(
+        school_id=school_id,
+        totals=next(iter(_figures(queries, schools, "school")), None),
+        courses=_figures(queries, schools, "course"),
+        teachers=_figures(queries, schools, "teacher"),
+    )
+
+
+@router.get("/districts/{district}/satisfaction")
+def district_satisfaction(
+    district: District, queries: QueriesDep, who: Reader
+) -> DistrictSatisfactionPublic:
+    """The families' weekly ratings per school of the district, and in all."""
+    schools = in_district(queries, who, district)
+    return DistrictSatisfactionPublic(
+        district=district,
+        totals=next(iter(_figures(queries, schools, "district")), None),
+        schools=_figures(queries, schools, "school"),
     )

@@ -1,7 +1,8 @@
-"""Course registration in a term's window, waiting lists, and leave requests.
+"""Course registration in a term's window, waiting lists, leave requests and
+weekly ratings.
 
-A guardian registers, takes off a waiting list and asks leave for their own
-children; the school does the rest.
+A guardian registers, takes off a waiting list, asks leave and rates courses
+for their own children; the school does the rest.
 """
 
 from typing import Annotated, Literal
@@ -14,6 +15,7 @@ from api.commands import IdempotencyKey, Recorded, run
 from api.deps import QueriesDep, SystemDep
 from api.requests import (
     LeaveRequestCreate,
+    RatingCreate,
     RegistrationCreate,
     RegistrationWindowOpen,
     StudentId,
@@ -28,6 +30,7 @@ from api.schemas import (
 )
 from application import commands as c
 from domain.leave import LeaveRequest
+from domain.rating import Rating
 from projections import registrations as r
 
 router = APIRouter(prefix="/v1", tags=["registration"])
@@ -112,6 +115,29 @@ def request_leave(
     """Ask leave for dates, with a reason code; the school decides."""
     command = c.RequestLeave(course_id, student_id, tuple(body.dates), body.reason)
     entity = LeaveRequest.id_for(course_id, student_id, body.dates)
+    return run(system, who, request, command, entity=entity, key=key, body=body)
+
+
+@router.post("/courses/{course_id}/ratings", **CREATED)
+def rate_course(
+    course_id: UUID,
+    body: RatingCreate,
+    system: SystemDep,
+    who: Family,
+    request: Request,
+    key: IdempotencyKey = None,
+):
+    """Rate a week of a course the child was present at, and its teacher,
+    each 1 to 5, once per week; an optional comment."""
+    command = c.RateCourse(
+        course_id,
+        body.student_id,
+        body.week,
+        body.course_score,
+        body.teacher_score,
+        body.comment,
+    )
+    entity = Rating.id_for(course_id, body.student_id, body.week)
     return run(system, who, request, command, entity=entity, key=key, body=body)
 
 

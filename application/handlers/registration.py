@@ -1,11 +1,12 @@
-"""Registration for courses in a term's window, its waiting lists, and
-leave asked for by guardians and decided by the school. A guardian acts
-for their own children only."""
+"""Registration for courses in a term's window, its waiting lists, leave
+asked for by guardians and decided by the school, and the families' weekly
+ratings of courses. A guardian acts for their own children only."""
 
 from application import commands as c
 from application.unit_of_work import UnitOfWork
 from domain.course import Course
 from domain.leave import LeaveRequest
+from domain.rating import Rating
 from domain.school import Term
 
 
@@ -68,4 +69,23 @@ def approve_leave_request(cmd: c.ApproveLeaveRequest, uow: UnitOfWork) -> int:
 def decline_leave_request(cmd: c.DeclineLeaveRequest, uow: UnitOfWork) -> int:
     request = uow.get(LeaveRequest, cmd.request_id, "leave request")
     request.decline(stamp=uow.stamp())
+    return uow.commit()
+
+
+def rate_course(cmd: c.RateCourse, uow: UnitOfWork) -> int:
+    course = uow.get(Course, cmd.course_id, "course")
+    uow.check_student(course.school_id, cmd.student_id)
+    rating = Rating.give(
+        course=course,
+        student_id=cmd.student_id,
+        week=cmd.week,
+        course_score=cmd.course_score,
+        teacher_score=cmd.teacher_score,
+        commented=cmd.comment is not None,
+        stamp=uow.stamp(),
+    )
+    uow.add(rating, f"the rating of {rating.week} for {cmd.student_id}")
+    uow.relies_on(course)  # a session reversed meanwhile refuses it
+    if cmd.comment is not None:
+        uow.note(rating.id, course.school_id, cmd.student_id, cmd.comment)
     return uow.commit()

@@ -40,6 +40,7 @@ class Known:
 
 
 TEACHER, COURSE = Known("teacher_id"), Known("course_id")
+RATINGS = "/courses/{course_id}/ratings"
 STUDENTS = "/schools/{school_id}/people/students/{student_id}"
 GUARDIANS = "/schools/{school_id}/people/guardians/{code}"
 TEACHERS = "/schools/{school_id}/people/teachers/{teacher_id}"
@@ -165,6 +166,15 @@ ROUTES: dict[str, tuple[Role | None, dict | None]] = {
     "/courses/{course_id}/enrolments/{student_id}/leave-requests": (
         ADMIN,
         {"dates": ["2026-12-15"]},
+    ),
+    "/courses/{course_id}/ratings": (
+        ADMIN,
+        {
+            "student_id": "a",
+            "week": "2026-09-02",
+            "course_score": 5,
+            "teacher_score": 4,
+        },
     ),
     "/leave-requests/{request_id}/approval": (ADMIN, None),
     "/leave-requests/{request_id}/refusal": (ADMIN, None),
@@ -462,10 +472,12 @@ DATES = {
     "/schools/{school_id}/subsidies": ["received_on"],
     "/subsidies/{grant_id}/allocations": ["on"],
     "/payroll/{run_id}/payment": ["paid_on"],
+    RATINGS: ["week"],
 }
 INTS = {
     "/schools/{school_id}/terms": ["planned_sessions", "refund_deadline_days"],
     "/terms/{term_id}/courses": ["capacity", "planned_sessions"],
+    RATINGS: ["course_score", "teacher_score"],
 }
 
 
@@ -480,6 +492,37 @@ def values(table: dict[str, list[str]], bad: dict[str, object]) -> list[Case]:
 
 PAYMENTS = "/schools/{school_id}/payments"
 SESSIONS = "/courses/{course_id}/sessions"
+
+
+def ratings() -> list[Case]:
+    scores = {"six": 6, "as a string": "5", "as a boolean": True, "4.0": 4.0}
+    comments = {
+        "of 501 characters": "x" * 501,
+        "with a line break": "good\nteacher",
+        "with NUL": "a\x00b",
+        "only whitespace": " \u3000 ",
+        "empty": "",
+        "not text": 5,
+    }
+    return [
+        *(
+            with_(RATINGS, f"{key} {name}", **{key: value})
+            for key in ("course_score", "teacher_score")
+            for name, value in scores.items()
+        ),
+        *(with_(RATINGS, f"comment {n}", comment=v) for n, v in comments.items()),
+        with_(RATINGS, "a week the student was not present", week="2026-09-09"),
+        with_(RATINGS, "a week not yet begun", week="2027-01-11"),
+        with_(RATINGS, "a student not enrolled", student_id="b"),
+        with_(RATINGS, "a student of another school", student_id="z"),
+        with_(RATINGS, "the teacher named", teacher_id=UNKNOWN),
+        Case(
+            RATINGS,
+            "an unknown course",
+            WITH_BODY[RATINGS],
+            path={"course_id": UNKNOWN},
+        ),
+    ]
 
 
 def payments() -> list[Case]:
@@ -1085,6 +1128,7 @@ def corpus() -> list[Case]:
         *terms_and_courses(),
         *register(),
         *registration(),
+        *ratings(),
         *sessions(),
         *payroll(),
         *refunds(),
