@@ -67,6 +67,7 @@ from projections.export import export
 from projections.runner import Projector
 from samples.people import name_generated, record_people
 from samples.pingcheng import DISTRICT, admin, load_sample
+from samples.ratings import rate_courses
 from samples.registration import load_registrations
 from samples.simulate import Plan, PlanError, simulate
 
@@ -218,8 +219,10 @@ def demo() -> None:
         console.print("Loading the sample term: 2 schools, 300 students, 6 weeks…")
         load_sample(system.bus)
         load_registrations(system.bus)
-        console.print("Recording the families' and teachers' names, erasing one…")
-        erase_one(system, record_people(system.bus, system.registry))
+        console.print("Recording the families' names, ratings and one erasure…")
+        guardians = record_people(system.bus, system.registry)
+        erase_one(system, guardians)
+        rate_courses(system.bus, system.registry, guardians["PC-101"])
         console.print("Generating the Yungang district, with one of each anomaly…")
         truth = simulate(system.bus, SIMULATED)
         path = settings.home / "demo-anomalies.json"
