@@ -65,6 +65,7 @@ class Client:
     base_url: str
     tokens: dict[str, str]
     written: list[Write] = field(default_factory=list)
+    failures: list[BaseException] = field(default_factory=list)
 
     def http(self, who: str) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -86,11 +87,19 @@ class Client:
                 answer = http.post(write.path, json=write.body, headers=headers)
             except httpx.TransportError:  # the worker died with the request
                 answer = None
-            if answer is not None and answer.status_code not in (429, 503):
+            if answer is not None and not try_again(answer):
                 assert answer.status_code in (200, 201), answer.text
                 return answer.json()
             assert time.monotonic() < deadline, f"{write.path} not answered"
             time.sleep(0.05)
+
+
+def try_again(answer: httpx.Response) -> bool:
+    """What the API answers when sending the same request again is the cure:
+    busy, down, or the school's books changed while it decided."""
+    if answer.status_code == 409:
+        return answer.json()["type"].endswith("/books-changed")
+    return answer.status_code in (429, 503)
 
 
 def school_days(since: date, until: date) -> Iterator[date]:
@@ -161,6 +170,16 @@ def set_up(client: Client) -> list[tuple[str, str, list[str]]]:
 
 
 def keep_writing(
+    client: Client, writer: int, course: tuple, stop: threading.Event
+) -> None:
+    try:
+        write_until_stopped(client, writer, course, stop)
+    except BaseException as failure:  # told to the test, not lost in the thread
+        client.failures.append(failure)
+        raise
+
+
+def write_until_stopped(
     client: Client, writer: int, course: tuple, stop: threading.Event
 ) -> None:
     """Payments, refunds of part of the credit they make, their approvals by
@@ -307,6 +326,8 @@ def test_killed_workers_projections_and_postmaster_lose_and_double_nothing(
         stop.set()
         for writer in writers:
             writer.join(RECOVERS_WITHIN * 2)
+    assert client.failures == [], client.failures
+    assert not any(writer.is_alive() for writer in writers)
     written = list(client.written)
     head = log_head(database)
     assert head == max(w.answer["position"] for w in written)
