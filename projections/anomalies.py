@@ -22,6 +22,8 @@ Rules (severity):
   delivered a single session.
 - term-surplus-unreported (medium): a term that has ended with a surplus in
   its courses and no surplus report.
+- low-teacher-satisfaction (medium): a teacher rated 4 or 5 by fewer than
+  60 % of the families who rated a week of theirs, when five or more did.
 
 Several of these cannot happen through the application's own commands (it
 refuses them); the rules are there for data that went around it.
@@ -43,6 +45,7 @@ from projections.queries import Queries
 
 GHOST_SESSIONS = 5
 IDENTICAL_SESSIONS = 10
+RATED_AT_LEAST, SATISFIED_SHARE = 5, 60  # ratings in a week; per cent 4 or 5
 
 RULES: dict[str, tuple[str, SQL]] = {
     "ghost-student": (
@@ -245,6 +248,20 @@ RULES: dict[str, tuple[str, SQL]] = {
         HAVING sum(m.surplus) > 0
         """),
     ),
+    "low-teacher-satisfaction": (
+        "medium",
+        SQL("""
+        SELECT r.school_id, t.code, r.week, count(*) AS n,
+               count(*) FILTER (WHERE r.teacher_score >= 4) AS good,
+               array_agg(r.rating_id::text ORDER BY r.student_id) AS ids
+        FROM satisfaction_ratings r JOIN teachers t ON t.teacher_id = r.teacher_id
+        WHERE r.school_id = ANY(%(schools)s)
+        GROUP BY r.school_id, r.teacher_id, t.code, r.week
+        HAVING count(*) >= %(rated)s
+           AND count(*) FILTER (WHERE r.teacher_score >= 4) * 100
+               < %(satisfied)s * count(*)
+    """),
+    ),
 }
 
 _KIND = {
@@ -260,11 +277,16 @@ _KIND = {
     "over-capacity": "course",
     "released-without-session": "course",
     "term-surplus-unreported": "term",
+    "low-teacher-satisfaction": "rating",
 }
 
 
 def _describe(rule: str, r: dict[str, Any]) -> tuple[str, str]:
     match rule:
+        case "low-teacher-satisfaction":
+            return f"teacher {r['code']} in the week of {r['week']}", (
+                f"{r['good']} of {r['n']} families rated the teacher 4 or 5"
+            )
         case "ghost-student":
             return f"student {r['student_id']}", (
                 "marked present but never enrolled"
@@ -340,6 +362,8 @@ def anomalies(
         "ghost": GHOST_SESSIONS,
         "identical": IDENTICAL_SESSIONS,
         "backfilled": BACKFILLED_AFTER_DAYS,
+        "rated": RATED_AT_LEAST,
+        "satisfied": SATISFIED_SHARE,
     }
     found = []
     for rule, (level, statement) in RULES.items():

@@ -11,7 +11,7 @@ import of old records would.
 
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -22,13 +22,16 @@ from application.bus import MessageBus
 from application.funds import Funds
 from domain.allocation import Allocation
 from domain.course import BEIJING, Course
+from domain.errors import DomainError
 from domain.facts import Actor, Stamp
 from domain.payment import Payment
 from domain.payroll import Adjustment, PayrollRun, month_end
+from domain.rating import Rating, monday_of
 from domain.refund import Refund
 from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
 from domain.teacher import Teacher
+from projections.anomalies import RATED_AT_LEAST
 from samples.pingcheng import NATIONAL_DAY, SimulatedClock
 
 TERM, SUMMER = "2026-autumn", "2026-summer"
@@ -57,6 +60,7 @@ ANOMALIES = (
     "over-capacity",
     "released-without-session",
     "term-surplus-unreported",
+    "low-teacher-satisfaction",
 )
 Progress = Callable[[int, int], None]
 
@@ -556,6 +560,8 @@ def run_days(bus, schools, injected, days, clock, truth, progress) -> None:
                         "backfilled-attendance", s.code, f"course C04 on {missed}"
                     )
         clock.set(day, 19)
+        for s in injected if number == 4 else ():
+            plant_poor_ratings(s, day, truth)
         for s in schools:
             if number in (8, 9, 10):
                 s.refund(s.leaver, day, number - 8)
@@ -585,6 +591,28 @@ def plant_payments(s: SimSchool, day: date, truth: Truth) -> None:
     s.pay(payer, 1000, day, "-A", course)
     s.pay(payer, 1000, day, "-B", course)
     truth.add("duplicate-payment", s.code, f"student {payer} on {day}")
+
+
+def plant_poor_ratings(s: SimSchool, day: date, truth: Truth) -> None:
+    """Families of one class rate its week poorly: the teacher they rate is
+    the one the log says taught them that week."""
+    cls = s.classes[7]
+    rated = []
+    for student in cls.roster[:8]:
+        try:
+            s.bus.handle(c.RateCourse(cls.course_id, student, day, 2, 1), s.admin)
+        except DomainError:
+            continue  # away all week: nothing to rate
+        rated.append(Rating.id_for(cls.course_id, student, day))
+    teachers = {s.teacher_id(k.teacher): k.teacher for k in s.classes}
+    taught = Counter(teachers[s.bus.funds.get(r).teacher_id] for r in rated)
+    for teacher, n in taught.items():
+        if n >= RATED_AT_LEAST:
+            truth.add(
+                "low-teacher-satisfaction",
+                s.code,
+                f"teacher {teacher} in the week of {monday_of(day)}",
+            )
 
 
 def plant_unpaid_refund(s: SimSchool, day: date, truth: Truth) -> None:
