@@ -293,7 +293,9 @@ def test_a_server_in_database_url_is_waited_for_and_reconnected_to(tmp_path):
     try:
         with served(env, token) as (server, http):
             registered = register_school(http)
-            kill_postmaster(external)
+            _, old = kill_postmaster(external)
+            # a process killed is still seen running for a moment
+            wait_until(lambda: not running(old), 10, "the killed server lingers")
             killed = time.monotonic()
             while time.monotonic() - killed < 3:
                 sent = time.monotonic()
