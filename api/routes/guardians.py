@@ -69,7 +69,7 @@ def children(
 
 
 def balance_of(
-    queries, school_id: UUID, student_id: str
+    queries: Queries, school_id: UUID, student_id: str
 ) -> StudentBalancePublic | None:
     try:
         return StudentBalancePublic.of(
