@@ -30,6 +30,7 @@ from domain.person import Kind, person_id_for
 from domain.school import School
 from projections import family, registrations
 from projections import funds as f
+from projections.queries import Queries
 
 router = APIRouter(
     prefix="/v1", tags=["guardians"], responses=READ_PROBLEMS | WRITE_PROBLEMS
