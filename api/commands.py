@@ -13,7 +13,7 @@ from api.auth import Principal
 from api.bootstrap import System
 from api.errors import KeyReused
 from application.funds import RequestKey
-from domain.errors import AlreadyExists
+from domain.errors import DomainError
 from infra.recorder import StoredRequest
 
 IdempotencyKey = Annotated[
@@ -72,7 +72,9 @@ def run(
     )
     try:
         position = system.bus.handle(command, principal.actor, request_key)
-    except AlreadyExists:
+    except DomainError:
+        # sent again while the first was still being saved (its client gave up
+        # on it): what this one met is the first one's work, so its answer
         if key and (stored := system.requests.find(owner, route, key)):
             return replay(stored, print_)
         raise
