@@ -129,8 +129,10 @@ class TlsServer:
 @pytest.fixture(scope="module")
 def tls_server() -> Iterator[TlsServer]:
     bin_path = _postgres_with_tls()
-    if bin_path is None:
-        pytest.skip("no PostgreSQL here is built with TLS (the embedded one is not)")
+    assert bin_path is not None, (
+        "no PostgreSQL here is built with TLS (the embedded one is not): "
+        "tests/system_packages.sh installs one"
+    )
     folder = Path(tempfile.mkdtemp(prefix="fundledger-tls-"))
     folder.chmod(0o755)
     try:

@@ -1,0 +1,20 @@
+#!/bin/sh
+# What the tests need beyond Python packages: a PostgreSQL built with TLS
+# (the embedded server is not), for the DATABASE_URL sslmode=verify-full test.
+set -eu
+
+with_tls() {
+    for config in /usr/lib/postgresql/*/bin/pg_config; do
+        [ -x "$config" ] && "$config" --configure | grep -q -e --with-openssl -e --with-ssl=openssl && return 0
+    done
+    return 1
+}
+
+with_tls && exit 0
+if command -v apt-get >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    echo "installing Debian's PostgreSQL (built with TLS) for the TLS test"
+    $SUDO apt-get install -y --no-install-recommends postgresql >/dev/null \
+        || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y --no-install-recommends postgresql >/dev/null; }
+fi
+with_tls || echo "no PostgreSQL built with TLS could be installed: the TLS test will fail" >&2
