@@ -426,18 +426,21 @@ def passphrase(settings: Settings) -> str | None:
     return secret.get_secret_value() if secret else None
 
 
+def key_files(make) -> tuple[Path, Path]:
+    """Makes the key files in the keys folder; a refusal is exit 2."""
+    settings = Settings()
+    try:
+        return make(keys_folder(settings), passphrase(settings), datetime.now(UTC))
+    except DigestError as error:
+        console.print(str(error))
+        raise typer.Exit(2) from None
+
+
 @keys.command("create")
 def create_keys_command() -> None:
     """Create the signing key, encrypted with FUNDLEDGER_KEY_PASSPHRASE, and the
     key set to give whoever keeps digests."""
-    settings = Settings()
-    try:
-        private, published = create_keys(
-            keys_folder(settings), passphrase(settings), datetime.now(UTC)
-        )
-    except DigestError as error:
-        console.print(str(error))
-        raise typer.Exit(2) from None
+    private, published = key_files(create_keys)
     console.print(
         f"signing key {private} (encrypted; keep the passphrase elsewhere)\n"
         f"key set     {published} (publish it to whoever verifies digests)"
@@ -448,14 +451,7 @@ def create_keys_command() -> None:
 def rotate_keys_command() -> None:
     """Replace the signing key from now: the old private key is deleted, its
     public key stays in the key set for the digests it signed."""
-    settings = Settings()
-    try:
-        private, published = rotate_keys(
-            keys_folder(settings), passphrase(settings), datetime.now(UTC)
-        )
-    except DigestError as error:
-        console.print(str(error))
-        raise typer.Exit(2) from None
+    private, published = key_files(rotate_keys)
     console.print(
         f"new signing key {private} (encrypted; the old one is deleted)\n"
         f"key set         {published} (publish it again)"
