@@ -1,14 +1,18 @@
 """A course is an after-school class of a term and its register.
 
 The register holds who is enrolled and which sessions were delivered, because
-every delivery settles each enrolled student's share of the fee: released when
-the student consumed the session, credited back when on approved leave (or
-absent, where absence does not consume). Keeping both in one aggregate makes
-capacity, rosters and shares consistent without reading other aggregates.
+every delivery settles each enrolled student's share of the fee: consumed when
+the student attended (or was absent, where absence consumes), credited back
+when on approved leave. A consumed share is released to the course at once,
+or, where the term says so, waits for the family: confirmed by the guardian or
+by the family's silence for the term's working days, or held by a dispute
+until it is settled (released, or credited back). Keeping it all in one
+aggregate makes capacity, rosters and shares consistent without reading
+other aggregates.
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from enum import StrEnum
@@ -17,10 +21,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import (
+    AlreadyDisputed,
     AlreadyEnrolled,
     AlreadyRegistered,
     AlreadyWithdrawn,
     Blank,
+    ConfirmationWindowClosed,
     CourseFull,
     CourseOfAnotherTerm,
     FutureDate,
@@ -29,7 +35,11 @@ from domain.errors import (
     InvalidPlan,
     InvalidSession,
     InvalidStudentId,
+    InvalidTransition,
+    NotAwaitingConfirmation,
+    NotConsumed,
     NotEnrolled,
+    NothingToConfirm,
     NotWaiting,
     OutsideTerm,
     SessionAlreadyDelivered,
@@ -38,7 +48,8 @@ from domain.errors import (
 )
 from domain.facts import Created, Fact, Stamp, event_id, stable_id
 from domain.money import session_share
-from domain.school import BEIJING, Term
+from domain.school import ANSWER_DAYS, BEIJING, SILENCE_DAYS, Release, Term
+from domain.workdays import WorkingDays
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 BACKFILLED_AFTER_DAYS = 2
@@ -59,14 +70,17 @@ class Category(StrEnum):
 @dataclass(slots=True)
 class Seat:
     """Bit n of each mask speaks of the share of session n: still owed,
-    released by its delivery, or credited back by it."""
+    consumed by its delivery, or credited back by it; a consumed share may
+    still await the family's confirmation, or be held by a dispute."""
 
     waived: bool
     owed: int
     active: bool = True
     leave: frozenset[date] = frozenset()
-    released: int = 0
+    consumed: int = 0
     cancelled: int = 0
+    awaiting: int = 0
+    disputed: int = 0
 
 
 def numbers(mask: int) -> list[int]:
@@ -90,6 +104,8 @@ class Delivery:
 
 class Course(Aggregate):
     class Opened(Created):
+        class_version = 2
+
         school_id: UUID
         term_id: UUID
         code: str
@@ -102,6 +118,15 @@ class Course(Aggregate):
         term_starts: date
         term_ends: date
         absence_consumes: bool
+        release: str
+        silence_days: int
+        answer_days: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["release"] = Release.ON_DELIVERY.value
+            state["silence_days"] = SILENCE_DAYS
+            state["answer_days"] = ANSWER_DAYS
 
         def apply(self, course: "Course") -> None:
             course.school_id = self.school_id
@@ -116,6 +141,9 @@ class Course(Aggregate):
             course.term_starts = self.term_starts
             course.term_ends = self.term_ends
             course.absence_consumes = self.absence_consumes
+            course.release = Release(self.release)
+            course.silence_days = self.silence_days
+            course.answer_days = self.answer_days
             course.seats = {}
             course.deliveries = {}
             course.used = set()
@@ -199,7 +227,11 @@ class Course(Aggregate):
             seat.owed = 0
 
     class SessionDelivered(Fact):
-        """The evidence money is released against: times, teacher and roster."""
+        """The evidence money is released against: times, teacher and roster.
+        ``released`` lists the students who consumed the session; with
+        ``awaiting`` their shares wait for their families' confirmation."""
+
+        class_version = 2
 
         school_id: UUID
         session_id: UUID
@@ -215,6 +247,11 @@ class Course(Aggregate):
         on_leave: Sequence[str]
         released: Sequence[str]
         cancelled: Sequence[str]
+        awaiting: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["awaiting"] = False
 
         @property
         def backfilled(self) -> bool:
@@ -225,7 +262,9 @@ class Course(Aggregate):
             for student in self.released:
                 seat = course.seats[student]
                 seat.owed &= ~bit
-                seat.released |= bit
+                seat.consumed |= bit
+                if self.awaiting:
+                    seat.awaiting |= bit
             for student in self.cancelled:
                 seat = course.seats[student]
                 seat.owed &= ~bit
@@ -242,7 +281,11 @@ class Course(Aggregate):
             )
 
     class DeliveryReversed(Fact):
-        """Undoes a delivery recorded in error; names the entry it reverses."""
+        """Undoes a delivery recorded in error; names the entry it reverses.
+        ``awaiting``: the consumed shares not yet confirmed, taken back from
+        awaiting rather than from the course's income."""
+
+        class_version = 2
 
         school_id: UUID
         session_id: UUID
@@ -254,16 +297,85 @@ class Course(Aggregate):
         share: int
         released: Sequence[str]
         cancelled: Sequence[str]
+        awaiting: Sequence[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["awaiting"] = ()
 
         def apply(self, course: "Course") -> None:
             bit = 1 << self.number
             for student in (*self.released, *self.cancelled):
                 seat = course.seats[student]
                 seat.owed |= bit
-                seat.released &= ~bit
+                seat.consumed &= ~bit
                 seat.cancelled &= ~bit
+                seat.awaiting &= ~bit
             course.used.discard(self.number)
             del course.deliveries[self.effective]
+
+    class SharesConfirmed(Fact):
+        """A guardian confirms the child consumed the sessions of ``days``;
+        their shares, ``amount`` in all, are released to the course."""
+
+        school_id: UUID
+        student_id: str
+        days: Sequence[date]
+        amount: int
+
+        def apply(self, course: "Course") -> None:
+            course.seats[self.student_id].awaiting &= ~course.mask_of(self.days)
+
+    class SilenceElapsed(Fact):
+        """``rule``: the families named stayed silent for ``silence_days``
+        working days after each session of ``days`` (the last on
+        ``through``), which confirms them; ``confirmed``: each family's
+        shares released, in fen."""
+
+        school_id: UUID
+        rule: str
+        silence_days: int
+        through: date
+        days: Sequence[date]
+        confirmed: Mapping[str, int]
+
+        def apply(self, course: "Course") -> None:
+            mask = course.mask_of(self.days)
+            for student in self.confirmed:
+                course.seats[student].awaiting &= ~mask
+
+    class ShareHeld(Fact):
+        """A family disputes its share of the session of ``day``: held, not
+        released and not spendable, until the dispute is settled."""
+
+        school_id: UUID
+        student_id: str
+        day: date
+        amount: int
+        dispute_id: UUID
+
+        def apply(self, course: "Course") -> None:
+            seat, bit = course.seats[self.student_id], course.mask_of((self.day,))
+            seat.awaiting &= ~bit
+            seat.disputed |= bit
+
+    class HeldShareSettled(Fact):
+        """A dispute is settled: the held share is credited back to the
+        family (``credited``), or released to the course."""
+
+        school_id: UUID
+        student_id: str
+        day: date
+        amount: int
+        dispute_id: UUID
+        credited: bool
+
+        def apply(self, course: "Course") -> None:
+            seat, bit = course.seats[self.student_id], course.mask_of((self.day,))
+            seat.disputed &= ~bit
+            if self.credited:
+                seat.consumed &= ~bit
+                seat.cancelled |= bit
 
     @staticmethod
     def id_for(term_id: UUID, code: str) -> UUID:
@@ -317,6 +429,9 @@ class Course(Aggregate):
             term_starts=term.starts,
             term_ends=term.ends,
             absence_consumes=term.absence_consumes,
+            release=term.release.value,
+            silence_days=term.silence_days,
+            answer_days=term.answer_days,
             **stamp.fields(),
         )
 
@@ -521,6 +636,7 @@ class Course(Aggregate):
             on_leave=tuple(sorted(on_leave)),
             released=tuple(s for s in owing if s in consuming),
             cancelled=tuple(s for s in owing if s not in consuming),
+            awaiting=self.release is Release.ON_CONFIRMATION,
             **stamp.fields(),
         )
 
@@ -538,6 +654,12 @@ class Course(Aggregate):
                     f"student {student} left or was exempted after this session; "
                     "settle that through a refund instead"
                 )
+            if seat.disputed >> delivery.number & 1:
+                raise InvalidSession(
+                    f"the family of {student} disputes this session; "
+                    "settle the dispute first"
+                )
+        bit = 1 << delivery.number
         self.trigger_event(
             self.DeliveryReversed,
             school_id=self.school_id,
@@ -550,11 +672,169 @@ class Course(Aggregate):
             share=delivery.share,
             released=released,
             cancelled=cancelled,
+            awaiting=tuple(s for s in released if self.seats[s].awaiting & bit),
             actor=stamp.actor.id,
             role=stamp.actor.role,
             effective=day,
             timestamp=stamp.at,
         )
+
+    # --- confirmation ----------------------------------------------------
+
+    def confirm(
+        self,
+        student_id: str,
+        *,
+        day: date | None = None,
+        through: date | None = None,
+        stamp: Stamp,
+    ) -> None:
+        """Confirms the session of ``day``, or every session up to
+        ``through`` whose share still awaits the family."""
+        if day is not None:
+            self.check_awaiting(student_id, day)
+            days = [day]
+        else:
+            days = [d for d in self.awaiting_days(student_id) if d <= through]
+            if not days:
+                raise NothingToConfirm(
+                    f"no session of {self.code} up to {through} awaits "
+                    f"confirmation for {student_id}"
+                )
+        self.trigger_event(
+            self.SharesConfirmed,
+            school_id=self.school_id,
+            student_id=student_id,
+            days=tuple(days),
+            amount=sum(self.deliveries[d].share for d in days),
+            **stamp.fields(),
+        )
+
+    def confirm_by_silence(self, calendar: WorkingDays, *, stamp: Stamp) -> None:
+        """Confirms every share whose family stayed silent for the term's
+        working days after its session, as of ``stamp.on``."""
+        waiting = 0
+        for seat in self.seats.values():
+            waiting |= seat.awaiting
+        days = sorted(
+            d
+            for d, x in self.deliveries.items()
+            if waiting >> x.number & 1 and self.window_ends(d, calendar) < stamp.on
+        )
+        if not days:
+            return
+        mask = self.mask_of(days)
+        confirmed = {
+            student: sum(self.share(n) for n in numbers(seat.awaiting & mask))
+            for student, seat in sorted(self.seats.items())
+            if seat.awaiting & mask
+        }
+        self.trigger_event(
+            self.SilenceElapsed,
+            school_id=self.school_id,
+            rule="silence-confirms",
+            silence_days=self.silence_days,
+            through=days[-1],
+            days=tuple(days),
+            confirmed=confirmed,
+            **stamp.fields(),
+        )
+
+    def hold(
+        self,
+        student_id: str,
+        day: date,
+        *,
+        dispute_id: UUID,
+        calendar: WorkingDays,
+        stamp: Stamp,
+    ) -> None:
+        """Holds a disputed share; a family disputes within the silence
+        period, while the share still awaits it."""
+        delivery = self.check_awaiting(student_id, day)
+        if stamp.on > (ends := self.window_ends(day, calendar)):
+            raise ConfirmationWindowClosed(
+                f"the session of {day} could be disputed until {ends} "
+                f"({self.silence_days} working days); the family's silence "
+                "has confirmed it",
+                rule="silence-confirms",
+            )
+        self.trigger_event(
+            self.ShareHeld,
+            school_id=self.school_id,
+            student_id=student_id,
+            day=day,
+            amount=delivery.share,
+            dispute_id=dispute_id,
+            **stamp.fields(),
+        )
+
+    def settle_held(
+        self,
+        student_id: str,
+        day: date,
+        *,
+        dispute_id: UUID,
+        credited: bool,
+        stamp: Stamp,
+    ) -> None:
+        seat = self.check_enrolled(student_id)
+        if not seat.disputed & self.mask_of((day,)):
+            raise InvalidTransition(f"no share of {day} is held for {student_id}")
+        self.trigger_event(
+            self.HeldShareSettled,
+            school_id=self.school_id,
+            student_id=student_id,
+            day=day,
+            amount=self.deliveries[day].share,
+            dispute_id=dispute_id,
+            credited=credited,
+            **stamp.fields(),
+        )
+
+    def check_awaiting(self, student_id: str, day: date) -> Delivery:
+        """The delivery of ``day``, whose share the student consumed and the
+        family has neither confirmed nor disputed."""
+        seat = self.check_enrolled(student_id)
+        delivery = self.deliveries.get(day)
+        if delivery is None:
+            raise SessionNotDelivered(f"no session of {self.code} on {day}")
+        bit = 1 << delivery.number
+        if not seat.consumed & bit:
+            raise NotConsumed(
+                f"{student_id} did not consume the session of {day} "
+                "(on leave, absent where absence does not consume, or enrolled later)",
+                rule="consumed-only",
+            )
+        if self.release is Release.ON_DELIVERY:
+            raise NotAwaitingConfirmation(
+                f"term policy releases {self.code}'s shares on delivery; "
+                "they await no confirmation",
+                rule="on-delivery",
+            )
+        if seat.disputed & bit:
+            raise AlreadyDisputed(
+                f"the share of {day} is disputed already", rule="one-dispute"
+            )
+        if not seat.awaiting & bit:
+            raise NotAwaitingConfirmation(
+                f"the share of {day} is confirmed already", rule="confirmed-once"
+            )
+        return delivery
+
+    def awaiting_days(self, student_id: str) -> list[date]:
+        """The sessions whose share awaits the family's confirmation."""
+        seat = self.check_enrolled(student_id)
+        return sorted(
+            d for d, x in self.deliveries.items() if seat.awaiting >> x.number & 1
+        )
+
+    def window_ends(self, day: date, calendar: WorkingDays) -> date:
+        """The last day a family may dispute the session of ``day``."""
+        return calendar.after(day, self.silence_days)
+
+    def mask_of(self, days: Iterable[date]) -> int:
+        return sum(1 << self.deliveries[d].number for d in days)
 
     # --- derived state and guards ---------------------------------------
 
@@ -581,7 +861,7 @@ class Course(Aggregate):
         """The students whose share session ``number`` released, and cancelled."""
         bit, seats = 1 << number, sorted(self.seats.items())
         return (
-            tuple(s for s, seat in seats if seat.released & bit),
+            tuple(s for s, seat in seats if seat.consumed & bit),
             tuple(s for s, seat in seats if seat.cancelled & bit),
         )
 

@@ -280,6 +280,70 @@ class WeekNotBegun(DomainError):
     code = "week-not-begun"
 
 
+# --- confirmation and disputes ----------------------------------------------
+class NotConsumed(DomainError):
+    """A family confirms or disputes only a session its child consumed."""
+
+    code = "not-consumed"
+
+
+class NotAwaitingConfirmation(DomainError):
+    """The share awaits no confirmation: confirmed already, or released on
+    delivery by term policy."""
+
+    code = "not-awaiting-confirmation"
+
+
+class NothingToConfirm(DomainError):
+    """No session up to that day awaits the family's confirmation."""
+
+    code = "nothing-to-confirm"
+
+
+class AlreadyDisputed(DomainError):
+    """A family disputes a session's share once."""
+
+    code = "already-disputed"
+
+
+class ConfirmationWindowClosed(DomainError):
+    """A share is disputed within the silence period after its session."""
+
+    code = "confirmation-window-closed"
+
+
+class UnknownDisputeGrounds(DomainError):
+    """A dispute names one of the grounds the rules know."""
+
+    code = "unknown-dispute-grounds"
+
+
+class DisputeNotPending(DomainError):
+    """The dispute is not in a state that takes this step."""
+
+    code = "dispute-not-pending"
+    status = 409
+
+
+class AnswerWindowClosed(DomainError):
+    """A school answers a dispute within the answer period."""
+
+    code = "answer-window-closed"
+
+
+class EscalationWindowClosed(DomainError):
+    """A rejected dispute is escalated within the answer period."""
+
+    code = "escalation-window-closed"
+
+
+class EscalatedToRegulator(DomainError):
+    """An escalated dispute is the regulator's to decide, not the school's."""
+
+    code = "escalated-to-regulator"
+    status = 403
+
+
 # --- money ------------------------------------------------------------------
 class PaymentConflict(DomainError):
     """The reference was booked with other content."""

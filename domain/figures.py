@@ -74,7 +74,32 @@ CANCELLED = figure(
     (1, Term(1, "unearned", "cancellation")),
     doc="credited back: leave, withdrawal, waiver",
 )
-CONSUMED = figure("consumed", (1, Term(1, "unearned", "consumption")))
+CONSUMED = figure(
+    "consumed",
+    (1, Term(1, "unearned", "consumption")),
+    doc="delivered shares the child consumed, less those credited back",
+)
+AWAITING = figure(
+    "awaiting",
+    (-1, Term(1, "awaiting")),
+    doc="consumed, awaiting the family's confirmation: still the family's",
+)
+DISPUTED = figure(
+    "disputed", (-1, Term(1, "disputed")), doc="consumed and disputed: held"
+)
+CREDITED_BACK = figure(
+    "credited_back",
+    (1, Term(1, "disputed", "consumption")),
+    doc="disputed shares credited back to the family",
+)
+RELEASED = figure(
+    "released",
+    (1, CONSUMED),
+    (-1, AWAITING),
+    (-1, DISPUTED),
+    doc="consumed and released: confirmed by the family, or released on "
+    "delivery where the term says so",
+)
 PAID = figure(
     "paid",
     (-1, Term(1, "receivable", "payment")),
@@ -106,17 +131,22 @@ CREDIT = figure(
 HELD = figure(
     "held",
     (1, PAID),
-    (-1, CONSUMED),
+    (-1, RELEASED),
     (-1, REFUNDED),
     floor=True,
     plus=REFUND_DUE,
-    doc="paid and neither consumed nor refunded, and refunds approved not yet "
-    "paid: what the bank must hold for families",
+    doc="paid and neither released nor refunded (what awaits confirmation or "
+    "is disputed is still the family's), and refunds approved not yet paid: "
+    "what the bank must hold for families",
 )
 
 # --- the school's fund ----------------------------------------------------
 BANK = figure("bank", (1, Term(1, "bank")))
-FEES_RELEASED = figure("fees_released", (-1, Term(1, "released", "consumption")))
+FEES_RELEASED = figure(
+    "fees_released",
+    (-1, Term(1, "released", "consumption")),
+    (-1, Term(1, "released", "confirmation")),
+)
 SUBSIDY_RECEIVED = figure("subsidy_received", (-1, Term(1, "subsidy", "subsidy")))
 SUBSIDY_USED = figure("subsidy_used", (-1, Term(1, "released", "allocation")))
 SUBSIDY_UNUSED = figure("subsidy_unused", (-1, Term(1, "subsidy")))

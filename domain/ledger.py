@@ -6,6 +6,9 @@ Accounts of a school's supervised fund; an enrolment is a student in a course:
     receivable:{student}/{course} asset     an enrolment's fee charged, not yet paid
                                             (negative: paid beyond it)
     unearned:{student}/{course}  liability  an enrolment's fee charged, not yet consumed
+    awaiting:{student}/{course}  liability  consumed shares awaiting the family's
+                                            confirmation: still the family's money
+    disputed:{student}/{course}  liability  consumed shares the family disputes, held
     unallocated:{student}        liability  paid by a family, not yet allocated to
                                             an enrolment
     subsidy:{grant}              liability  subsidy received, not yet allocated
@@ -16,9 +19,21 @@ Accounts of a school's supervised fund; an enrolment is a student in a course:
 
 Each line also names its flow (charge, payment, consumption, …): the figures
 of ``domain.figures`` are sums of balances by account kind and flow.
+
+A delivered session consumes each attending student's share: Dr unearned,
+Cr released (release on delivery) or Cr awaiting (release on confirmation).
+Confirmation, by the guardian or by silence, moves it Dr awaiting, Cr
+released (flow confirmation); a dispute Dr awaiting, Cr disputed. A dispute
+settled for the school releases it (Dr disputed, Cr released); one settled
+for the family undoes the consumption (Dr disputed, Cr unearned) and
+cancels the share as leave does (Dr unearned, Cr receivable), so the
+family's credit grows by the share. The teacher's pay accrued on delivery
+(Dr released, Cr payable:teacher) stands: a share credited back after the
+teacher was paid is the course's, so the school's, cost, not the family's.
 """
 
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import singledispatch
@@ -43,6 +58,14 @@ def receivable(student: str, course: UUID) -> str:
 
 def unearned(student: str, course: UUID) -> str:
     return f"unearned:{student}/{course}"
+
+
+def awaiting(student: str, course: UUID) -> str:
+    return f"awaiting:{student}/{course}"
+
+
+def disputed(student: str, course: UUID) -> str:
+    return f"disputed:{student}/{course}"
 
 
 def unallocated(student: str) -> str:
@@ -79,12 +102,13 @@ class Holder(NamedTuple):
 
 
 SCHOOL = Holder(None, None)
+ENROLMENT_KINDS = ("receivable", "unearned", "awaiting", "disputed")
 _FAMILY_KINDS = ("unallocated", "payable:refund")
 
 
 def holder_of(account: str) -> Holder:
     kind = kind_of(account)
-    if kind in ("receivable", "unearned"):
+    if kind in ENROLMENT_KINDS:
         student, _, course = account[len(kind) + 1 :].partition("/")
         return Holder(student, UUID(course))
     if kind in _FAMILY_KINDS:
@@ -203,12 +227,17 @@ def _(e: Course.StudentWithdrawn | Course.FeeWaived) -> Posting:
     )
 
 
-def _delivery(e: Course.SessionDelivered | Course.DeliveryReversed) -> Posting:
+def _delivery(
+    e: Course.SessionDelivered | Course.DeliveryReversed, waiting: Collection[str]
+) -> Posting:
+    """Consumes each share into the course's income, or into awaiting for
+    the students in ``waiting``."""
     course = e.originator_id
     income = released(course)
     posting = Posting()
     for s in e.released:
-        posting.move("consumption", e.share, debit=unearned(s, course), credit=income)
+        to = awaiting(s, course) if s in waiting else income
+        posting.move("consumption", e.share, debit=unearned(s, course), credit=to)
     for s in e.cancelled:
         posting.move(
             "cancellation",
@@ -222,12 +251,61 @@ def _delivery(e: Course.SessionDelivered | Course.DeliveryReversed) -> Posting:
 
 @_post.register
 def _(e: Course.SessionDelivered) -> Posting:
-    return _delivery(e)
+    return _delivery(e, e.released if e.awaiting else ())
 
 
 @_post.register
 def _(e: Course.DeliveryReversed) -> Posting:
-    return _delivery(e).reversed()
+    return _delivery(e, frozenset(e.awaiting)).reversed()
+
+
+def _confirmed(course: UUID, shares: Iterable[tuple[str, int]]) -> Posting:
+    posting = Posting()
+    for student, amount in shares:
+        posting.move(
+            "confirmation",
+            amount,
+            debit=awaiting(student, course),
+            credit=released(course),
+        )
+    return posting
+
+
+@_post.register
+def _(e: Course.SharesConfirmed) -> Posting:
+    return _confirmed(e.originator_id, [(e.student_id, e.amount)])
+
+
+@_post.register
+def _(e: Course.SilenceElapsed) -> Posting:
+    return _confirmed(e.originator_id, e.confirmed.items())
+
+
+@_post.register
+def _(e: Course.ShareHeld) -> Posting:
+    student, course = e.student_id, e.originator_id
+    return Posting().move(
+        "dispute",
+        e.amount,
+        debit=awaiting(student, course),
+        credit=disputed(student, course),
+    )
+
+
+@_post.register
+def _(e: Course.HeldShareSettled) -> Posting:
+    student, course = e.student_id, e.originator_id
+    held = disputed(student, course)
+    if not e.credited:
+        return Posting().move(
+            "confirmation", e.amount, debit=held, credit=released(course)
+        )
+    share = unearned(student, course)
+    return (
+        Posting()
+        .move("consumption", e.amount, debit=held, credit=share)
+        .move("cancellation", e.amount, debit=share, credit=receivable(student, course))
+    )
 
 
 def _paid(posting: Posting, student: str, allocations, sign: int = 1) -> Posting:

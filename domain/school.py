@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -24,6 +25,19 @@ from domain.facts import Created, Fact, Stamp, stable_id
 OFF_WORK = time(17, 30)
 BEIJING = timezone(timedelta(hours=8))
 LONGEST_TERM_DAYS = 366
+SILENCE_DAYS = 7
+"""Working days of a family's silence after a session that confirm it."""
+ANSWER_DAYS = 5
+"""Working days a school has to answer a dispute, and a family to escalate it."""
+
+
+class Release(StrEnum):
+    """When a delivered session's share leaves the family's money: once the
+    family confirms it (or stays silent), or on delivery where a regulator
+    lets the school do so."""
+
+    ON_CONFIRMATION = "on-confirmation"
+    ON_DELIVERY = "on-delivery"
 
 
 class School(Aggregate):
@@ -82,6 +96,8 @@ class Term(Aggregate):
     """A semester of after-school service at one school, and its fee policy."""
 
     class Opened(Created):
+        class_version = 2
+
         school_id: UUID
         code: str
         starts: date
@@ -94,6 +110,16 @@ class Term(Aggregate):
         absence_consumes: bool
         min_minutes: int
         earliest_end: time
+        release: str
+        silence_days: int
+        answer_days: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """Terms opened before confirmation released on delivery."""
+            state["release"] = Release.ON_DELIVERY.value
+            state["silence_days"] = SILENCE_DAYS
+            state["answer_days"] = ANSWER_DAYS
 
         def apply(self, term: "Term") -> None:
             term.school_id = self.school_id
@@ -108,6 +134,9 @@ class Term(Aggregate):
             term.absence_consumes = self.absence_consumes
             term.min_minutes = self.min_minutes
             term.earliest_end = self.earliest_end
+            term.release = Release(self.release)
+            term.silence_days = self.silence_days
+            term.answer_days = self.answer_days
             term.surplus_reported = False
             term.opens = term.closes = None
             term.closed_early = False
@@ -132,6 +161,9 @@ class Term(Aggregate):
         closed_days: Sequence[date] = (),
         min_minutes: int = 120,
         earliest_end: time = OFF_WORK,
+        release: str = Release.ON_CONFIRMATION,
+        silence_days: int = SILENCE_DAYS,
+        answer_days: int = ANSWER_DAYS,
         stamp: Stamp,
     ) -> "Term":
         if not code.strip():
@@ -152,6 +184,14 @@ class Term(Aggregate):
             raise InvalidTermPolicy(
                 "refund deadline and daily minutes must be positive"
             )
+        if release not in set(Release):
+            raise InvalidTermPolicy(
+                f"release {release!r} is not one of {', '.join(Release)}"
+            )
+        if not 1 <= silence_days <= 30 or not 1 <= answer_days <= 30:
+            raise InvalidTermPolicy(
+                "silence and answer periods are 1 to 30 working days"
+            )
         if any(not starts <= d <= ends for d in closed_days):
             raise InvalidTermDates("every closed day must fall inside the term")
         return cls._create(
@@ -169,6 +209,9 @@ class Term(Aggregate):
             absence_consumes=absence_consumes,
             min_minutes=min_minutes,
             earliest_end=earliest_end,
+            release=Release(release).value,
+            silence_days=silence_days,
+            answer_days=answer_days,
             **stamp.fields(),
         )
 

@@ -31,6 +31,10 @@ HOLDER_FIGURES = (
     f.TEACHER_PAY_PAID,
     f.TEACHER_PAY_DUE,
     f.SURPLUS,
+    f.AWAITING,  # later figures come last: the view only grows at its end
+    f.DISPUTED,
+    f.CREDITED_BACK,
+    f.RELEASED,
 )
 NAMES = tuple(figure.name for figure in HOLDER_FIGURES)
 _WORD = re.compile(r"^[a-z_:]+$")

@@ -113,14 +113,14 @@ LINE_COLUMNS = (
 )
 
 # Whose money an account is, read off its name as ``domain.ledger.holder_of``
-# does: receivable:{student}/{course}, unearned:…, unallocated:{student},
-# payable:refund:{student}, released:{course}.
+# does: receivable:{student}/{course}, unearned:…, awaiting:…, disputed:…,
+# unallocated:{student}, payable:refund:{student}, released:{course}.
 HOLDER = """
-    CASE WHEN kind IN ('receivable', 'unearned')
+    CASE WHEN kind IN ('receivable', 'unearned', 'awaiting', 'disputed')
          THEN split_part(substr(account, length(kind) + 2), '/', 1)
          WHEN kind IN ('unallocated', 'payable:refund')
          THEN substr(account, length(kind) + 2) END AS student_id,
-    CASE WHEN kind IN ('receivable', 'unearned')
+    CASE WHEN kind IN ('receivable', 'unearned', 'awaiting', 'disputed')
          THEN split_part(substr(account, length(kind) + 2), '/', 2)::uuid
          WHEN kind = 'released'
          THEN substr(account, length(kind) + 2)::uuid END AS course_id

@@ -15,6 +15,7 @@ from tests.builders import (
     BURSAR,
     a_course,
     a_school,
+    a_term,
     day,
     deliver,
     enrolled,
@@ -95,7 +96,8 @@ PAY_FIELDS += ("starts", "ends", "roster")
 
 
 def test_a_reversal_the_fund_could_not_cover_is_refused():
-    course = enrolled(a_course(fee=1000, planned_sessions=10), "s1")
+    term = a_term(release="on-delivery")
+    course = enrolled(a_course(term, fee=1000, planned_sessions=10), "s1")
     books = given(course)
     books.apply(*then(paid(books, "s1", 1000)))
     deliver(course, day(1), present=["s1"], pay=100)
@@ -123,7 +125,8 @@ def test_deliveries_wait_for_a_payroll_until_one_settles_them():
 
 
 def test_a_teachers_pay_is_in_flight_until_a_payroll_pays_it():
-    course = enrolled(a_course(fee=1000, planned_sessions=10), "s1")
+    term = a_term(release="on-delivery")
+    course = enrolled(a_course(term, fee=1000, planned_sessions=10), "s1")
     books = given(course)
     books.apply(*then(paid(books, "s1", 1000)))
     deliver(course, day(1), present=["s1"], pay=100)

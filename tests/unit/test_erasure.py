@@ -96,7 +96,11 @@ def test_a_familys_money_in_flight_is_what_the_fund_holds_for_it():
         deliver(course, day(n), present=["s1", "s2"])
     for event in then(course):
         books.apply(event)
-    assert books.held_for("s1") == 0  # all consumed
+    assert books.held_for("s1") == 1000  # consumed, awaiting the family
+    course.confirm("s1", through=day(2), stamp=stamp(day(3)))
+    for event in then(course):
+        books.apply(event)
+    assert books.held_for("s1") == 0  # all consumed and confirmed
 
 
 def test_a_teachers_pay_not_paid_is_in_flight():

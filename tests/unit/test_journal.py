@@ -11,6 +11,7 @@ from tests.builders import (
     SECOND_BURSAR,
     a_course,
     a_school,
+    a_term,
     day,
     deliver,
     enrolled,
@@ -102,7 +103,8 @@ def test_every_account_names_whose_money_it_is():
 
 
 def test_a_delivery_releases_shares_credits_leave_and_accrues_teacher_pay():
-    course = enrolled(a_course(fee=36000, planned_sessions=80), "s1", "s2")
+    term = a_term(release="on-delivery")
+    course = enrolled(a_course(term, fee=36000, planned_sessions=80), "s1", "s2")
     then(course)
     deliver(course, day(1), present=["s1"], pay=5000)
     [delivered] = then(course)
