@@ -15,6 +15,7 @@ from application.bus import Handler, MessageBus
 from application.funds import Clock, Funds, utc_now
 from application.handlers import (
     bank,
+    confirmation,
     money,
     payroll,
     people,
@@ -23,6 +24,7 @@ from application.handlers import (
     setup,
 )
 from infra.alerts import AlertLog
+from infra.calendar import prc_working_days
 from infra.chain import Chain
 from infra.database import POOL_WAIT, Database, open_database
 from infra.logging import configure_logging
@@ -57,6 +59,12 @@ HANDLERS: dict[type, Handler] = {
     c.ApproveLeaveRequest: registration.approve_leave_request,
     c.DeclineLeaveRequest: registration.decline_leave_request,
     c.RateCourse: registration.rate_course,
+    c.ConfirmShares: confirmation.confirm_shares,
+    c.OpenDispute: confirmation.open_dispute,
+    c.AnswerDispute: confirmation.answer_dispute,
+    c.EscalateDispute: confirmation.escalate_dispute,
+    c.DecideDispute: confirmation.decide_dispute,
+    c.SettleByTime: confirmation.settle_by_time,
     c.DeliverSession: register.deliver_session,
     c.DeliverSessions: register.deliver_sessions,
     c.ReverseSession: register.reverse_session,
@@ -131,7 +139,7 @@ def bootstrap(
     env = database.library_env(
         settings.pool_size, settings.aggregate_cache, sole_writer=settings.sole_writer
     )
-    funds = Funds(env, clock=clock)
+    funds = Funds(env, clock=clock, calendar=prc_working_days())
     bus = MessageBus(funds, Bookkeeper(funds), HANDLERS)
     projector = Projector(
         funds,

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from domain.allocation import Allocation
 from domain.person import Kind
+from domain.school import ANSWER_DAYS, SILENCE_DAYS, Release
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class OpenTerm:
     refund_deadline_days: int = 15
     absence_consumes: bool = False
     closed_days: tuple[date, ...] = ()
+    release: str = Release.ON_CONFIRMATION.value
+    silence_days: int = SILENCE_DAYS
+    answer_days: int = ANSWER_DAYS
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,58 @@ class RequestLeave:
     student_id: str
     dates: tuple[date, ...]
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfirmShares:
+    """A guardian confirms the session of ``day``, or every one up to
+    ``through``, that the child consumed."""
+
+    course_id: UUID
+    student_id: str
+    day: date | None = None
+    through: date | None = None
+
+
+@dataclass(frozen=True)
+class OpenDispute:
+    """``reason``: free text for the registry, never the event."""
+
+    course_id: UUID
+    student_id: str
+    day: date
+    grounds: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerDispute:
+    """The school accepts, or rejects with ``evidence`` (kept in the registry)."""
+
+    dispute_id: UUID
+    accept: bool
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class EscalateDispute:
+    dispute_id: UUID
+
+
+@dataclass(frozen=True)
+class DecideDispute:
+    dispute_id: UUID
+    upheld: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class SettleByTime:
+    """What time settles: shares confirmed by silence in these courses and
+    disputes nobody answered in time, as of today."""
+
+    course_ids: tuple[UUID, ...]
+    dispute_ids: tuple[UUID, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from eventsourcing.persistence import JSONTranscoder
 
 from application.transcodings import register_transcodings
 from domain.facts import Fact
+from domain.workdays import WorkingDays
 
 Clock = Callable[[], datetime]
 
@@ -53,9 +54,15 @@ class Note:
 class Funds(Application[UUID]):
     name = "Funds"
 
-    def __init__(self, env: dict[str, str] | None = None, *, clock: Clock = utc_now):
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        clock: Clock = utc_now,
+        calendar: WorkingDays,
+    ):
         super().__init__(env)
-        self.clock = clock
+        self.clock, self.calendar = clock, calendar
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -16,6 +16,7 @@ from domain.course import BEIJING
 from domain.errors import AlreadyExists, ImplausibleDate, NotFound
 from domain.facts import Actor, Stamp
 from domain.person import Kind, person_id_for
+from domain.workdays import WorkingDays
 
 A = TypeVar("A", bound=Aggregate)
 EARLIEST = date(2000, 1, 1)
@@ -76,6 +77,12 @@ class UnitOfWork:
             raise NotFound(f"no {label} {aggregate_id}", id=str(aggregate_id))
         self.aggregates[aggregate_id] = aggregate
         return aggregate
+
+    def calendar(self, term_id: UUID) -> WorkingDays:
+        """Working days as the term counts them: the PRC calendar and the
+        school's own closed days."""
+        term = self.aggregates.get(term_id) or self.funds.get(term_id)
+        return self.funds.calendar.closing(term.closed_days)
 
     def check_student(self, school_id: UUID, student_id: str) -> None:
         """A student the actor may act for (a guardian: their own child);

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import (
     AnswerWindowClosed,
+    Blank,
     DisputeNotPending,
     EscalatedToRegulator,
     EscalationWindowClosed,
@@ -46,6 +47,16 @@ class Status(StrEnum):
 PENDING = (Status.OPEN, Status.REJECTED, Status.ESCALATED)
 UNANSWERED = "unanswered-dispute-accepted"
 NOT_ESCALATED = "rejection-not-escalated"
+
+
+def evidence_id(dispute_id: UUID) -> UUID:
+    """The registry note holding a school's evidence for a rejection."""
+    return stable_id("dispute-evidence", dispute_id)
+
+
+def decision_id(dispute_id: UUID) -> UUID:
+    """The registry note holding a regulator's reasons."""
+    return stable_id("dispute-decision", dispute_id)
 
 
 class Dispute(Aggregate):
@@ -160,7 +171,12 @@ class Dispute(Aggregate):
         self._check_school_answers(stamp)
         self.trigger_event(self.Accepted, school_id=self.school_id, **stamp.fields())
 
-    def reject(self, calendar: WorkingDays, answer_days: int, *, stamp: Stamp) -> None:
+    def reject(
+        self, evidence: str, calendar: WorkingDays, answer_days: int, *, stamp: Stamp
+    ) -> None:
+        """``evidence`` goes to the registry; a rejection must give some."""
+        if not evidence.strip():
+            raise Blank("a rejection states its evidence", field="evidence")
         self._check_school_answers(stamp)
         self.trigger_event(
             self.Rejected,

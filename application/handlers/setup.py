@@ -52,6 +52,9 @@ def open_term(cmd: c.OpenTerm, uow: UnitOfWork) -> None:
         refund_deadline_days=cmd.refund_deadline_days,
         absence_consumes=cmd.absence_consumes,
         closed_days=cmd.closed_days,
+        release=cmd.release,
+        silence_days=cmd.silence_days,
+        answer_days=cmd.answer_days,
         stamp=uow.stamp(),
     )
     uow.add(term, f"term {cmd.code}")
