@@ -329,20 +329,20 @@ class Course(Aggregate):
     class SilenceElapsed(Fact):
         """``rule``: the families named stayed silent for ``silence_days``
         working days after each session of ``days`` (the last on
-        ``through``), which confirms them; ``confirmed``: each family's
-        shares released, in fen."""
+        ``through``), which confirms them. ``confirmed``: the sessions each
+        family's silence confirmed; ``amounts``: its shares released, in fen."""
 
         school_id: UUID
         rule: str
         silence_days: int
         through: date
         days: Sequence[date]
-        confirmed: Mapping[str, int]
+        confirmed: Mapping[str, Sequence[date]]
+        amounts: Mapping[str, int]
 
         def apply(self, course: "Course") -> None:
-            mask = course.mask_of(self.days)
-            for student in self.confirmed:
-                course.seats[student].awaiting &= ~mask
+            for student, days in self.confirmed.items():
+                course.seats[student].awaiting &= ~course.mask_of(days)
 
     class ShareHeld(Fact):
         """A family disputes its share of the session of ``day``: held, not
@@ -725,7 +725,7 @@ class Course(Aggregate):
             return
         mask = self.mask_of(days)
         confirmed = {
-            student: sum(self.share(n) for n in numbers(seat.awaiting & mask))
+            student: [d for d in days if seat.awaiting >> self.deliveries[d].number & 1]
             for student, seat in sorted(self.seats.items())
             if seat.awaiting & mask
         }
@@ -737,6 +737,10 @@ class Course(Aggregate):
             through=days[-1],
             days=tuple(days),
             confirmed=confirmed,
+            amounts={
+                student: sum(self.deliveries[d].share for d in mine)
+                for student, mine in confirmed.items()
+            },
             **stamp.fields(),
         )
 

@@ -278,7 +278,7 @@ def _(e: Course.SharesConfirmed) -> Posting:
 
 @_post.register
 def _(e: Course.SilenceElapsed) -> Posting:
-    return _confirmed(e.originator_id, e.confirmed.items())
+    return _confirmed(e.originator_id, e.amounts.items())
 
 
 @_post.register
