@@ -10,6 +10,7 @@ from api.routes import (
     audit,
     bank,
     compliance,
+    disputes,
     funds,
     guardians,
     health,
@@ -33,7 +34,7 @@ def create_app(system: System) -> FastAPI:
     app.state.system = system
     install_error_handlers(app)
     routers = (setup, register, registration, money, payroll, bank, funds, ledger)
-    routers += (compliance, audit, people, guardians)
+    routers += (disputes, compliance, audit, people, guardians)
     for module in (*routers, health, metrics):
         app.include_router(module.router)
 

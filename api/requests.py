@@ -13,14 +13,16 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
 
 from domain.allocation import Allocation
 from domain.course import Category
+from domain.dispute import Grounds
 from domain.errors import InvalidAmount
 from domain.leave import LeaveReason
 from domain.money import YUAN_FORMAT, parse_yuan
-from domain.school import BEIJING
+from domain.school import ANSWER_DAYS, BEIJING, SILENCE_DAYS, Release
 
 # Patterns name ASCII classes: pydantic runs them in Rust regex, where \d and
 # \w take any script's digits and letters.
@@ -149,6 +151,9 @@ class TermCreate(Body):
         refund_deadline_days=15,
         absence_consumes=False,
         closed_days=["2026-10-01"],
+        release="on-confirmation",
+        silence_days=7,
+        answer_days=5,
     )
     code: Code
     starts: BusinessDate
@@ -159,6 +164,24 @@ class TermCreate(Body):
     refund_deadline_days: int = Field(default=15, ge=1, le=365)
     absence_consumes: bool = False
     closed_days: list[BusinessDate] = Field(default=[], max_length=366)
+    release: Release = Field(
+        default=Release.ON_CONFIRMATION,
+        description="when a delivered session's share is released: once the "
+        "family confirms it or stays silent, or on delivery",
+    )
+    silence_days: int = Field(
+        default=SILENCE_DAYS,
+        ge=1,
+        le=30,
+        description="working days of a family's silence that confirm a session",
+    )
+    answer_days: int = Field(
+        default=ANSWER_DAYS,
+        ge=1,
+        le=30,
+        description="working days a school has to answer a dispute, and a family "
+        "to escalate one rejected",
+    )
 
 
 class TeacherCreate(Body):
@@ -250,6 +273,56 @@ class RatingCreate(Body):
     course_score: Score
     teacher_score: Score
     comment: Comment | None = None
+
+
+class ConfirmationCreate(Body):
+    """One session (``day``) or every session up to ``through``."""
+
+    model_config = example(student_id="PC-101-S001", through="2026-11-20")
+    student_id: StudentId
+    day: BusinessDate | None = None
+    through: BusinessDate | None = None
+
+    @model_validator(mode="after")
+    def one_of(self) -> "ConfirmationCreate":
+        if (self.day is None) == (self.through is None):
+            raise ValueError("name either the day of one session or through a day")
+        return self
+
+
+class DisputeCreate(Body):
+    """The reason is kept in the personal-data registry, never in an event."""
+
+    model_config = example(
+        student_id="PC-101-S001",
+        day="2026-11-20",
+        grounds="absent",
+        reason="she was at the dentist that afternoon",
+    )
+    student_id: StudentId
+    day: BusinessDate
+    grounds: Grounds
+    reason: Comment | None = None
+
+
+class DisputeAnswer(Body):
+    """Accept, or reject with evidence (kept in the registry)."""
+
+    model_config = example(accept=False, evidence="sign-in sheet of 2026-11-20")
+    accept: bool
+    evidence: Comment | None = None
+
+    @model_validator(mode="after")
+    def evidenced(self) -> "DisputeAnswer":
+        if not self.accept and self.evidence is None:
+            raise ValueError("a rejection gives its evidence")
+        return self
+
+
+class DisputeDecision(Body):
+    model_config = example(upheld=True, note="the sign-in sheet is unsigned")
+    upheld: bool
+    note: Comment | None = None
 
 
 class DatedChange(Body):

@@ -32,7 +32,18 @@ class FiguresPublic(Public):
     charged: Yuan = Field(description="fees charged")
     cancelled: Yuan = Field(description="credited back: leave, withdrawal, waiver")
     paid: Yuan = Field(description="paid, allocated or not")
-    consumed: Yuan = Field(description="released by delivered sessions")
+    consumed: Yuan = Field(
+        description="consumed at delivered sessions, less disputes credited back"
+    )
+    awaiting: Yuan = Field(
+        description="consumed, awaiting the family's confirmation (still theirs)"
+    )
+    disputed: Yuan = Field(description="consumed and disputed: held")
+    credited_back: Yuan = Field(description="disputed shares credited back")
+    released: Yuan = Field(
+        description="consumed and released: confirmed, by the family or its "
+        "silence, or released on delivery where the term says so"
+    )
     unconsumed: Yuan = Field(description="charged, not yet consumed nor cancelled")
     refunded: Yuan = Field(description="refunds approved")
     refund_paid: Yuan = Field(description="refunds paid out")
@@ -55,8 +66,13 @@ class FundPublic(Public):
     position: int = Field(description="the log position every figure is read at")
     bank: Yuan = Field(description="money in the supervised account")
     held_for_families: Yuan = Field(
-        description="paid and neither consumed nor refunded, and refunds due"
+        description="paid and neither released nor refunded (awaiting "
+        "confirmation and disputed shares included), and refunds due"
     )
+    awaiting_confirmation: Yuan = Field(
+        description="consumed shares awaiting families' confirmation"
+    )
+    disputed: Yuan = Field(description="consumed shares held by open disputes")
     free_cash: Yuan = Field(description="bank money not held for families")
     covered: bool = Field(description="the bank holds what families are owed")
     fees_released: Yuan = Field(description="fees released by delivered sessions")
@@ -79,6 +95,8 @@ class FundPublic(Public):
             position=fund.position,
             bank=m.bank,
             held_for_families=m.held,
+            awaiting_confirmation=m.awaiting,
+            disputed=m.disputed,
             free_cash=m.free_cash,
             covered=m.covered,
             fees_released=m.fees_released,

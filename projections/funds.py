@@ -41,6 +41,10 @@ class Figures:
     teacher_pay_paid: int = 0
     teacher_pay_due: int = 0
     surplus: int = 0
+    awaiting: int = 0
+    disputed: int = 0
+    credited_back: int = 0
+    released: int = 0
 
     def __add__(self, other: "Figures") -> "Figures":
         return Figures(*(getattr(self, n) + getattr(other, n) for n in NAMES))

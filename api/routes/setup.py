@@ -59,6 +59,9 @@ def open_term(
         body.refund_deadline_days,
         body.absence_consumes,
         tuple(body.closed_days),
+        body.release.value,
+        body.silence_days,
+        body.answer_days,
     )
     entity = Term.id_for(school_id, body.code)
     return run(system, who, request, command, entity=entity, key=key, body=body)
