@@ -276,18 +276,13 @@ class RatingCreate(Body):
 
 
 class ConfirmationCreate(Body):
-    """One session (``day``) or every session up to ``through``."""
+    """The session of ``day``, and with ``earlier_too`` every earlier one
+    still awaiting the family."""
 
-    model_config = example(student_id="PC-101-S001", through="2026-11-20")
+    model_config = example(student_id="PC-101-S001", day="2026-11-20", earlier_too=True)
     student_id: StudentId
-    day: BusinessDate | None = None
-    through: BusinessDate | None = None
-
-    @model_validator(mode="after")
-    def one_of(self) -> "ConfirmationCreate":
-        if (self.day is None) == (self.through is None):
-            raise ValueError("name either the day of one session or through a day")
-        return self
+    day: BusinessDate
+    earlier_too: bool = False
 
 
 class DisputeCreate(Body):

@@ -129,13 +129,13 @@ class RequestLeave:
 
 @dataclass(frozen=True)
 class ConfirmShares:
-    """A guardian confirms the session of ``day``, or every one up to
-    ``through``, that the child consumed."""
+    """A guardian confirms the session of ``day`` that the child consumed,
+    and with ``earlier_too`` every earlier one still awaiting."""
 
     course_id: UUID
     student_id: str
-    day: date | None = None
-    through: date | None = None
+    day: date
+    earlier_too: bool = False
 
 
 @dataclass(frozen=True)

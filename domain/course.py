@@ -81,6 +81,7 @@ class Seat:
     cancelled: int = 0
     awaiting: int = 0
     disputed: int = 0
+    credited: int = 0  # cancelled by a dispute settled for the family
 
 
 def numbers(mask: int) -> list[int]:
@@ -100,6 +101,7 @@ class Delivery:
     teacher_id: UUID
     teacher_pay: int
     present: frozenset[str] = frozenset()
+    recorded: date | None = None  # None: recorded on its day
 
 
 class Course(Aggregate):
@@ -278,6 +280,7 @@ class Course(Aggregate):
                 teacher_id=course.teacher_id if usual else self.teacher_id,
                 teacher_pay=self.teacher_pay,
                 present=frozenset(self.present),
+                recorded=self.effective + timedelta(days=self.delay_days),
             )
 
     class DeliveryReversed(Fact):
@@ -376,6 +379,7 @@ class Course(Aggregate):
             if self.credited:
                 seat.consumed &= ~bit
                 seat.cancelled |= bit
+                seat.credited |= bit
 
     @staticmethod
     def id_for(term_id: UUID, code: str) -> UUID:
@@ -654,10 +658,10 @@ class Course(Aggregate):
                     f"student {student} left or was exempted after this session; "
                     "settle that through a refund instead"
                 )
-            if seat.disputed >> delivery.number & 1:
+            if (seat.disputed | seat.credited) >> delivery.number & 1:
                 raise InvalidSession(
-                    f"the family of {student} disputes this session; "
-                    "settle the dispute first"
+                    f"the family of {student} disputed this session; a disputed "
+                    "session stands as the dispute settles it"
                 )
         bit = 1 << delivery.number
         self.trigger_event(
@@ -694,7 +698,10 @@ class Course(Aggregate):
         if day is not None:
             self.check_awaiting(student_id, day)
             days = [day]
+        elif through is None:
+            raise Blank("a confirmation names a day or a last day", field="through")
         else:
+            self.check_confirmed_by_family()
             days = [d for d in self.awaiting_days(student_id) if d <= through]
             if not days:
                 raise NothingToConfirm(
@@ -783,7 +790,7 @@ class Course(Aggregate):
         stamp: Stamp,
     ) -> None:
         seat = self.check_enrolled(student_id)
-        if not seat.disputed & self.mask_of((day,)):
+        if day not in self.deliveries or not seat.disputed & self.mask_of((day,)):
             raise InvalidTransition(f"no share of {day} is held for {student_id}")
         self.trigger_event(
             self.HeldShareSettled,
@@ -810,12 +817,7 @@ class Course(Aggregate):
                 "(on leave, absent where absence does not consume, or enrolled later)",
                 rule="consumed-only",
             )
-        if self.release is Release.ON_DELIVERY:
-            raise NotAwaitingConfirmation(
-                f"term policy releases {self.code}'s shares on delivery; "
-                "they await no confirmation",
-                rule="on-delivery",
-            )
+        self.check_confirmed_by_family()
         if seat.disputed & bit:
             raise AlreadyDisputed(
                 f"the share of {day} is disputed already", rule="one-dispute"
@@ -826,6 +828,14 @@ class Course(Aggregate):
             )
         return delivery
 
+    def check_confirmed_by_family(self) -> None:
+        if self.release is Release.ON_DELIVERY:
+            raise NotAwaitingConfirmation(
+                f"term policy releases {self.code}'s shares on delivery; "
+                "they await no confirmation",
+                rule="on-delivery",
+            )
+
     def awaiting_days(self, student_id: str) -> list[date]:
         """The sessions whose share awaits the family's confirmation."""
         seat = self.check_enrolled(student_id)
@@ -834,8 +844,10 @@ class Course(Aggregate):
         )
 
     def window_ends(self, day: date, calendar: WorkingDays) -> date:
-        """The last day a family may dispute the session of ``day``."""
-        return calendar.after(day, self.silence_days)
+        """The last day a family may dispute the session of ``day``: the
+        silence counts from the day it was recorded, if later."""
+        recorded = self.deliveries[day].recorded or day
+        return calendar.after(max(day, recorded), self.silence_days)
 
     def mask_of(self, days: Iterable[date]) -> int:
         return sum(1 << self.deliveries[d].number for d in days)

@@ -40,7 +40,7 @@ def confirm(
 ):
     """Confirm the child consumed one session, or every session up to a day,
     whose share awaits the family: the shares are released to the course."""
-    command = c.ConfirmShares(course_id, body.student_id, body.day, body.through)
+    command = c.ConfirmShares(course_id, body.student_id, body.day, body.earlier_too)
     return run(system, who, request, command, entity=course_id, key=key, body=body)
 
 

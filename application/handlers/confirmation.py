@@ -15,7 +15,8 @@ from domain.errors import AlreadyDisputed
 def confirm_shares(cmd: c.ConfirmShares, uow: UnitOfWork) -> int:
     course = uow.get(Course, cmd.course_id, "course")
     uow.check_student(course.school_id, cmd.student_id)
-    course.confirm(cmd.student_id, day=cmd.day, through=cmd.through, stamp=uow.stamp())
+    days = {"through": cmd.day} if cmd.earlier_too else {"day": cmd.day}
+    course.confirm(cmd.student_id, **days, stamp=uow.stamp())
     return uow.commit()
 
 

@@ -251,11 +251,6 @@ def test_a_share_is_not_disputed_after_the_window():
     assert then(course) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the window counts from the session's day, not from when it was "
-    "recorded: a backfilled session is confirmed by silence at once",
-)
 def test_a_session_recorded_late_can_still_be_disputed_once_recorded():
     course = a_class("s1")
     recorded = date(2026, 10, 20)
@@ -286,7 +281,7 @@ def test_a_session_with_a_held_share_is_not_reversed():
     course = delivered(a_class("s1"), EVE)
     hold(course, "s1", EVE)
     history(course)
-    with pytest.raises(InvalidSession, match="settle the dispute first"):
+    with pytest.raises(InvalidSession, match="disputed this session"):
         course.reverse_delivery(EVE, reason="wrong class", stamp=stamp(EVE))
 
 
@@ -424,16 +419,25 @@ def test_a_share_settled_for_the_school_leaves_the_familys_held_money():
     assert found["credit"] == 0
 
 
-def test_a_session_whose_dispute_is_settled_reverses_to_the_figures_before_it():
+def test_a_session_whose_dispute_released_the_share_reverses_to_before_it():
     course = a_class("s1", "s2")
     books = given(course)
     before = [balances(books, course, s) for s in ("s1", "s2")]
     deliver(course, EVE, present=["s1", "s2"])
     hold(course, "s1", EVE)
-    settle(course, "s1", EVE, credited=True)
+    settle(course, "s1", EVE, credited=False)
     course.reverse_delivery(EVE, reason="wrong class", stamp=stamp(EVE))
     after(books, course)
     assert [balances(books, course, s) for s in ("s1", "s2")] == before
+
+
+def test_a_session_whose_dispute_credited_the_family_is_not_reversed():
+    course = delivered(a_class("s1"), EVE)
+    hold(course, "s1", EVE)
+    settle(course, "s1", EVE, credited=True)
+    history(course)
+    with pytest.raises(InvalidSession, match="disputed this session"):
+        course.reverse_delivery(EVE, reason="wrong class", stamp=stamp(EVE))
 
 
 def balances(books: Books, course: Course, student: str) -> dict[str, int]:
