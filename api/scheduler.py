@@ -2,11 +2,12 @@
 scheduler`: every few minutes a watch round, each night the nightly run.
 
 The watch checks the chain from its checkpoint, the read models, the funds
-and the refunds, and alerts on what is new. The nightly run checks the chain,
-signs a digest and keeps a copy away from the database, and reconciles the
-bank statements imported since. Every run is a row of ``scheduled_runs``
-(``GET /v1/audit/runs``). Several processes may run a scheduler: a run takes
-a lock first, and a night's run is done once."""
+and the refunds, and alerts on what is new. The nightly run settles what time
+settles (families' silence confirms sessions, disputes nobody acted on in
+time lapse), checks the chain, signs a digest and keeps a copy away from the
+database, and reconciles the bank statements imported since. Every run is a
+row of ``scheduled_runs`` (``GET /v1/audit/runs``). Several processes may run
+a scheduler: a run takes a lock first, and a night's run is done once."""
 
 import threading
 import urllib.request
@@ -20,10 +21,13 @@ import structlog
 from eventsourcing.persistence import PersistenceError
 
 from api.bootstrap import System
+from application import commands as c
 from domain.course import BEIJING
+from domain.facts import Actor
 from infra.alerts import Alert, AlertLog, Notifier, Recipients, raise_alerts
 from infra.digests import PRIVATE_KEY, Digest, load_signing_key, make_digest
 from infra.runs import RunLog
+from projections import confirmations
 from projections.alarms import KINDS, alarms
 from projections.matching import reconcile
 
@@ -66,10 +70,12 @@ class Scheduler:
         }
 
     def nightly(self) -> dict:
-        """The chain from its checkpoint, a signed digest kept in a second
-        place, and each newly imported statement reconciled."""
+        """What time settles, the chain from its checkpoint, a signed digest
+        kept in a second place, and each newly imported statement reconciled."""
+        settled = settle_by_time(self.system)
         verdict = self.system.verified.advance()
         outcome: dict = {"intact": verdict.intact, "message": verdict.message}
+        outcome["settled"] = settled
         if verdict.intact and self.sign:
             digest = self.sign()
             outcome["digest"] = {
@@ -144,6 +150,28 @@ class Scheduler:
             except (psycopg.Error, PersistenceError) as error:
                 log.warning("the scheduler lost the database", error=str(error))
             stop.wait(every)
+
+
+SCHEDULER = Actor("scheduler", "system")
+SETTLED_PER_SAVE = 200  # courses or disputes saved in one transaction
+
+
+def settle_by_time(system: System) -> dict:
+    """Confirms by silence and lapses disputes as of today. The read models
+    only name the courses and disputes to look at; each decides on its own
+    events, so a read model behind leaves work for the next night, never
+    wrong work."""
+    today = system.funds.clock().astimezone(BEIJING).date()
+    courses = confirmations.courses_awaiting(system.queries, today)
+    disputes = confirmations.disputes_due(system.queries, today)
+    position = None
+    for n in range(0, len(courses), SETTLED_PER_SAVE):
+        chunk = tuple(courses[n : n + SETTLED_PER_SAVE])
+        position = system.bus.handle(c.SettleByTime(chunk), SCHEDULER)
+    for n in range(0, len(disputes), SETTLED_PER_SAVE):
+        chunk = tuple(disputes[n : n + SETTLED_PER_SAVE])
+        position = system.bus.handle(c.SettleByTime((), chunk), SCHEDULER)
+    return {"courses": len(courses), "disputes": len(disputes), "position": position}
 
 
 def scheduler_for(system: System) -> Scheduler:

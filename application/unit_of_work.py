@@ -44,6 +44,7 @@ class UnitOfWork:
         self.read: dict[UUID, Books] = {}
         self.erasing: list[UUID] = []  # people whose personal data goes
         self.notes: list[Note] = []
+        self.calendars: dict[UUID, WorkingDays] = {}
         self.locks = ExitStack()
 
     def __enter__(self) -> "UnitOfWork":
@@ -81,8 +82,11 @@ class UnitOfWork:
     def calendar(self, term_id: UUID) -> WorkingDays:
         """Working days as the term counts them: the PRC calendar and the
         school's own closed days."""
-        term = self.aggregates.get(term_id) or self.funds.get(term_id)
-        return self.funds.calendar.closing(term.closed_days)
+        if (calendar := self.calendars.get(term_id)) is None:
+            term = self.aggregates.get(term_id) or self.funds.get(term_id)
+            calendar = self.funds.calendar.closing(term.closed_days)
+            self.calendars[term_id] = calendar
+        return calendar
 
     def check_student(self, school_id: UUID, student_id: str) -> None:
         """A student the actor may act for (a guardian: their own child);

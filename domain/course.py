@@ -101,7 +101,7 @@ class Delivery:
     teacher_id: UUID
     teacher_pay: int
     present: frozenset[str] = frozenset()
-    recorded: date | None = None  # None: recorded on its day
+    confirm_by: date | None = None
 
 
 class Course(Aggregate):
@@ -230,8 +230,10 @@ class Course(Aggregate):
 
     class SessionDelivered(Fact):
         """The evidence money is released against: times, teacher and roster.
-        ``released`` lists the students who consumed the session; with
-        ``awaiting`` their shares wait for their families' confirmation."""
+        ``released`` lists the students who consumed the session. With
+        ``confirm_by`` their shares wait for their families: until that day a
+        family may confirm or dispute its share, after it silence confirms it
+        (the term's working days after the session was recorded)."""
 
         class_version = 2
 
@@ -249,15 +251,19 @@ class Course(Aggregate):
         on_leave: Sequence[str]
         released: Sequence[str]
         cancelled: Sequence[str]
-        awaiting: bool
+        confirm_by: date | None
 
         @staticmethod
         def upcast_v1_v2(state: dict) -> None:
-            state["awaiting"] = False
+            state["confirm_by"] = None
 
         @property
         def backfilled(self) -> bool:
             return self.delay_days > BACKFILLED_AFTER_DAYS
+
+        @property
+        def awaiting(self) -> bool:
+            return self.confirm_by is not None
 
         def apply(self, course: "Course") -> None:
             bit = 1 << self.number
@@ -280,7 +286,7 @@ class Course(Aggregate):
                 teacher_id=course.teacher_id if usual else self.teacher_id,
                 teacher_pay=self.teacher_pay,
                 present=frozenset(self.present),
-                recorded=self.effective + timedelta(days=self.delay_days),
+                confirm_by=self.confirm_by,
             )
 
     class DeliveryReversed(Fact):
@@ -585,10 +591,12 @@ class Course(Aggregate):
         teacher_pay: int,
         present: Iterable[str],
         absent: Iterable[str] = (),
+        calendar: WorkingDays | None = None,
         stamp: Stamp,
     ) -> None:
         """Records a delivered session on ``stamp.on`` and settles every share.
-        A session nobody attended earns the teacher nothing."""
+        A session nobody attended earns the teacher nothing. Where families
+        confirm, ``calendar`` counts the working days they have."""
         day = stamp.on
         recorded_on = stamp.at.astimezone(BEIJING).date()
         if term_id != self.term_id:
@@ -640,7 +648,7 @@ class Course(Aggregate):
             on_leave=tuple(sorted(on_leave)),
             released=tuple(s for s in owing if s in consuming),
             cancelled=tuple(s for s in owing if s not in consuming),
-            awaiting=self.release is Release.ON_CONFIRMATION,
+            confirm_by=self.confirm_by(max(day, recorded_on), calendar),
             **stamp.fields(),
         )
 
@@ -717,7 +725,16 @@ class Course(Aggregate):
             **stamp.fields(),
         )
 
-    def confirm_by_silence(self, calendar: WorkingDays, *, stamp: Stamp) -> None:
+    def confirm_by(self, recorded: date, calendar: WorkingDays | None) -> date | None:
+        """The last day a family may confirm or dispute a session recorded
+        on ``recorded``; None where shares are released on delivery."""
+        if self.release is Release.ON_DELIVERY:
+            return None
+        if calendar is None:
+            raise ValueError("families confirm in working days: pass a calendar")
+        return calendar.after(recorded, self.silence_days)
+
+    def confirm_by_silence(self, *, stamp: Stamp) -> None:
         """Confirms every share whose family stayed silent for the term's
         working days after its session, as of ``stamp.on``."""
         waiting = 0
@@ -726,7 +743,7 @@ class Course(Aggregate):
         days = sorted(
             d
             for d, x in self.deliveries.items()
-            if waiting >> x.number & 1 and self.window_ends(d, calendar) < stamp.on
+            if waiting >> x.number & 1 and x.confirm_by < stamp.on
         )
         if not days:
             return
@@ -757,13 +774,12 @@ class Course(Aggregate):
         day: date,
         *,
         dispute_id: UUID,
-        calendar: WorkingDays,
         stamp: Stamp,
     ) -> None:
         """Holds a disputed share; a family disputes within the silence
         period, while the share still awaits it."""
         delivery = self.check_awaiting(student_id, day)
-        if stamp.on > (ends := self.window_ends(day, calendar)):
+        if stamp.on > (ends := delivery.confirm_by):
             raise ConfirmationWindowClosed(
                 f"the session of {day} could be disputed until {ends} "
                 f"({self.silence_days} working days); the family's silence "
@@ -842,12 +858,6 @@ class Course(Aggregate):
         return sorted(
             d for d, x in self.deliveries.items() if seat.awaiting >> x.number & 1
         )
-
-    def window_ends(self, day: date, calendar: WorkingDays) -> date:
-        """The last day a family may dispute the session of ``day``: the
-        silence counts from the day it was recorded, if later."""
-        recorded = self.deliveries[day].recorded or day
-        return calendar.after(max(day, recorded), self.silence_days)
 
     def mask_of(self, days: Iterable[date]) -> int:
         return sum(1 << self.deliveries[d].number for d in days)

@@ -6,11 +6,13 @@ from domain.course import BEIJING, Course
 from domain.facts import Actor, Stamp
 from domain.school import School, Term
 from domain.teacher import Teacher
+from infra.calendar import prc_working_days
 
 ADMIN = Actor("admin-1", "school_admin")
 BURSAR = Actor("bursar-1", "bursar")
 SECOND_BURSAR = Actor("bursar-2", "bursar")
 TERM_STARTS = date(2026, 9, 1)
+PRC = prc_working_days()
 
 
 def day(n: int) -> date:
@@ -63,7 +65,9 @@ def enrolled(course: Course, *students: str, waived: bool = False) -> Course:
     return course
 
 
-def deliver(course: Course, on: date, present=(), absent=(), pay: int = 5000) -> None:
+def deliver(
+    course: Course, on: date, present=(), absent=(), pay: int = 5000, calendar=PRC
+) -> None:
     course.deliver(
         term_id=course.term_id,
         starts=time(15, 30),
@@ -72,6 +76,7 @@ def deliver(course: Course, on: date, present=(), absent=(), pay: int = 5000) ->
         teacher_pay=pay,
         present=present,
         absent=absent,
+        calendar=calendar,
         stamp=stamp(on),
     )
 

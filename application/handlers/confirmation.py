@@ -40,9 +40,7 @@ def open_dispute(cmd: c.OpenDispute, uow: UnitOfWork) -> int:
         answer_by=calendar.after(stamp.on, course.answer_days),
         stamp=stamp,
     )
-    course.hold(
-        cmd.student_id, cmd.day, dispute_id=dispute.id, calendar=calendar, stamp=stamp
-    )
+    course.hold(cmd.student_id, cmd.day, dispute_id=dispute.id, stamp=stamp)
     uow.add(dispute, "this dispute")
     if cmd.reason:
         _note(uow, dispute.id, dispute, cmd.reason)
@@ -91,7 +89,7 @@ def settle_by_time(cmd: c.SettleByTime, uow: UnitOfWork) -> int:
     stamp = uow.stamp()
     for course_id in cmd.course_ids:
         course = uow.get(Course, course_id, "course")
-        course.confirm_by_silence(uow.calendar(course.term_id), stamp=stamp)
+        course.confirm_by_silence(stamp=stamp)
     for dispute_id in cmd.dispute_ids:
         dispute = uow.get(Dispute, dispute_id, "dispute")
         if dispute.lapse(stamp=stamp):

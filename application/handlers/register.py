@@ -53,6 +53,7 @@ def deliver_sessions(cmd: c.DeliverSessions, uow: UnitOfWork) -> int:
             teacher_pay=teacher.rate_on(s.day),
             present=s.present,
             absent=s.absent,
+            calendar=uow.calendar(course.term_id),
             stamp=uow.stamp(s.day, "day"),
         )
     return uow.commit()

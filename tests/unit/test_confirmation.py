@@ -57,10 +57,8 @@ def delivered(course: Course, *days: date, present=("s1",)) -> Course:
     return history(course)
 
 
-def hold(course: Course, student: str, on: date, *, calendar=PRC, when=None):
-    course.hold(
-        student, on, dispute_id=DISPUTE, calendar=calendar, stamp=stamp(when or on)
-    )
+def hold(course: Course, student: str, on: date, *, when=None):
+    course.hold(student, on, dispute_id=DISPUTE, stamp=stamp(when or on))
 
 
 def settle(course: Course, student: str, on: date, *, credited: bool) -> None:
@@ -170,10 +168,10 @@ def test_seven_working_days_of_silence_are_counted_on_the_prc_calendar():
     # 2026: 1-7 October off, Saturday 10 October worked: 7 days end on the 15th
     assert not PRC.works(date(2026, 10, 7)) and PRC.works(date(2026, 10, 10))
     course = delivered(a_class("s1"), EVE)
-    assert course.window_ends(EVE, PRC) == date(2026, 10, 15)
-    course.confirm_by_silence(PRC, stamp=stamp(date(2026, 10, 15)))
+    assert course.deliveries[EVE].confirm_by == date(2026, 10, 15)
+    course.confirm_by_silence(stamp=stamp(date(2026, 10, 15)))
     assert then(course) == []
-    course.confirm_by_silence(PRC, stamp=stamp(date(2026, 10, 16)))
+    course.confirm_by_silence(stamp=stamp(date(2026, 10, 16)))
     [silence] = then(course)
     assert isinstance(silence, Course.SilenceElapsed)
     assert (silence.rule, silence.silence_days) == ("silence-confirms", 7)
@@ -189,7 +187,7 @@ def test_seven_working_days_of_silence_are_counted_on_the_prc_calendar():
 def test_silence_confirms_each_session_whose_window_has_ended():
     eve_before = date(2026, 9, 29)  # its window ends on 14 October
     course = delivered(a_class("s1", "s2"), eve_before, EVE, present=["s1", "s2"])
-    course.confirm_by_silence(PRC, stamp=stamp(date(2026, 10, 15)))
+    course.confirm_by_silence(stamp=stamp(date(2026, 10, 15)))
     [silence] = then(course)
     assert (silence.through, list(silence.days)) == (eve_before, [eve_before])
     assert sessions(silence) == {"s1": [eve_before], "s2": [eve_before]}
@@ -202,7 +200,7 @@ def test_silence_skips_shares_confirmed_or_held():
     course.confirm("s1", day=EVE, stamp=stamp(EVE))
     hold(course, "s2", EVE)
     history(course)
-    course.confirm_by_silence(PRC, stamp=stamp(date(2026, 10, 16)))
+    course.confirm_by_silence(stamp=stamp(date(2026, 10, 16)))
     [silence] = then(course)
     assert sessions(silence) == {"s3": [EVE]}
     assert dict(silence.amounts) == {"s3": 100}
@@ -210,19 +208,21 @@ def test_silence_skips_shares_confirmed_or_held():
 
 def test_a_schools_closed_day_postpones_silence_by_a_day():
     closed = PRC.closing([date(2026, 10, 12)])
-    course = delivered(a_class("s1"), EVE)
-    course.confirm_by_silence(closed, stamp=stamp(date(2026, 10, 16)))
+    course = a_class("s1")
+    deliver(course, EVE, present=["s1"], calendar=closed)
+    history(course)
+    course.confirm_by_silence(stamp=stamp(date(2026, 10, 16)))
     assert then(course) == []
-    course.confirm_by_silence(closed, stamp=stamp(date(2026, 10, 17)))
+    course.confirm_by_silence(stamp=stamp(date(2026, 10, 17)))
     [silence] = then(course)
     assert list(silence.days) == [EVE]
 
 
 def test_silence_confirms_a_share_once():
     course = delivered(a_class("s1"), EVE)
-    course.confirm_by_silence(PRC, stamp=stamp(date(2026, 10, 16)))
+    course.confirm_by_silence(stamp=stamp(date(2026, 10, 16)))
     history(course)
-    course.confirm_by_silence(PRC, stamp=stamp(date(2026, 10, 20)))
+    course.confirm_by_silence(stamp=stamp(date(2026, 10, 20)))
     assert then(course) == []
     with pytest.raises(NotAwaitingConfirmation):
         course.confirm("s1", day=EVE, stamp=stamp(date(2026, 10, 20)))
@@ -262,6 +262,7 @@ def test_a_session_recorded_late_can_still_be_disputed_once_recorded():
         teacher_id=course.teacher_id,
         teacher_pay=0,
         present=["s1"],
+        calendar=PRC,
         stamp=late,
     )
     assert then(course)[-1].backfilled

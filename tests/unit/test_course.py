@@ -21,6 +21,7 @@ from domain.ledger import journal
 from domain.school import Term
 from tests.builders import (
     ADMIN,
+    PRC,
     a_course,
     a_school,
     a_term,
@@ -153,6 +154,7 @@ def test_a_session_for_a_course_of_another_term_is_refused():
             teacher_id=course.teacher_id,
             teacher_pay=5000,
             present=["s1"],
+            calendar=PRC,
             stamp=stamp(day(1)),
         )
     assert then(course) == []
@@ -175,6 +177,7 @@ def test_check_out_before_check_in_is_refused():
             teacher_id=course.teacher_id,
             teacher_pay=5000,
             present=["s1"],
+            calendar=PRC,
             stamp=stamp(day(1)),
         )
 
@@ -190,6 +193,7 @@ def test_a_session_cannot_be_recorded_before_it_happens():
             teacher_id=course.teacher_id,
             teacher_pay=5000,
             present=["s1"],
+            calendar=PRC,
             stamp=recorded_on_day_one,
         )
 

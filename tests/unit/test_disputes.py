@@ -195,7 +195,7 @@ def test_a_lapsed_dispute_credits_the_held_share_back_on_the_course():
     course = enrolled(a_course(fee=1000, planned_sessions=10), "s1")
     deliver(course, EVE, present=["s1"])
     dispute = history(opened())
-    course.hold("s1", EVE, dispute_id=dispute.id, calendar=PRC, stamp=stamp(EVE))
+    course.hold("s1", EVE, dispute_id=dispute.id, stamp=stamp(EVE))
     history(course)
     dispute.lapse(stamp=stamp(date(2026, 10, 14)))
     course.settle_held(

@@ -6,7 +6,7 @@ from domain.course import Course
 from domain.errors import NotAttended, ScoreOutOfRange, WeekNotBegun
 from domain.facts import Actor
 from domain.rating import Rating
-from tests.builders import a_course, day, deliver, enrolled, history, stamp
+from tests.builders import PRC, a_course, day, deliver, enrolled, history, stamp
 
 GUARDIAN = Actor("g-1", "guardian", students=frozenset({"s1"}))
 TUESDAY, THURSDAY = day(1), day(3)  # 2026-09-01 is a Tuesday
@@ -90,6 +90,7 @@ def test_the_teacher_rated_is_who_delivered_the_childs_sessions():
         teacher_id=stand_in,
         teacher_pay=5000,
         present=["s1"],
+        calendar=PRC,
         stamp=stamp(TUESDAY),
     )
     [given] = rate(history(course)).collect_events()

@@ -14,7 +14,7 @@ from domain.errors import (
 from domain.facts import Stamp
 from domain.ledger import journal
 from domain.school import Term
-from tests.builders import ADMIN, a_course, a_school, a_term, history, then
+from tests.builders import ADMIN, PRC, a_course, a_school, a_term, history, then
 
 OPENS = datetime(2026, 8, 24, 8, tzinfo=BEIJING)
 CLOSES = datetime(2026, 8, 28, 17, tzinfo=BEIJING)
@@ -246,6 +246,7 @@ def test_a_registration_after_the_term_started_is_charged_for_the_sessions_left(
         teacher_id=course.teacher_id,
         teacher_pay=5000,
         present=["s0"],
+        calendar=PRC,
         stamp=at(datetime(2026, 9, 1, 19, tzinfo=BEIJING)),
     )
     history(course)
