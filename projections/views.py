@@ -17,6 +17,7 @@ from projections import (
     audit,
     balances,
     compliance,
+    confirmations,
     ledger,
     payroll,
     reconciliation,
@@ -120,6 +121,10 @@ class SatisfactionView(View):
     tables = satisfaction.TABLES
 
 
+class ConfirmationsView(View):
+    tables = confirmations.TABLES
+
+
 class FundProjection(Projection[View]):
     """Maps events to row changes; a batch is written with its tracking."""
 
@@ -185,6 +190,14 @@ class SatisfactionProjection(FundProjection):
     rows = satisfaction.satisfaction_rows
 
 
+class ConfirmationsProjection(FundProjection):
+    name = "confirmations"
+    view_class = ConfirmationsView
+
+    def apply(self, curs: Cursor, batch: Batch) -> None:
+        confirmations.project(curs, batch)
+
+
 PROJECTIONS: tuple[type[FundProjection], ...] = (
     LedgerProjection,
     BalancesProjection,
@@ -194,6 +207,7 @@ PROJECTIONS: tuple[type[FundProjection], ...] = (
     ReconciliationProjection,
     RegistrationsProjection,
     SatisfactionProjection,
+    ConfirmationsProjection,
 )
 
 SIDE_BY_SIDE: tuple[tuple[str, ...], ...] = (
@@ -206,6 +220,7 @@ SIDE_BY_SIDE: tuple[tuple[str, ...], ...] = (
         "reconciliation",
         "registrations",
         "satisfaction",
+        "confirmations",
     ),
 )
 """How the read models split between two processes: the ledger writes about
