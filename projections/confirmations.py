@@ -39,6 +39,7 @@ FAMILY_SHARES = Table(
         amount bigint,
         state text,
         delivered_at timestamptz,
+        confirm_by date,
         settled_at timestamptz,
         settled_by text,
         rule text,
@@ -126,6 +127,7 @@ def _(e: Course.SessionDelivered, position: int) -> list[Change]:
         "amount": e.share,
         "state": "awaiting",
         "delivered_at": e.timestamp,
+        "confirm_by": e.confirm_by,
         "settled_at": None,
         "settled_by": None,
         "rule": None,
@@ -223,8 +225,9 @@ def _(e: Dispute.Lapsed, position: int) -> list[Change]:
 
 @dataclass(frozen=True)
 class FamilyShare:
-    """``course_code`` and ``course_name`` are None while the register has
-    not caught up with the course."""
+    """``confirm_by``: the last day the family may confirm or dispute it;
+    ``course_code`` and ``course_name`` are None while the register has not
+    caught up with the course."""
 
     course_id: UUID
     course_code: str | None
@@ -236,6 +239,7 @@ class FamilyShare:
     amount: int
     state: str
     delivered_at: datetime
+    confirm_by: date
     settled_at: datetime | None
     settled_by: str | None
     rule: str | None
@@ -276,7 +280,8 @@ class DisputeRow:
 _SHARES = SQL("""
     SELECT s.course_id, c.code AS course_code, c.name AS course_name,
            s.student_id, s.day, s.school_id, s.session_id, s.amount, s.state,
-           s.delivered_at, s.settled_at, s.settled_by, s.rule, s.dispute_id
+           s.delivered_at, s.confirm_by, s.settled_at, s.settled_by, s.rule,
+           s.dispute_id
     FROM family_shares s LEFT JOIN courses c USING (course_id)
     WHERE s.school_id = ANY(%(schools)s::uuid[])
       AND s.student_id = ANY(%(students)s::text[])

@@ -152,6 +152,8 @@ def test_a_family_lists_its_shares_by_day_with_the_course(story, system):
         (SEP[3], ids.b3, None),
     ]
     assert (held[0].course_code, held[0].course_name) == ("C1", "Chess")
+    [a4] = q.shares_of(system.queries, school, ["a"], states=["awaiting"])[-1:]
+    assert (a4.day, a4.confirm_by) == (SEP[4], SEP[17])  # recorded on the 8th
     both = q.shares_of(system.queries, school, ["a", "b"])
     assert len(both) == 11 and [s.day for s in both] == sorted(s.day for s in both)
     assert {s.student_id for s in q.shares_of(system.queries, school, ["a"])} == {"a"}
