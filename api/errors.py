@@ -31,6 +31,12 @@ class Forbidden(DomainError):
     status = 403
 
 
+class InvalidCursor(DomainError):
+    """A page starts after a cursor a page before gave."""
+
+    code = "invalid-cursor"
+
+
 class KeyReused(Conflict):
     """The Idempotency-Key was used with a different request."""
 

@@ -709,3 +709,63 @@ class ChildPublic(Public):
         description="seats and places on waiting lists, with each place"
     )
     leave_requests: list[LeaveRequestPublic]
+
+
+class SharePublic(Public):
+    """A child's share of a session that awaited the family's confirmation."""
+
+    course_id: UUID
+    course_code: str | None
+    course_name: str | None
+    student_id: str
+    day: date
+    session_id: UUID
+    amount: Yuan
+    state: str = Field(
+        description="awaiting, confirmed, disputed, credited (back to the "
+        "family), released (after a dispute) or reversed"
+    )
+    confirm_by: date = Field(
+        description="the last day the family may confirm or dispute it; after "
+        "it, silence confirms it"
+    )
+    settled_at: datetime | None
+    settled_by: str | None = Field(description="guardian, silence or dispute")
+    rule: str | None
+    dispute_id: UUID | None
+
+
+class DisputePublic(Public):
+    dispute_id: UUID
+    school_id: UUID
+    course_id: UUID
+    course_code: str | None
+    session_id: UUID
+    day: date
+    student_id: str
+    grounds: str
+    amount: Yuan
+    status: str = Field(
+        description="open, rejected, escalated (pending); accepted, upheld "
+        "(credited back); released, dismissed (released to the course)"
+    )
+    opened_at: datetime
+    opened_on: date
+    age_days: int = Field(description="days since it was opened")
+    answer_by: date = Field(description="the school answers by this day")
+    escalate_by: date | None = Field(
+        description="a rejected dispute is escalated by this day"
+    )
+    settled_at: datetime | None
+    rule: str | None = Field(description="the rule that settled it, if time did")
+    actor: str = Field(description="who acted last")
+    role: str
+    acted_at: datetime
+
+
+class DisputesPublic(Public):
+    counts: dict[str, int] = Field(description="disputes in each status")
+    disputes: list[DisputePublic]
+    next_after: str | None = Field(
+        description="pass as `after` for the next page; null on the last"
+    )

@@ -49,7 +49,7 @@ FAMILY_SHARES = Table(
     CREATE INDEX IF NOT EXISTS family_shares_family
         ON family_shares (school_id, student_id);
     CREATE INDEX IF NOT EXISTS family_shares_awaiting
-        ON family_shares (day, course_id) WHERE state = 'awaiting';
+        ON family_shares (confirm_by, course_id) WHERE state = 'awaiting';
     CREATE INDEX IF NOT EXISTS family_shares_unmade
         ON family_shares (course_id) WHERE delivered_at IS NULL
     """,
@@ -291,7 +291,7 @@ _SHARES = SQL("""
 
 _COURSES_AWAITING = SQL("""
     SELECT DISTINCT course_id FROM family_shares
-    WHERE state = 'awaiting' AND day < %s ORDER BY course_id
+    WHERE state = 'awaiting' AND confirm_by < %s ORDER BY course_id
 """)
 
 _DUE = SQL("""
@@ -345,8 +345,8 @@ def shares_of(
 
 
 def courses_awaiting(queries: Queries, before: date) -> list[UUID]:
-    """Courses with a share of a session before ``before`` that still awaits
-    its family: those a silence run may have to confirm."""
+    """Courses with a share still awaiting its family whose last day to
+    confirm was before ``before``: those a silence run confirms."""
     return [row["course_id"] for row in queries.rows(_COURSES_AWAITING, (before,))]
 
 

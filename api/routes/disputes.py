@@ -6,25 +6,47 @@ family says in person); a bursar or school admin answers for the school; a
 regulator decides what is escalated, in their district.
 """
 
+from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
-from api.auth import Family, Guardian, Regulator, Staff
+from api.auth import Family, Guardian, Reader, Regulator, Staff
 from api.commands import IdempotencyKey, Recorded, run
-from api.deps import SystemDep
+from api.deps import QueriesDep, SystemDep, Today
+from api.errors import InvalidCursor
 from api.requests import (
     ConfirmationCreate,
     DisputeAnswer,
     DisputeCreate,
     DisputeDecision,
 )
-from api.schemas import WRITE_PROBLEMS
+from api.routes.compliance import District, in_district
+from api.schemas import (
+    READ_PROBLEMS,
+    WRITE_PROBLEMS,
+    DisputePublic,
+    DisputesPublic,
+    SharePublic,
+)
 from application import commands as c
 from domain.course import Course
-from domain.dispute import Dispute
+from domain.dispute import Dispute, Status
+from projections import confirmations as q
 
 router = APIRouter(prefix="/v1", tags=["confirmation"])
+READ = {"responses": READ_PROBLEMS}
+State = Annotated[
+    str | None,
+    Query(pattern="^(awaiting|confirmed|disputed|credited|released|reversed)$"),
+]
+DisputeStatus = Annotated[Status | None, Query()]
+After = Annotated[
+    str | None,
+    Query(max_length=100, description="`next_after` of the page before"),
+]
+Limit = Annotated[int, Query(ge=1, le=500)]
 CREATED = {"status_code": 201, "response_model": Recorded, "responses": WRITE_PROBLEMS}
 DONE = {"status_code": 200, "response_model": Recorded, "responses": WRITE_PROBLEMS}
 
@@ -110,3 +132,92 @@ def decide_dispute(
     return run(
         system, who, request, command, entity=dispute_id, key=key, body=body, status=200
     )
+
+
+@router.get("/guardian/shares", **READ)
+def guardian_shares(
+    queries: QueriesDep, who: Guardian, state: State = "awaiting"
+) -> list[SharePublic]:
+    """The children's shares of sessions that await (or awaited) the
+    family's confirmation, with the last day to confirm or dispute each."""
+    [school_id] = who.schools
+    found = q.shares_of(queries, who.schools, who.children or (), _states(state))
+    return [SharePublic(**x.__dict__) for x in found if x.school_id == school_id]
+
+
+@router.get("/schools/{school_id}/students/{student_id}/shares", **READ)
+def student_shares(
+    school_id: UUID,
+    student_id: str,
+    queries: QueriesDep,
+    who: Reader,
+    state: State = None,
+) -> list[SharePublic]:
+    """A child's shares that awaited the family's confirmation, and how each
+    was settled."""
+    who.check_school(school_id)
+    found = q.shares_of(queries, [school_id], [student_id], _states(state))
+    return [SharePublic(**x.__dict__) for x in found]
+
+
+@router.get("/schools/{school_id}/disputes", **READ)
+def school_disputes(
+    school_id: UUID,
+    queries: QueriesDep,
+    who: Reader,
+    today: Today,
+    status: DisputeStatus = None,
+    after: After = None,
+    limit: Limit = 100,
+) -> DisputesPublic:
+    """The school's disputes oldest first, of one status or all, with their
+    age and deadlines."""
+    who.check_school(school_id)
+    return _disputes(queries, {school_id}, today, status, after, limit)
+
+
+@router.get("/districts/{district}/disputes", **READ)
+def district_disputes(
+    district: District,
+    queries: QueriesDep,
+    who: Regulator,
+    today: Today,
+    status: DisputeStatus = None,
+    after: After = None,
+    limit: Limit = 100,
+) -> DisputesPublic:
+    """Every dispute of the district's schools by status and age: the
+    escalated ones are the regulator's to decide."""
+    schools = in_district(queries, who, district)
+    return _disputes(queries, schools, today, status, after, limit)
+
+
+def _states(state: str | None) -> list[str] | None:
+    return None if state is None else [state]
+
+
+def _disputes(queries, schools, today, status, after, limit) -> DisputesPublic:
+    found = q.disputes_of(
+        queries,
+        schools,
+        today=today,
+        status=status.value if status else None,
+        limit=limit,
+        after=_cursor(after),
+    )
+    last = found[-1].after if len(found) == limit else None
+    return DisputesPublic(
+        counts=q.dispute_counts(queries, schools),
+        disputes=[DisputePublic(**x.__dict__) for x in found],
+        next_after=f"{last[0].isoformat()}_{last[1]}" if last else None,
+    )
+
+
+def _cursor(after: str | None) -> tuple[datetime, UUID] | None:
+    if after is None:
+        return None
+    try:
+        at, _, dispute = after.rpartition("_")
+        return datetime.fromisoformat(at), UUID(dispute)
+    except ValueError:
+        raise InvalidCursor("after is the next_after of a page before") from None
