@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from api.auth import Family, Guardian, Reader, Regulator, Staff
 from api.commands import IdempotencyKey, Recorded, run
@@ -21,6 +21,7 @@ from api.requests import (
     DisputeAnswer,
     DisputeCreate,
     DisputeDecision,
+    StudentId,
 )
 from api.routes.compliance import District, in_district
 from api.schemas import (
@@ -37,6 +38,7 @@ from projections import confirmations as q
 
 router = APIRouter(prefix="/v1", tags=["confirmation"])
 READ = {"responses": READ_PROBLEMS}
+Student = Annotated[StudentId, Path()]
 State = Annotated[
     str | None,
     Query(pattern="^(awaiting|confirmed|disputed|credited|released|reversed)$"),
@@ -148,7 +150,7 @@ def guardian_shares(
 @router.get("/schools/{school_id}/students/{student_id}/shares", **READ)
 def student_shares(
     school_id: UUID,
-    student_id: str,
+    student_id: Student,
     queries: QueriesDep,
     who: Reader,
     state: State = None,

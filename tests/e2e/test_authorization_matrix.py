@@ -2,14 +2,15 @@
 table. A route without an entry in ALLOWED fails this test."""
 
 import hashlib
-from datetime import date, time
+from datetime import date, datetime, time
 
 import pytest
 
 from application import commands as c
 from application.bus import MessageBus
 from domain.bank import BankStatement
-from domain.course import Course
+from domain.course import BEIJING, Course
+from domain.dispute import Dispute
 from domain.facts import Actor
 from domain.leave import LeaveRequest
 from domain.payment import Payment
@@ -22,6 +23,7 @@ from domain.teacher import Teacher
 from infra.tokens import Role
 
 SEPTEMBER = date(2026, 9, 1)
+TODAY = datetime.now(BEIJING).date()
 LEAVE = (date(2027, 1, 8),)
 STATEMENT = b"date,reference,description,amount,direction\n2026-09-01,X,,1.00,credit\n"
 STATEMENT_SHA = hashlib.sha256(STATEMENT).hexdigest()
@@ -106,6 +108,15 @@ ALLOWED = {
     ("POST", "/v1/schools/{school_id}/people/guardians/{code}/login-code"): {S},
     ("POST", "/v1/login"): {R, A, B, S, G},  # and anyone without a token
     ("GET", "/v1/refunds/{refund_id}/reason"): {B, S},
+    ("POST", "/v1/courses/{course_id}/confirmations"): {S, G},
+    ("POST", "/v1/courses/{course_id}/disputes"): {S, G},
+    ("POST", "/v1/disputes/{dispute_id}/answer"): {B, S},
+    ("POST", "/v1/disputes/{dispute_id}/escalation"): {G},
+    ("POST", "/v1/disputes/{dispute_id}/decision"): {R},
+    ("GET", "/v1/guardian/shares"): {G},
+    ("GET", "/v1/schools/{school_id}/students/{student_id}/shares"): READ,
+    ("GET", "/v1/schools/{school_id}/disputes"): READ,
+    ("GET", "/v1/districts/{district}/disputes"): {R},
 }
 # Routes about the whole log rather than a school: no scope to stay inside.
 UNSCOPED = {
@@ -116,6 +127,7 @@ UNSCOPED = {
     ("GET", "/v1/audit/alerts"),  # those of other schools are left out
     ("GET", "/v1/guardian/children"),  # their own, wherever they are
     ("GET", "/v1/guardian/registration"),  # their school's
+    ("GET", "/v1/guardian/shares"),  # their own children's
     ("POST", "/v1/login"),
 }
 # Routes for someone who has no token yet.
@@ -143,6 +155,7 @@ class Place:
         self.person_id = person_id_for(self.school_id, Kind.STUDENT, student)
         self.request_id = LeaveRequest.id_for(self.course_id, student, LEAVE)
         self.position = 0  # of an event about the school, once it is recorded
+        self.disputed = TODAY  # the day of the session its dispute is about
 
     def path(self, template: str) -> str:
         return template.format(**self.values())
@@ -167,6 +180,9 @@ class Place:
             "person_id": self.person_id,
             "code": self.guardian,
             "request_id": self.request_id,
+            "dispute_id": Dispute.id_for(
+                Course.session_id_for(self.course_id, self.disputed), self.student
+            ),
         }
         return {name: str(value) for name, value in ids.items()}
 
@@ -222,6 +238,15 @@ class Place:
                 "teacher_score": 4,
             },
             "refusal": None,
+            "confirmations": {"student_id": self.student, "day": "2026-09-01"},
+            "disputes": {
+                "student_id": self.student,
+                "day": "2026-09-01",
+                "grounds": "other",
+            },
+            "answer": {"accept": True},
+            "escalation": None,
+            "decision": {"upheld": False},
             "withdrawal": {"on": "2026-10-20"},
             "waiver": {"on": "2026-10-20"},
             "sessions": {
@@ -380,6 +405,23 @@ def draft_outside_september(bus: MessageBus) -> None:
     bus.handle(c.DraftPayroll(OUTSIDE.school_id, SEPTEMBER), Actor("setup", "bursar"))
 
 
+def dispute_today(bus: MessageBus) -> None:
+    """In each school a session today, and its student's dispute of it."""
+    actor = Actor("setup", "school_admin")
+    for place in (INSIDE, OUTSIDE):
+        session = c.DeliverSession(
+            place.course_id,
+            None,
+            TODAY,
+            time(15, 30),
+            time(17, 30),
+            place.teacher_id,
+            (place.student,),
+        )
+        bus.handle(session, actor)
+        bus.handle(c.OpenDispute(place.course_id, place.student, TODAY, "other"), actor)
+
+
 def register_people(system) -> None:
     """Each place's student and guardian in the registry, an erasure asked."""
     for place in (INSIDE, OUTSIDE):
@@ -403,6 +445,7 @@ def clients(sample):
     import_statements(sample.system.bus)
     register_people(sample.system)
     ask_leave(sample.system.bus)
+    dispute_today(sample.system.bus)
     for place in (INSIDE, OUTSIDE):
         place.position = sample.system.funds.position_of(place.school_id)
     sample.system.projector.catch_up()
