@@ -315,9 +315,11 @@ class DisputeAnswer(Body):
 
 
 class DisputeDecision(Body):
+    """The regulator's reasons are kept in the registry with the family's."""
+
     model_config = example(upheld=True, note="the sign-in sheet is unsigned")
     upheld: bool
-    note: Comment | None = None
+    note: Comment
 
 
 class DatedChange(Body):

@@ -165,9 +165,11 @@ class EscalateDispute:
 
 @dataclass(frozen=True)
 class DecideDispute:
+    """``note``: the regulator's reasons, for the registry."""
+
     dispute_id: UUID
     upheld: bool
-    note: str | None = None
+    note: str
 
 
 @dataclass(frozen=True)

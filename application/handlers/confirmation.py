@@ -58,9 +58,7 @@ def answer_dispute(cmd: c.AnswerDispute, uow: UnitOfWork) -> int:
         evidence = cmd.evidence or ""
         calendar = uow.calendar(course.term_id)
         dispute.reject(evidence, calendar, course.answer_days, stamp=stamp)
-        uow.note(
-            evidence_id(dispute.id), dispute.school_id, dispute.student_id, evidence
-        )
+        _note(uow, evidence_id(dispute.id), dispute, evidence)
     return uow.commit()
 
 
@@ -77,10 +75,7 @@ def decide_dispute(cmd: c.DecideDispute, uow: UnitOfWork) -> int:
     stamp = uow.stamp()
     dispute.decide(upheld=cmd.upheld, stamp=stamp)
     _settle(course, dispute, stamp)
-    if cmd.note:
-        uow.note(
-            decision_id(dispute.id), dispute.school_id, dispute.student_id, cmd.note
-        )
+    _note(uow, decision_id(dispute.id), dispute, cmd.note)
     return uow.commit()
 
 

@@ -246,7 +246,7 @@ class Place:
             },
             "answer": {"accept": True},
             "escalation": None,
-            "decision": {"upheld": False},
+            "decision": {"upheld": False, "note": "matrix"},
             "withdrawal": {"on": "2026-10-20"},
             "waiver": {"on": "2026-10-20"},
             "sessions": {

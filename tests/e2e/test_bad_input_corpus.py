@@ -48,6 +48,17 @@ ERASURE = "/people/{person_id}/erasure"
 APPROVAL = "/people/{person_id}/erasure/approval"
 LOGIN_CODE = GUARDIANS + "/login-code"
 LOGIN = "/login"
+CONFIRMATIONS = "/courses/{course_id}/confirmations"
+DISPUTES = "/courses/{course_id}/disputes"
+ANSWER = "/disputes/{dispute_id}/answer"
+ESCALATION = "/disputes/{dispute_id}/escalation"
+DECISION = "/disputes/{dispute_id}/decision"
+DISPUTED = {"dispute_id": "2026-09-21", "rejected_id": "2026-09-22"}
+DISPUTED |= {"escalated_id": "2026-09-23"}
+"""The sessions of student a that the fixture's disputes are about: one open,
+one rejected, one escalated."""
+SUBJECTS = {ESCALATION: "g-a"}
+"""Routes sent with the token of a guardian (of student a), not their own."""
 PEOPLE = {STUDENTS: "student_id", GUARDIANS: "code", TEACHERS: "teacher_id"}
 """The routes that record a person, and the path parameter naming them: a PUT
 records whoever it names, so an id not seen before is no error there."""
@@ -271,6 +282,11 @@ ROUTES: dict[str, tuple[Role | None, dict | None]] = {
     APPROVAL: (REGULATOR, None),
     LOGIN_CODE: (ADMIN, None),
     LOGIN: (None, {"login_code": "K7M2P-Q9XRT"}),
+    CONFIRMATIONS: (ADMIN, {"student_id": "a", "day": DAY}),
+    DISPUTES: (ADMIN, {"student_id": "a", "day": DAY, "grounds": "absent"}),
+    ANSWER: (BURSAR, {"accept": False, "evidence": "the sign-in sheet"}),
+    ESCALATION: (Role.GUARDIAN, None),
+    DECISION: (REGULATOR, {"upheld": False, "note": "the sheet is signed"}),
 }
 WITH_BODY = {route: body for route, (_, body) in ROUTES.items() if body}
 
@@ -1099,8 +1115,45 @@ def login_codes() -> list[Case]:
     ]
 
 
+def disputes() -> list[Case]:
+    answered = {"dispute_id": Known("rejected_id")}
+    return [
+        with_(CONFIRMATIONS, "a session not delivered", day="2026-09-07"),
+        with_(CONFIRMATIONS, "a student not enrolled", student_id="b"),
+        with_(CONFIRMATIONS, "earlier_too maybe", earlier_too="maybe"),
+        with_(CONFIRMATIONS, "a session disputed", day=DISPUTED["dispute_id"]),
+        with_(DISPUTES, "unknown grounds", grounds="bored"),
+        with_(DISPUTES, "grounds in capitals", grounds="ABSENT"),
+        with_(DISPUTES, "grounds in Chinese", grounds="缺席"),
+        with_(DISPUTES, "a session disputed already", day=DISPUTED["dispute_id"]),
+        with_(DISPUTES, "a session not delivered", day="2026-09-07"),
+        with_(DISPUTES, "a reason of 501 characters", reason="x" * 501),
+        with_(DISPUTES, "a reason with NUL", reason="a\x00b"),
+        with_(DISPUTES, "a student of another school", student_id="z"),
+        with_(ANSWER, "a rejection with blank evidence", evidence=" "),
+        with_(ANSWER, "evidence of 501 characters", evidence="x" * 501),
+        with_(ANSWER, "accept maybe", accept="maybe"),
+        Case(ANSWER, "of a dispute answered", WITH_BODY[ANSWER], path=answered),
+        with_(DECISION, "upheld maybe", upheld="maybe"),
+        with_(DECISION, "a note of 501 characters", note="x" * 501),
+        Case(
+            DECISION, "of a dispute not escalated", WITH_BODY[DECISION], path=answered
+        ),
+    ]
+
+
 def without_bodies_refused_by_a_rule() -> list[Case]:
     return [
+        Case(
+            ESCALATION,
+            "of a dispute not rejected",
+            path={"dispute_id": Known("dispute_id")},
+        ),
+        Case(
+            ESCALATION,
+            "of a dispute escalated",
+            path={"dispute_id": Known("escalated_id")},
+        ),
         Case("/refunds/{refund_id}/approval", "by the bursar who asked for it"),
         Case("/payroll/{run_id}/approval", "by the bursar who drafted it"),
         Case("/terms/{term_id}/surplus-report", "before the term has ended"),
@@ -1138,6 +1191,7 @@ def corpus() -> list[Case]:
         *erasures(),
         *logins(),
         *login_codes(),
+        *disputes(),
         *without_bodies_refused_by_a_rule(),
     ]
 
@@ -1146,6 +1200,8 @@ CASES = corpus()
 ACCEPTED_PATHS = {
     ERASURE: {"person_id": Known("teacher_person_id")},
     APPROVAL: {"person_id": Known("asked_id")},
+    ESCALATION: {"dispute_id": Known("rejected_id")},
+    DECISION: {"dispute_id": Known("escalated_id")},
 }
 """The people whose erasure each route would accept: a teacher nobody asked
 to erase, and a guardian whose erasure is asked for."""
@@ -1194,8 +1250,11 @@ class Fund:
         if route not in self.clients:
             school = "PC-302" if route == "/schools" else SCHOOL
             role = ROUTES[route][0]
+            subject = SUBJECTS.get(route, route)
             self.clients[route] = (
-                self.token_client(route, role, school) if role else self.served.client()
+                self.token_client(subject, role, school)
+                if role
+                else self.served.client()
             )
         return self.clients[route]
 
@@ -1283,6 +1342,7 @@ def fund(empty):
     f.set_up(drafter, "/schools/{school_id}/payroll", {"month": "2026-09"}, "run_id")
     register_people(f)
     issue_login_codes(f)
+    dispute_three_sessions(f)
     for route in ROUTES:  # every token issued before the first case is sent
         f.client(route)
     yield f
@@ -1309,6 +1369,22 @@ def register_people(f: Fund) -> None:
     f.served.system.projector.catch_up()  # the regulator's district holds PC-301
     for person in ("erased_id", "erased_guardian_id"):
         f.set_up(f.regulator, APPROVAL.replace("{person_id}", f.ids[person]), None)
+
+
+def dispute_three_sessions(f: Fund) -> None:
+    """Student a disputes three sessions: one stays open, the school rejects
+    the second, and the third, rejected, is escalated by guardian g-a."""
+    for name, day in DISPUTED.items():
+        f.set_up(f.admin, SESSIONS, WITH_BODY[SESSIONS] | {"day": day})
+        f.set_up(f.admin, DISPUTES, WITH_BODY[DISPUTES] | {"day": day}, name)
+    for name in ("rejected_id", "escalated_id"):
+        answer = {"accept": False, "evidence": "the sign-in sheet"}
+        f.set_up(f.bursar, ANSWER.replace("{dispute_id}", f.ids[name]), answer)
+    f.set_up(
+        f.client(ESCALATION),
+        ESCALATION.replace("{dispute_id}", f.ids["escalated_id"]),
+        None,
+    )
 
 
 def issue_login_codes(f: Fund) -> None:

@@ -190,6 +190,7 @@ def test_families_confirm_dispute_and_silence_releases_the_rest(school, served):
     )
 
     # G2 disputes Tuesday; the school rejects with evidence; G2 escalates
+    upheld = {"upheld": True, "note": "无签到记录"}
     rejected_id = g2.post(
         disputes, json={"student_id": "k2", "day": TUE, "grounds": "other-teacher"}
     ).json()["id"]
@@ -211,19 +212,18 @@ def test_families_confirm_dispute_and_silence_releases_the_rest(school, served):
         "escalated-to-regulator",
     )
     refused(
-        who["elsewhere"].post(
-            f"/v1/disputes/{rejected_id}/decision", json={"upheld": True}
-        ),
+        who["elsewhere"].post(f"/v1/disputes/{rejected_id}/decision", json=upheld),
         404,
         "not-found",
     )
     refused(
-        bursar.post(f"/v1/disputes/{rejected_id}/decision", json={"upheld": True}),
+        bursar.post(f"/v1/disputes/{rejected_id}/decision", json=upheld),
         403,
         "forbidden",
     )
     decided = who["regulator"].post(
-        f"/v1/disputes/{rejected_id}/decision", json={"upheld": False}
+        f"/v1/disputes/{rejected_id}/decision",
+        json={"upheld": False, "note": "签到表有签名"},
     )
     assert decided.status_code == 200, decided.text
 
