@@ -152,7 +152,9 @@ def personal_data_reads(
     system: SystemDep,
     who: Auditor,
     before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-    reader: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    reader: Annotated[
+        str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")
+    ] = None,
     person_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[PersonalDataReadPublic]:
