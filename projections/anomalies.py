@@ -24,6 +24,9 @@ Rules (severity):
   its courses and no surplus report.
 - low-teacher-satisfaction (medium): a teacher rated 4 or 5 by fewer than
   60 % of the families who rated a week of theirs, when five or more did.
+- widely-disputed-course (medium): three or more disputes opened in one
+  course within one ISO week, by families of 20 % or more of its enrolled
+  students.
 
 Several of these cannot happen through the application's own commands (it
 refuses them); the rules are there for data that went around it.
@@ -46,6 +49,7 @@ from projections.queries import Queries
 GHOST_SESSIONS = 5
 IDENTICAL_SESSIONS = 10
 RATED_AT_LEAST, SATISFIED_SHARE = 5, 60  # ratings in a week; per cent 4 or 5
+DISPUTED_AT_LEAST, DISPUTING_SHARE = 3, 20  # disputes in a week; per cent of roster
 
 RULES: dict[str, tuple[str, SQL]] = {
     "ghost-student": (
@@ -262,6 +266,20 @@ RULES: dict[str, tuple[str, SQL]] = {
                < %(satisfied)s * count(*)
     """),
     ),
+    "widely-disputed-course": (
+        "medium",
+        SQL("""
+        SELECT d.school_id, c.code, date_trunc('week', d.opened_on)::date AS week,
+               c.enrolled, count(*) AS n, count(DISTINCT d.student_id) AS families,
+               array_agg(d.dispute_id::text ORDER BY d.opened_at, d.student_id) AS ids
+        FROM disputes d JOIN courses c ON c.course_id = d.course_id
+        WHERE d.school_id = ANY(%(schools)s)
+        GROUP BY d.school_id, d.course_id, c.code, c.enrolled,
+                 date_trunc('week', d.opened_on)
+        HAVING count(*) >= %(disputed)s
+           AND count(DISTINCT d.student_id) * 100 >= %(disputing)s * c.enrolled
+    """),
+    ),
 }
 
 _KIND = {
@@ -278,6 +296,7 @@ _KIND = {
     "released-without-session": "course",
     "term-surplus-unreported": "term",
     "low-teacher-satisfaction": "rating",
+    "widely-disputed-course": "dispute",
 }
 
 
@@ -286,6 +305,11 @@ def _describe(rule: str, r: dict[str, Any]) -> tuple[str, str]:
         case "low-teacher-satisfaction":
             return f"teacher {r['code']} in the week of {r['week']}", (
                 f"{r['good']} of {r['n']} families rated the teacher 4 or 5"
+            )
+        case "widely-disputed-course":
+            return f"course {r['code']} in the week of {r['week']}", (
+                f"{r['n']} disputes from {r['families']} of {r['enrolled']} "
+                "enrolled families"
             )
         case "ghost-student":
             return f"student {r['student_id']}", (
@@ -364,6 +388,8 @@ def anomalies(
         "backfilled": BACKFILLED_AFTER_DAYS,
         "rated": RATED_AT_LEAST,
         "satisfied": SATISFIED_SHARE,
+        "disputed": DISPUTED_AT_LEAST,
+        "disputing": DISPUTING_SHARE,
     }
     found = []
     for rule, (level, statement) in RULES.items():

@@ -3,6 +3,12 @@ application, day by day on a simulated clock, with (on request) a known
 number of each anomaly an auditor hunts for, and the list of what was
 injected, so detection can be checked against it.
 
+Families act as families do where shares await their confirmation: each
+Friday some confirm the week, some rate it, the rest stay silent and the
+nightly run confirms for them by silence; a few dispute a session, and the
+school accepts, rejects (a family may escalate, the district decides) or
+does not answer, which counts as accepting.
+
 A few anomalies cannot be made through the application's commands, because
 they refuse them (an approval by whoever set the rate, enrolment beyond
 capacity); those are written past the rules, as a compromised client or an
@@ -22,6 +28,7 @@ from application.bus import MessageBus
 from application.funds import Funds
 from domain.allocation import Allocation
 from domain.course import BEIJING, Course
+from domain.dispute import Dispute, Grounds
 from domain.errors import DomainError
 from domain.facts import Actor, Stamp
 from domain.payment import Payment
@@ -31,7 +38,7 @@ from domain.refund import Refund
 from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
 from domain.teacher import Teacher
-from projections.anomalies import RATED_AT_LEAST
+from projections.anomalies import DISPUTED_AT_LEAST, DISPUTING_SHARE, RATED_AT_LEAST
 from samples.pingcheng import NATIONAL_DAY, SimulatedClock
 
 TERM, SUMMER = "2026-autumn", "2026-summer"
@@ -61,7 +68,11 @@ ANOMALIES = (
     "released-without-session",
     "term-surplus-unreported",
     "low-teacher-satisfaction",
+    "widely-disputed-course",
 )
+CONFIRMING, RATING = 0.3, 0.2  # families who confirm each Friday; who rate a week
+CONTENT = 80  # per cent of a teacher's week rated 4 or 5, at least, unplanted
+SCHEDULER = Actor("scheduler", "system")  # as api.scheduler's nightly run
 Progress = Callable[[int, int], None]
 
 
@@ -181,6 +192,18 @@ class SimSchool:
         self.extra_present: dict[str, list[str]] = {}
         self.registered = False
         self.paid_october = False
+        self.confirmers = frozenset(
+            student
+            for cls in self.classes
+            for student in cls.roster[1:]  # the first is exempt: nothing to confirm
+            if rng.random() < CONFIRMING
+        )
+        # this week's sessions of each course: day, teacher, who was present
+        self.week: dict[str, list[tuple[date, str, frozenset[str]]]] = defaultdict(list)
+        self.disputes: list[UUID] = []
+        self.disputed: set[tuple[str, str, date]] = set()  # course, student, day
+        self.unrated: set[tuple[str, date]] = set()  # course, week: rated already
+        self.ratings: dict[tuple[str, date], tuple[int, int]] = {}  # rated, good
 
     def teacher_id(self, code: str) -> UUID:
         return Teacher.id_for(self.school, code)
@@ -286,6 +309,7 @@ class SimSchool:
             and not (s in self.away and day >= self.away[s])
             and self.rng.random() < 0.95
         ] + self.extra_present.get(cls.code, [])
+        self.week[cls.code].append((day, teacher, frozenset(present)))
         return c.DeliverSession(
             cls.course_id,
             None,
@@ -351,6 +375,87 @@ class SimSchool:
             refs = tuple((t, f"PAY-{self.code}-{t.hex[:8]}") for t in payroll.totals())
             self.bus.handle(c.PayPayroll(run, refs, day), self.bursar)
             self.bus.funds.forget([run])  # a paid run is not touched again
+
+    def nightly(self) -> None:
+        """Last night's run: families' silence confirms, and disputes nobody
+        acted on in time lapse."""
+        courses = tuple(cls.course_id for cls in self.classes)
+        self.bus.handle(c.SettleByTime(courses, tuple(self.disputes)), SCHEDULER)
+
+    def guardian(self, student: str) -> Actor:
+        """The family, acting for its own child only."""
+        children = frozenset({student})
+        return Actor(
+            f"G-{student}", "guardian", frozenset({self.school}), None, children
+        )
+
+    def friday(self, day: date) -> None:
+        """Some families confirm what their child consumed up to today, some
+        rate the week of each course the child attended; then the week is
+        forgotten. Saved at once, as a bulk command would (there is none for
+        these): each event still names the family that acted."""
+        monday, funds = monday_of(day), self.bus.funds
+        courses, ratings = [], []
+        for cls in self.classes:
+            course = funds.get(cls.course_id)
+            courses.append(course)
+            week = [x for x in self.week.pop(cls.code, []) if x[0] >= monday]
+            for student in cls.roster:
+                attended = [x for x in week if student in x[2]]
+                if not attended:
+                    continue
+                family = stamp(funds, self.guardian(student), day)
+                if student in self.confirmers and any(
+                    (cls.code, student, d) not in self.disputed for d, *_ in attended
+                ):
+                    course.confirm(student, through=day, stamp=family)
+                if (
+                    self.rng.random() < RATING
+                    and (cls.code, monday) not in self.unrated
+                ):
+                    teacher = max(attended)[1]
+                    ratings.append(
+                        self.rating(course, student, monday, teacher, family)
+                    )
+        funds.record([*courses, *ratings])
+
+    def rating(
+        self, course: Course, student: str, monday: date, teacher: str, family: Stamp
+    ) -> Rating:
+        """Mostly 4s and 5s; a lower teacher score only while the teacher's
+        week stays rated 4 or 5 by CONTENT per cent of its families."""
+        scores = (5, 4, 3, 2)
+        score, teacher_score = self.rng.choices(scores, weights=(55, 35, 8, 2), k=2)
+        rated, good = self.ratings.get((teacher, monday), (0, 0))
+        if teacher_score < 4 and good * 100 < CONTENT * (rated + 1):
+            teacher_score = 4
+        self.ratings[(teacher, monday)] = (rated + 1, good + (teacher_score >= 4))
+        return Rating.give(
+            course=course,
+            student_id=student,
+            week=monday,
+            course_score=score,
+            teacher_score=teacher_score,
+            commented=False,
+            stamp=family,
+        )
+
+    def dispute(
+        self, cls: Class, student: str, day: date, grounds: Grounds, reason: str
+    ) -> UUID:
+        """Opened by the family (or, for it, by the school's office)."""
+        family = self.admin if grounds is Grounds.OTHER else self.guardian(student)
+        opened = c.OpenDispute(cls.course_id, student, day, grounds, reason)
+        self.bus.handle(opened, family)
+        self.disputed.add((cls.code, student, day))
+        dispute = Dispute.id_for(Course.session_id_for(cls.course_id, day), student)
+        self.disputes.append(dispute)
+        return dispute
+
+    def present_on(self, cls: Class, day: date) -> list[str]:
+        """Who consumed the session: present, not exempt, staying."""
+        [present] = [p for d, _, p in self.week[cls.code] if d == day]
+        return [s for s in cls.roster[1:] if s in present and s != self.leaver]
 
 
 def stamp(funds: Funds, actor: Actor, on: date | None = None) -> Stamp:
@@ -478,6 +583,8 @@ def summer_term(bus: MessageBus, school: SimSchool, clock: SimulatedClock, truth
             ),
             s.admin,
         )
+    clock.set(date(2026, 8, 24), 2)  # the families stayed silent all summer
+    f.handle(c.SettleByTime((course,)), SCHEDULER)
     truth.add("term-surplus-unreported", s.code, f"term {SUMMER}")
 
 
@@ -525,7 +632,12 @@ def run_days(bus, schools, injected, days, clock, truth, progress) -> None:
     for s in injected:
         late[backfill[s.code] + timedelta(days=7)].append((s, backfill[s.code]))
     saturday = days[4] - timedelta(days=days[4].weekday() - 5 + 7)
+    district = schools[0].plan.district
+    regulator = Actor(f"regulator-{district.lower()}", "regulator", None, district)
     for number, day in enumerate(days):
+        clock.set(day, 2)
+        for s in schools if number else ():
+            s.nightly()
         clock.set(day, 8)
         if number == 4:  # the weekend's session, recorded on Monday morning
             for s in injected:
@@ -579,6 +691,13 @@ def run_days(bus, schools, injected, days, clock, truth, progress) -> None:
             for step in range(3):
                 for s in schools:
                     s.payroll(date(2026, 9, 1), day, step, s in injected)
+        clock.set(day, 20)
+        for s in schools:
+            ordinary_disputes(s, number, days, regulator)
+            if s in injected:
+                plant_wide_disputes(s, number, days, truth)
+            if day.weekday() == 4:
+                s.friday(day)
         if progress:
             progress(number + 1, len(days))
 
@@ -604,6 +723,7 @@ def plant_poor_ratings(s: SimSchool, day: date, truth: Truth) -> None:
         except DomainError:
             continue  # away all week: nothing to rate
         rated.append(Rating.id_for(cls.course_id, student, day))
+    s.unrated.add((cls.code, monday_of(day)))
     teachers = {s.teacher_id(k.teacher): k.teacher for k in s.classes}
     taught = Counter(teachers[s.bus.funds.get(r).teacher_id] for r in rated)
     for teacher, n in taught.items():
@@ -619,3 +739,61 @@ def plant_unpaid_refund(s: SimSchool, day: date, truth: Truth) -> None:
     student = s.classes[5].roster[4]
     s.withdraw(student, day)
     truth.add("refund-owed-unpaid", s.code, f"student {student}")
+
+
+# course, grounds, the school's answer (None: none), the family's reason
+ORDINARY = (
+    (0, Grounds.ABSENT, True, "孩子那天请假在家"),
+    (3, Grounds.OTHER_TEACHER, False, "那天不是平时的老师"),
+    (5, Grounds.ABSENT, False, "孩子那天提前接走了"),  # escalated in one school
+    (7, Grounds.OTHER, None, "家长电话反映课程内容与介绍不符"),
+)
+EVIDENCE = "签到表与课堂照片显示孩子在场"
+
+
+def ordinary_disputes(s: SimSchool, number: int, days: list[date], regulator) -> None:
+    """A family in each of a few courses disputes Monday's session of the
+    second week: the school accepts one, rejects two with evidence and
+    leaves one unanswered (the nightly run accepts it). In the first school
+    the family escalates a rejection and the district dismisses it."""
+    if number == 5:
+        for k, grounds, _, reason in ORDINARY:
+            cls = s.classes[k]
+            student = s.rng.choice(s.present_on(cls, days[4]))
+            s.dispute(cls, student, days[4], grounds, reason)
+    elif number == 7:
+        for (*_, accept, _), dispute in zip(ORDINARY, s.disputes, strict=False):
+            if accept is not None:
+                answer = c.AnswerDispute(dispute, accept, None if accept else EVIDENCE)
+                s.bus.handle(answer, s.bursar)
+    elif number in (8, 10) and s.index == 0:
+        escalated = s.disputes[2]
+        if number == 8:
+            student = s.bus.funds.get(escalated).student_id
+            s.bus.handle(c.EscalateDispute(escalated), s.guardian(student))
+        else:
+            note = "签到记录与授课记录一致"
+            s.bus.handle(c.DecideDispute(escalated, False, note), regulator)
+
+
+def plant_wide_disputes(s: SimSchool, number: int, days: list[date], truth) -> None:
+    """Families of one class dispute the ghost teacher's sessions of the week:
+    another teacher than the one recorded came; the school accepts."""
+    cls = s.classes[2]
+    if number == 7:
+        share = 3 * DISPUTING_SHARE / 2  # well above the rule's share
+        many = max(DISPUTED_AT_LEAST, math.ceil(len(cls.roster) * share / 100))
+        present = {day: s.present_on(cls, day) for day in days[5:8]}
+        last = {x: day for day, students in present.items() for x in students}
+        for student in sorted(last)[:many]:
+            s.dispute(
+                cls, student, last[student], Grounds.OTHER_TEACHER, "来的不是这位老师"
+            )
+        truth.add(
+            "widely-disputed-course",
+            s.code,
+            f"course {cls.code} in the week of {monday_of(days[7])}",
+        )
+    if number == 8:
+        for dispute in s.disputes[len(ORDINARY) :]:
+            s.bus.handle(c.AnswerDispute(dispute, True), s.bursar)

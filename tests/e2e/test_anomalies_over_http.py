@@ -37,6 +37,22 @@ def test_the_auditor_sees_exactly_what_was_injected(yungang):
     assert all(f["evidence"] for f in findings)
 
 
+def test_a_widely_disputed_course_names_the_disputes_its_school_lists(yungang):
+    client, _, injected = yungang
+    params = {"rule": "widely-disputed-course"}
+    findings = client.get("/v1/audit/anomalies", params=params).json()
+    assert cases(findings) == injected["widely-disputed-course"]
+    for finding in findings:
+        school = finding["school_id"]
+        listed = client.get(f"/v1/schools/{school}/disputes", params={"limit": 500})
+        disputes = {d["dispute_id"]: d for d in listed.json()["disputes"]}
+        named = [e["id"] for e in finding["evidence"] if e["kind"] == "dispute"]
+        assert len(named) >= 3 and set(named) <= set(disputes)
+        assert len({disputes[d]["course_id"] for d in named}) == 1
+        # the school's other disputes, one a course, are not part of it
+        assert len(disputes) > len(named)
+
+
 def test_findings_filter_by_rule_severity_and_school(yungang):
     client, _, injected = yungang
     ghosts = client.get("/v1/audit/anomalies", params={"rule": "ghost-teacher"})

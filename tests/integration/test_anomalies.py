@@ -5,9 +5,11 @@ from contextlib import nullcontext
 from datetime import date
 
 import pytest
+from psycopg.sql import SQL
 
 from api.bootstrap import projecting_alongside
 from projections.anomalies import RULES, anomalies
+from projections.confirmations import dispute_counts
 from samples.simulate import ANOMALIES, Plan, PlanError, simulate
 
 LATER = date(2026, 12, 1)  # past every injected deadline
@@ -42,6 +44,30 @@ def test_each_rule_finds_exactly_the_injected_cases(system, alongside):
 def test_a_clean_generated_term_of_several_schools_has_no_findings(system):
     simulate(system.bus, Plan(schools=3, students=480, seed=5))
     assert found_by_rule(system, "Simulated") == {rule: [] for rule in RULES}
+
+
+def test_families_confirm_dispute_or_stay_silent_and_the_nights_settle_the_rest(
+    system,
+):
+    """September's payroll is paid in October from what families confirmed
+    and what their silence did; each school's disputes end as its bursar, the
+    district or time left them."""
+    simulate(system.bus, Plan(schools=2, students=160, seed=3))
+    system.projector.catch_up()
+    schools = system.queries.schools_in("Simulated")
+    assert dispute_counts(system.queries, schools) == {
+        "open": 0,
+        "rejected": 0,
+        "escalated": 0,
+        "accepted": 4,  # one by each bursar, one unanswered in each school
+        "upheld": 0,
+        "released": 3,  # rejected and not escalated
+        "dismissed": 1,  # escalated in the first school, decided by the district
+    }
+    settled = SQL("SELECT settled_by, count(*) AS n FROM family_shares GROUP BY 1")
+    by = {row["settled_by"]: row["n"] for row in system.queries.rows(settled)}
+    assert by["guardian"] > 0 and by["silence"] > by["guardian"]
+    assert by["dispute"] == 8 and by[None] > 0  # the last days still await
 
 
 @pytest.mark.parametrize(
