@@ -7,7 +7,14 @@ applications), keeps the fund's money invariants after every step:
 - every journal entry balances, and so does the whole ledger;
 - the fund covers what families are owed, on the write side's books and in
   the read models alike, and both say the same figures;
-- no course releases more than the shares of the sessions it delivered;
+- no course releases more than the shares of the sessions it delivered, and
+  what a course released is exactly what its families' shares released;
+- each consumed share is in exactly one of awaiting confirmation, disputed
+  or released (or was credited back), and the ledger says what the register
+  says; a disputed share is held like any other money of the family;
+- silence confirms a session only after the term's working days, counted
+  here on the `holidays` package's PRC calendar itself (terms run over
+  National Day and over the Spring Festival, with their weekend working days);
 - a payment's allocation adds up to the payment;
 - and, at the end of each history, rebuilding the read models from the log
   gives the same tables.
@@ -20,6 +27,7 @@ import threading
 from collections import Counter
 from datetime import date, time, timedelta
 
+import holidays
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -33,9 +41,20 @@ from hypothesis.stateful import (
 
 from application import commands as c
 from domain.allocation import Allocation
-from domain.course import Course
+from domain.course import Course, numbers
+from domain.dispute import Dispute
 from domain.errors import DomainError
-from domain.figures import CONSUMED, PAID, REFUNDED
+from domain.facts import Actor
+from domain.figures import (
+    AWAITING,
+    CONSUMED,
+    CREDITED_BACK,
+    DISPUTED,
+    FEES_RELEASED,
+    PAID,
+    REFUNDED,
+    RELEASED,
+)
 from domain.ledger import Holder, journal
 from domain.money import session_share
 from domain.payment import Payment
@@ -50,8 +69,18 @@ from tests.conftest import make_system, reset
 from tests.integration.test_projections import dump
 
 STUDENTS = [f"s{n}" for n in range(6)]
-START = date(2026, 9, 1)
+TERMS = {  # start: end; each runs over a week of holidays
+    date(2026, 9, 1): date(2027, 1, 15),  # National Day
+    date(2026, 2, 2): date(2026, 7, 10),  # the Spring Festival
+}
 LAST_SESSION = 45  # days after the start
+SILENCE_DAYS = 7
+RELEASES = ["on-confirmation"] * 3 + ["on-delivery"]
+PRC = holidays.China(years=range(2026, 2028))
+SCHEDULER = Actor("scheduler", "system")
+REG = Actor("regulator", "regulator", None, "D")
+DISPUTE_STEPS = ["accept", "reject", "escalate", "decide"]
+DISPUTE_PATHS = [(), ("accept",), ("reject",), ("reject", "escalate", "decide")]
 CAPACITIES = (3, 10, 10)
 OUTCOMES: Counter[str] = Counter()
 HISTORIES: Counter[str] = Counter()
@@ -61,8 +90,15 @@ policy = st.fixed_dictionaries(
         "fee": st.sampled_from([1000, 36000, 48001]),
         "planned": st.integers(1, 12),
         "absence_consumes": st.booleans(),
+        "start": st.sampled_from(sorted(TERMS)),
+        "release": st.sampled_from(RELEASES),
     }
 )
+
+
+def worth(course: Course, mask: int) -> int:
+    """The shares of the sessions a seat's mask names."""
+    return sum(course.share(n) for n in numbers(mask))
 
 
 def outcome(step: str, happened: str) -> None:
@@ -73,8 +109,12 @@ def outcome(step: str, happened: str) -> None:
 class Term_(RuleBasedStateMachine):
     system = rival = clock = None  # set by the test below
 
-    @initialize(policy=policy)
-    def set_up(self, policy) -> None:
+    @initialize(
+        policy=policy,
+        first=st.lists(st.sampled_from(STUDENTS), min_size=2, max_size=3, unique=True),
+    )
+    def set_up(self, policy, first) -> None:
+        """The term, and its first students in every course."""
         reset(self.system)
         self.rival.bus.bookkeeper.books.clear()
         self.school = School.id_for("P")
@@ -83,7 +123,11 @@ class Term_(RuleBasedStateMachine):
         self.courses = [Course.id_for(self.term, f"C{n}") for n in range(3)]
         self.fee, self.planned = policy["fee"], policy["planned"]
         self.absence_consumes = policy["absence_consumes"]
-        self.today = START
+        self.start = start = policy["start"]
+        self.today = start
+        self.disputes: list = []
+        self.recorded: dict = {}  # each delivery's day it was recorded
+        self.silences_seen = 0
         self.enrolled = {course: set() for course in self.courses}
         self.left: set[tuple] = set()
         self.delivered = {course: {} for course in self.courses}
@@ -99,20 +143,25 @@ class Term_(RuleBasedStateMachine):
             c.OpenTerm(
                 self.school,
                 "T",
-                START,
-                date(2027, 1, 15),
+                start,
+                TERMS[start],
                 self.fee,
                 48001,
                 self.planned,
                 absence_consumes=self.absence_consumes,
+                release=policy["release"],
+                silence_days=SILENCE_DAYS,
             ),
-            c.RegisterTeacher(self.school, "t", "staff", 500, START),
+            c.RegisterTeacher(self.school, "t", "staff", 500, start),
         ]
         setup += [
             c.OpenCourse(self.term, f"C{n}", "Course", "arts", cap, self.teacher)
             for n, cap in enumerate(CAPACITIES)
         ]
         self.do(c.SetUp(tuple(setup)), ADMIN)
+        for course in self.courses:
+            for student in first:
+                self.enrol_one(course, student, waived=False)
 
     # --- doing and counting ------------------------------------------------
 
@@ -150,8 +199,11 @@ class Term_(RuleBasedStateMachine):
         waived=st.booleans(),
     )
     def enrol(self, course, student, waived):
-        course = self.courses[course]
-        done = self.do(c.Enrol(course, student, START, waived), ADMIN, on=START)
+        self.enrol_one(self.courses[course], student, waived)
+
+    def enrol_one(self, course, student, waived: bool) -> None:
+        on = self.start
+        done = self.do(c.Enrol(course, student, on, waived), ADMIN, on=on)
         if self.tried("enrolment", done):
             self.enrolled[course].add(student)
             self.left.discard((course, student))
@@ -160,12 +212,16 @@ class Term_(RuleBasedStateMachine):
         data=st.data(),
         day=st.integers(0, LAST_SESSION),
         correct=st.sampled_from([True, True, False]),
+        family=st.sampled_from(["silent", "confirms", "confirms", "disputes"]),
+        later=st.integers(0, 15),
     )
-    def deliver_a_day(self, data, day, correct):
+    def deliver_a_day(self, data, day, correct, family, later):
         """The day's sessions of some courses, with rosters drawn from their
         enrolled students, recorded together on the day or later; one of them
-        reversed at once, sometimes, as recorded in error."""
-        day = START + timedelta(day)
+        reversed at once, sometimes, as recorded in error; one family of the
+        others confirms its share, or disputes it, or stays silent; and days
+        pass."""
+        day = self.start + timedelta(day)
         courses = [c_ for c_ in self.courses if day not in self.delivered[c_]]
         if not courses:
             return
@@ -179,6 +235,20 @@ class Term_(RuleBasedStateMachine):
                 self.delivered[course][day] = True
             if correct:
                 self.reverse_session(courses[0], day)
+            consumers = [
+                (course, student)
+                for course in courses[correct:]
+                for student in self.consumers(course, day)
+            ]
+            if family != "silent" and consumers:
+                course, student = data.draw(st.sampled_from(consumers))
+                self.act_as_family(data, family, course, day, student)
+        self.advance(later)
+
+    def consumers(self, course, day: date) -> list[str]:
+        register = self.system.funds.get(course)
+        bit = 1 << register.deliveries[day].number
+        return [s for s, seat in sorted(register.seats.items()) if seat.consumed & bit]
 
     def session(self, data, course, day: date) -> c.DeliverSession:
         roster = sorted(self.enrolled[course])
@@ -240,7 +310,10 @@ class Term_(RuleBasedStateMachine):
 
     @rule(days=st.integers(1, 12))
     def advance(self, days):
-        self.today = min(self.today + timedelta(days), date(2026, 12, 31))
+        """Time passes, and the night's run settles what time settles."""
+        last = self.start + timedelta(LAST_SESSION + 60)
+        self.today = min(self.today + timedelta(days), last)
+        self.nightly_settlement()
 
     # --- money in --------------------------------------------------------------
 
@@ -371,9 +444,53 @@ class Term_(RuleBasedStateMachine):
             self.refunds["approved"].remove(refund)
 
     def months(self) -> list[date]:
-        return [
-            date(2026, m, 1) for m in (9, 10, 11, 12) if date(2026, m, 1) <= self.today
-        ]
+        first = self.start.replace(day=1)
+        months = [date(first.year, first.month + n, 1) for n in range(4)]
+        return [m for m in months if m <= self.today]
+
+    # --- families confirm and dispute; time settles ------------------------------
+
+    def act_as_family(self, data, act: str, course, day: date, student) -> None:
+        """Confirms the share (or every one up to it), or disputes it and
+        takes the dispute a step further at once, sometimes."""
+        if act == "confirms":
+            earlier_too = data.draw(st.booleans())
+            confirmed = c.ConfirmShares(course, student, day, earlier_too)
+            self.tried("confirmation", self.do(confirmed, ADMIN))
+            return
+        grounds = data.draw(st.sampled_from(["absent", "not-held", "other"]))
+        opened = c.OpenDispute(course, student, day, grounds)
+        if self.tried("dispute", self.do(opened, ADMIN)):
+            dispute = Dispute.id_for(Course.session_id_for(course, day), student)
+            self.disputes.append(dispute)
+            for step in data.draw(st.sampled_from(DISPUTE_PATHS)):
+                self.dispute_step(data, dispute, step)
+
+    @precondition(lambda self: self.disputes)
+    @rule(data=st.data(), step=st.sampled_from(DISPUTE_STEPS))
+    def settle_a_dispute(self, data, step):
+        dispute = data.draw(st.sampled_from(self.disputes), label="dispute")
+        self.dispute_step(data, dispute, step)
+
+    def dispute_step(self, data, dispute, step: str) -> None:
+        command, actor = {
+            "accept": (c.AnswerDispute(dispute, True), BURSAR),
+            "reject": (c.AnswerDispute(dispute, False, "the register"), BURSAR),
+            "escalate": (c.EscalateDispute(dispute), ADMIN),
+            "decide": (
+                c.DecideDispute(dispute, data.draw(st.booleans()), "seen"),
+                REG,
+            ),
+        }[step]
+        self.tried(f"dispute {step}", self.do(command, actor))
+
+    def nightly_settlement(self):
+        """What the scheduler runs each night, on the day it is now."""
+        head = self.system.funds.head()
+        settle = c.SettleByTime(tuple(self.courses), tuple(self.disputes))
+        self.do(settle, SCHEDULER)
+        moved = self.system.funds.head() > head
+        self.tried("settlement", moved) if moved else outcome("settlement", "idle")
 
     @precondition(lambda self: self.taught)
     @rule(data=st.data(), pay=st.booleans())
@@ -516,7 +633,56 @@ class Term_(RuleBasedStateMachine):
         for course in self.courses:
             flows = figures.get(Holder(None, course), {})
             delivered = sum(v for (c_, _), v in bound.items() if c_ == course)
-            assert -flows.get(("released", "consumption"), 0) <= delivered
+            released = FEES_RELEASED.of(flows)
+            assert released <= delivered
+            families = RELEASED.over(
+                f for h, f in figures.items() if h.course == course and h.student
+            )
+            assert released == families, "a course released other than its shares"
+
+    @invariant()
+    def each_share_is_in_one_state_and_the_ledger_agrees(self):
+        figures = self.books().holders
+        for course in self.courses:
+            register = self.system.funds.get(course)
+            for student, seat in register.seats.items():
+                assert seat.awaiting & seat.disputed == 0
+                assert (seat.awaiting | seat.disputed) & ~seat.consumed == 0
+                assert seat.consumed & seat.cancelled == 0
+                assert seat.credited & ~seat.cancelled == 0
+
+                flows = figures.get(Holder(student, course), {})
+                assert AWAITING.of(flows) == worth(register, seat.awaiting)
+                assert DISPUTED.of(flows) == worth(register, seat.disputed)
+                assert CREDITED_BACK.of(flows) == worth(register, seat.credited)
+                released = seat.consumed & ~seat.awaiting & ~seat.disputed
+                assert RELEASED.of(flows) == worth(register, released)
+                if seat.awaiting | seat.disputed:
+                    outcome("share state", "awaiting or held")
+
+    @invariant()
+    def silence_waits_for_the_calendars_working_days(self):
+        """Each silence is checked once, when it is new."""
+        funds = self.system.funds
+        start = self.silences_seen + 1
+        for n in funds.recorder.select_notifications(start=start, limit=10_000):
+            e = funds.mapper.to_domain_event(n)
+            self.silences_seen = n.id
+            if isinstance(e, Course.SessionDelivered):
+                on = e.effective + timedelta(days=e.delay_days)
+                self.recorded[(e.originator_id, e.effective)] = max(on, e.effective)
+            elif isinstance(e, Course.SilenceElapsed):
+                for day in e.days:
+                    self.check_silence(self.recorded[(e.originator_id, day)], e)
+
+    def check_silence(self, since: date, silence: Course.SilenceElapsed) -> None:
+        waited = [
+            since + timedelta(n) for n in range(1, (silence.effective - since).days)
+        ]
+        assert sum(map(PRC.is_working_day, waited)) >= SILENCE_DAYS
+        outcome("silence", "checked")
+        if any(not PRC.is_working_day(d) for d in waited if d.weekday() < 5):
+            outcome("silence", "over a public holiday")
 
     @invariant()
     def no_family_gets_back_more_than_it_paid_and_did_not_consume(self):
@@ -565,7 +731,7 @@ def test_terms_keep_the_money_invariants_at_every_step(database, clock, capsys):
             Term_,
             settings=settings(
                 max_examples=100,
-                stateful_step_count=50,
+                stateful_step_count=60,
                 # the same histories every run: the floors below hold for them
                 derandomize=True,
                 database=None,
@@ -591,3 +757,11 @@ def test_terms_keep_the_money_invariants_at_every_step(database, clock, capsys):
     assert OUTCOMES["payroll payment recorded"] >= 5
     assert OUTCOMES["refund race recorded"] >= 20
     assert OUTCOMES["re-allocation recorded"] >= 3
+    assert OUTCOMES["confirmation recorded"] >= 20
+    assert OUTCOMES["dispute recorded"] >= 5
+    for step in ("accept", "reject", "escalate", "decide"):
+        assert OUTCOMES[f"dispute {step} recorded"] >= 1, step
+    assert OUTCOMES["settlement recorded"] >= 15
+    assert OUTCOMES["silence checked"] >= 30
+    assert OUTCOMES["silence over a public holiday"] >= 10
+    assert OUTCOMES["share state awaiting or held"] >= 500
