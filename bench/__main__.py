@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import api, payroll_compliance, proofs, scale
+from bench import api, payroll_compliance, proofs, scale, silence
 from bench.common import NotEmpty
 from infra.logging import configure_logging
 
@@ -25,6 +25,7 @@ def main() -> None:
             + payroll_compliance.run(args.quick)
             + scale.run(args.quick)
             + proofs.run(args.quick)
+            + silence.run(args.quick)
         )
     except NotEmpty as refusal:
         raise SystemExit(str(refusal)) from None
