@@ -66,7 +66,14 @@ from infra.verified import Busy
 from projections.export import export
 from projections.runner import Projector
 from samples.people import name_generated, record_people
-from samples.pingcheng import DISTRICT, admin, load_sample
+from samples.pingcheng import (
+    DISTRICT,
+    TERM_ENDS,
+    TERM_STARTS,
+    admin,
+    load_sample,
+    record_recent,
+)
 from samples.ratings import rate_courses
 from samples.registration import load_registrations
 from samples.simulate import Plan, PlanError, simulate
@@ -227,10 +234,20 @@ def demo() -> None:
         truth = simulate(system.bus, SIMULATED)
         path = settings.home / "demo-anomalies.json"
         path.write_text(json.dumps(truth.as_dict(), indent=2, default=str))
+    school = School.id_for("PC-101")
+    guardian = person_id_for(school, Kind.GUARDIAN, DEMO_GUARDIAN)
+    recent = record_recent(system.bus, system.registry.children_of(guardian))
+    if recent:
+        days = ", ".join(f"{day:%d %b}" for day in recent)
+        recent_note = f"sessions of {days}: confirm or dispute within 7 working days"
+    else:
+        recent_note = (
+            f"no working day of the sample term ({TERM_STARTS} to {TERM_ENDS}) "
+            "up to now: no recent session recorded, none awaits confirmation"
+        )
     project_with_progress(system, "Projecting")
     issued = demo_tokens(settings, system)
     base = f"http://{settings.host}:{settings.port}"
-    school = School.id_for("PC-101")
     console.print(
         f"\n[bold]fundledger[/] is serving the Pingcheng sample district at {base}\n"
         f"  API documentation   {base}/docs\n"
@@ -241,6 +258,10 @@ def demo() -> None:
         "/balance\n"
         f"  Trial balance       {base}/v1/ledger/trial-balance\n"
         f"  A guardian's children {base}/v1/guardian/children  ({DEMO_GUARDIAN})\n"
+        f"  Shares to confirm   {base}/v1/guardian/shares"
+        f"  ({DEMO_GUARDIAN}; POST /v1/courses/{{course_id}}/confirmations"
+        " or /disputes)\n"
+        f"                      {recent_note}\n"
         f"  Anomalies (Yungang) {base}/v1/audit/anomalies  (demo-auditor-yungang;"
         f" what was injected: {settings.home / 'demo-anomalies.json'})\n"
         "\nDemo tokens (also in "

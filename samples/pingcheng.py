@@ -4,12 +4,15 @@ Deterministic for a given seed, and recorded day by day on a simulated clock,
 so every fact is recorded when it happened. Two breaches are deliberate, for
 the regulator to find, both at Heping Road: football ends at 17:00, and the
 choir charges ¥400 against a cap of ¥360. Families of the external robotics
-course pay by the month, inside the prepaid caps. September's teacher pay is
-paid in October.
+course pay by the month, inside the prepaid caps. Shares of delivered sessions
+wait for the families: every fourth family confirms the week's sessions on
+Friday evening, and the scheduler's nightly run lets the others' silence
+confirm them after seven working days. September's teacher pay is paid in
+October, from what families and their silence released and the subsidy.
 """
 
 import random
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
@@ -18,12 +21,14 @@ from application import commands as c
 from application.bus import MessageBus
 from domain.allocation import Allocation
 from domain.course import BEIJING, Course
+from domain.errors import NothingToConfirm
 from domain.facts import Actor
 from domain.payroll import PayrollRun
 from domain.refund import Refund
 from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
 from domain.teacher import Teacher
+from domain.workdays import WorkingDays
 
 DISTRICT = "Pingcheng"
 TERM_CODE = "2026-autumn"
@@ -38,6 +43,10 @@ WITHDRAWAL_DAY = date(2026, 9, 21)
 MONTHLY_DUE = (date(2026, 9, 1), date(2026, 10, 8))
 GRANT_DAY, ALLOCATION_DAY = date(2026, 9, 10), date(2026, 9, 30)
 SEPTEMBER, PAYDAY = date(2026, 9, 1), date(2026, 10, 9)
+CONFIRMING = 4  # one family in four confirms in the app; the others stay silent
+SCHEDULER = Actor("scheduler", "system")
+NIGHTLY = 2  # o'clock, Beijing time, as the scheduler runs it
+RECENT = 3  # working days of sessions the demo records up to today
 
 
 @dataclass(frozen=True)
@@ -96,12 +105,30 @@ def bursar(school: str, n: int = 1) -> Actor:
     return Actor(f"bursar{n}-{school.lower()}", "bursar")
 
 
+def family(school_id: UUID, student: str) -> Actor:
+    """A child's guardian in the parent app (the sample names guardians later)."""
+    schools, students = frozenset({school_id}), frozenset({student})
+    return Actor(f"{student}-family", "guardian", schools, None, students)
+
+
+def days(first: date, last: date) -> Iterator[date]:
+    return (first + timedelta(days=n) for n in range((last - first).days + 1))
+
+
 def service_days() -> Iterator[date]:
-    day = TERM_STARTS
-    while day <= SERVICE_UNTIL:
+    for day in days(TERM_STARTS, SERVICE_UNTIL):
         if day.weekday() < 5 and day not in NATIONAL_DAY:
             yield day
-        day += timedelta(days=1)
+
+
+def clocked(plan: CoursePlan, day: date) -> tuple[time, time]:
+    """Check-in a few minutes early and check-out a few late, as teachers
+    do; a register of identical times day after day is an anomaly."""
+    clock = random.Random(f"{plan.code}{day}")
+    early, late = clock.randrange(600), clock.randrange(480)
+    starts = datetime.combine(day, plan.starts) - timedelta(seconds=early)
+    ends = datetime.combine(day, plan.ends) + timedelta(seconds=late)
+    return starts.time(), ends.time()
 
 
 class SimulatedClock:
@@ -235,7 +262,7 @@ class SampleSchool:
                 self.course_id(plan),
                 self.term_id,
                 day,
-                *self.clocked(plan, day),
+                *clocked(plan, day),
                 Teacher.id_for(self.school_id, plan.teacher),
                 tuple(s for s in students if self.attends(s, day)),
             )
@@ -243,22 +270,30 @@ class SampleSchool:
         ]
         self.bus.handle(c.DeliverSessions(tuple(sessions)), admin(self.code))
 
-    def clocked(self, plan, day: date) -> tuple[time, time]:
-        """Check-in a few minutes early and check-out a few late, as teachers
-        do; a register of identical times day after day is an anomaly."""
-        clock = random.Random(f"{plan.code}{day}")
-        early, late = clock.randrange(600), clock.randrange(480)
-        starts = datetime.combine(day, plan.starts) - timedelta(seconds=early)
-        ends = datetime.combine(day, plan.ends) + timedelta(seconds=late)
-        return starts.time(), ends.time()
-
     def attends(self, student: str, day: date) -> bool:
         away = (student == self.leaver and day >= WITHDRAWAL_DAY) or (
             student == self.on_leave and day in (date(2026, 9, 14), date(2026, 9, 15))
         )
         return not away and self.rng.random() < 0.95
 
+    def night(self) -> None:
+        """The scheduler's nightly run: silence confirms what time settled."""
+        courses = tuple(self.course_id(plan) for plan in self.plans)
+        self.bus.handle(c.SettleByTime(courses), SCHEDULER)
+
+    def confirm_week(self, day: date) -> None:
+        """Families who use the app confirm what their child attended so far."""
+        for plan, students in self.rosters.items():
+            for student in students[1::CONFIRMING]:
+                confirmed = c.ConfirmShares(self.course_id(plan), student, day, True)
+                try:
+                    self.bus.handle(confirmed, family(self.school_id, student))
+                except NothingToConfirm:
+                    continue  # away all week, or left the course
+
     def evening(self, day: date) -> None:
+        if day.weekday() == 4:
+            self.confirm_week(day)
         reference = f"{self.code}-RF-{self.leaver}"
         refund_id = Refund.id_for(self.school_id, reference)
         if day == WITHDRAWAL_DAY:
@@ -319,10 +354,65 @@ def load_sample(bus: MessageBus, seed: int = 2026) -> None:
         clock.set(TERM_STARTS, 8)
         for school in schools:
             school.enrol()
-        for day in service_days():
+        served = set(service_days())
+        for day in days(TERM_STARTS, SERVICE_UNTIL):
+            if day > TERM_STARTS:
+                clock.set(day, NIGHTLY)
+                for school in schools:
+                    school.night()
+            if day not in served:
+                continue
             for hour, step in ((9, "morning"), (18, "afternoon"), (19, "evening")):
                 clock.set(day, hour)
                 for school in schools:
                     getattr(school, step)(day)
     finally:
         bus.funds.clock = real
+
+
+def recent_days(
+    calendar: WorkingDays, now: datetime, count: int = RECENT
+) -> list[date]:
+    """The term's last ``count`` working days up to ``now``, today once its
+    sessions are over; none when ``now`` is outside the term."""
+    local = now.astimezone(BEIJING)
+    if not TERM_STARTS <= local.date() <= TERM_ENDS:
+        return []
+    today = local.date()
+    day = today if local.time() >= ENDS else today - timedelta(days=1)
+    found: list[date] = []
+    while len(found) < count and day >= TERM_STARTS:
+        if calendar.works(day):
+            found.append(day)
+        day -= timedelta(days=1)
+    return sorted(found)
+
+
+def record_recent(bus: MessageBus, students: Collection[str]) -> list[date]:
+    """The sessions of these students' courses on the last few working days,
+    recorded now on the bus's clock with every active student present, so
+    their shares wait for the families, who have seven working days from
+    today to confirm or dispute them. A day already recorded stays as it is;
+    one more than two days old counts as backfilled attendance. Returns the
+    days, none outside the term."""
+    recent = recent_days(bus.funds.calendar.closing(NATIONAL_DAY), bus.funds.clock())
+    for code, (_, plans) in SCHOOLS.items():
+        school_id = School.id_for(code)
+        term_id = Term.id_for(school_id, TERM_CODE)
+        for plan, roster in rosters(code, plans).items():
+            course = bus.funds.get(Course.id_for(term_id, plan.code))
+            if course is None or not set(roster) & set(students):
+                continue
+            seats = sorted(course.seats.items())
+            present = tuple(student for student, seat in seats if seat.active)
+            teacher = Teacher.id_for(school_id, plan.teacher)
+            sessions = tuple(
+                c.DeliverSession(
+                    course.id, term_id, day, *clocked(plan, day), teacher, present
+                )
+                for day in recent
+                if day not in course.deliveries
+            )
+            if sessions:
+                bus.handle(c.DeliverSessions(sessions), admin(code))
+    return recent

@@ -34,6 +34,7 @@ FEE, RATE = 4000, 2500  # a month's pay fits in the free cash, two months do not
 SEPTEMBER, OCTOBER = date(2026, 9, 1), date(2026, 10, 1)
 ADMIN, BURSAR = Actor("admin", "school_admin"), Actor("bursar-1", "bursar")
 APPROVER = Actor("bursar-2", "bursar")
+SCHEDULER = Actor("scheduler", "system")
 
 
 def school_term(code: str, fee: int, planned: int) -> tuple:
@@ -65,7 +66,8 @@ def race(pg_server):
     system = make_system(database, clock, pool_size=4)
     bus = system.bus
     clock.set(SEPTEMBER, 9)
-    # both sessions of the term consumed: nothing held, the fee is free cash
+    # both sessions of the term consumed, and confirmed by the families'
+    # silence before the payrolls: nothing held, the fee is free cash
     schools = [school_term(f"R{n:03d}", FEE, 2) for n in range(PAIRS)]
     for *_, set_up in schools:
         bus.handle(set_up, ADMIN)
@@ -96,6 +98,9 @@ def race(pg_server):
         clock.set(day, 18)
         sessions = tuple(session(course, t, day) for _, course, t, _ in schools)
         bus.handle(c.DeliverSessions(sessions), ADMIN)
+    clock.set(date(2026, 10, 31), 2)
+    courses = tuple(course for _, course, *_ in schools)
+    bus.handle(c.SettleByTime(courses), SCHEDULER)
     clock.set(date(2026, 10, 31), 19)
     for school, *_ in schools:
         for month in (SEPTEMBER, OCTOBER):

@@ -1,12 +1,16 @@
 """The sample district, served over real HTTP on the embedded PostgreSQL."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from api.cli import DEMO_GUARDIAN
+from domain.person import Kind, person_id_for
 from domain.school import School
 from infra.tokens import Role
-from samples.pingcheng import DISTRICT
+from samples.people import record_people
+from samples.pingcheng import DISTRICT, SimulatedClock, record_recent
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +90,52 @@ def test_a_demo_payment_is_traced_to_the_sessions_and_salaries_it_paid(served):
         and "PC-101-S001" in u["details"]["present"]
         for u in september
     )
+
+
+def test_the_demo_guardian_confirms_one_recent_session_and_disputes_another(sample):
+    """As ``fundledger demo`` leaves it on a day of the term: the sessions of
+    the guardian's child's course on the last working days await the family."""
+    system, school = sample.system, School.id_for("PC-101")
+    clock, real = SimulatedClock(), system.funds.clock
+    clock.set(date(2026, 11, 20), 19)  # a Friday, after the day's sessions
+    system.funds.clock = clock
+    try:
+        guardians = record_people(system.bus, system.registry)
+        assert guardians["PC-101"][0] == DEMO_GUARDIAN
+        guardian_id = person_id_for(school, Kind.GUARDIAN, DEMO_GUARDIAN)
+        days = record_recent(system.bus, system.registry.children_of(guardian_id))
+        assert days == [date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)]
+        token = sample.token(DEMO_GUARDIAN, Role.GUARDIAN, schools=["PC-101"])
+        with sample.client(token) as guardian:
+            now = {"min_position": system.funds.head()}
+            awaiting = guardian.get("/v1/guardian/shares", params=now).json()
+            assert [
+                (s["student_id"], s["course_code"], s["day"]) for s in awaiting
+            ] == [("PC-101-S001", "HW-3A", str(day)) for day in days]
+            assert {s["confirm_by"] for s in awaiting} == {"2026-12-01"}
+            first, second, _ = awaiting
+            course, child = first["course_id"], first["student_id"]
+            confirmed = guardian.post(
+                f"/v1/courses/{course}/confirmations",
+                json={"student_id": child, "day": first["day"]},
+            )
+            assert confirmed.status_code == 201, confirmed.text
+            disputed = guardian.post(
+                f"/v1/courses/{course}/disputes",
+                json={"student_id": child, "day": second["day"], "grounds": "absent"},
+            )
+            assert disputed.status_code == 201, disputed.text
+            now = {"min_position": disputed.json()["position"]}
+            states = {
+                share["day"]: share["state"]
+                for state in ("awaiting", "confirmed", "disputed")
+                for share in guardian.get(
+                    "/v1/guardian/shares", params=now | {"state": state}
+                ).json()
+                if share["day"] in {str(day) for day in days}
+            }
+        assert states == dict(
+            zip(map(str, days), ("confirmed", "disputed", "awaiting"), strict=True)
+        )
+    finally:
+        system.funds.clock = real

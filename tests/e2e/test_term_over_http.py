@@ -139,6 +139,24 @@ def term(empty):
         {"on": "2026-09-04"},
         status=200,
     )
+    # the families confirm what their children consumed: a three sessions, b one
+    for student, guardian, through in (
+        ("a", "PC-201-G1", "2026-09-03"),
+        ("b", "PC-201-G2", "2026-09-01"),
+    ):
+        family = {"name": "王芳", "phone": "13912345678", "relation": "mother"}
+        put = c.admin.put(
+            f"/v1/schools/{school}/people/guardians/{guardian}",
+            json=family | {"children": [student]},
+        )
+        assert put.status_code == 200, put.text
+        token = empty.token(guardian, Role.GUARDIAN, schools=[SCHOOL])
+        with empty.client(token) as parent:
+            c.post(
+                parent,
+                f"/courses/{course}/confirmations",
+                {"student_id": student, "day": through, "earlier_too": True},
+            )
     return c, school, course
 
 
@@ -174,6 +192,7 @@ def test_a_refund_takes_two_people_and_the_books_read_back_exactly(term):
         "0.00",
     )
     assert (a["credit"], a["held"], a["status"]) == ("0.00", "210.00", "settled")
+    assert (a["released"], a["awaiting"]) == ("90.00", "0.00")
     [chess] = a["enrolments"]
     assert (chess["course_code"], chess["paid"], chess["unconsumed"]) == (
         "C1",
@@ -205,7 +224,7 @@ def test_a_refund_takes_two_people_and_the_books_read_back_exactly(term):
         "0.00",
         "120.00",
     )
-    assert fund["covered"] is True
+    assert fund["covered"] is True and fund["awaiting_confirmation"] == "0.00"
     balance = c.get(c.regulator, f"/courses/{course}/balance")
     assert (
         balance["sessions"],

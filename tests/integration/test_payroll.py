@@ -139,12 +139,15 @@ def test_a_payroll_cannot_pay_out_money_held_for_families(system, clock):
     story = Story(system, clock)
     story.set_up()
     story.do(c.RecordPayment(story.school, "a", 3000, "bank", "B-a", SEP[1]), BURSAR)
-    story.deliver(SEP[1], "a")  # releases a's 3,000; the teacher earns 5,000
+    story.deliver(SEP[1], "a")  # a's 3,000 awaits a; the teacher earns 5,000
     story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
     story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), SECOND_BURSAR, SEP[30])
     run, refs = run_of(story, SEPTEMBER), ((story.teacher, "PAY-1"),)
     with pytest.raises(MissingBankReference, match="bank reference"):
         story.do(c.PayPayroll(run, (), SEP[30]), BURSAR, SEP[30])
+    with pytest.raises(FundWouldBeUncovered, match="release 0 fen for pay"):
+        story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])  # still a's
+    story.nightly(SEP[30])  # a's silence since 1 September releases a's 3,000
     with pytest.raises(FundWouldBeUncovered, match="3000 fen for pay"):
         story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])
     story.do(c.ReceiveSubsidy(story.school, "G1", "bureau", 2000, SEP[30]), BURSAR)

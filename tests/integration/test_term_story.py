@@ -7,7 +7,8 @@ import pytest
 from application import commands as c
 from domain.course import Course
 from domain.errors import InsufficientCredit, SameApprover
-from domain.ledger import unearned
+from domain.facts import Actor
+from domain.ledger import awaiting, released, teacher_payable, unearned
 from domain.refund import Refund
 from domain.school import School, Term
 from domain.subsidy import SubsidyGrant
@@ -16,10 +17,12 @@ from projections import funds as f
 from tests.builders import ADMIN, BURSAR, SECOND_BURSAR
 
 SEP = {n: date(2026, 9, n) for n in range(1, 31)}
+SCHEDULER = Actor("scheduler", "system")
 
 
 class Story:
-    """School S1: fee ¥300 over 10 sessions (¥30 a session), teacher ¥50."""
+    """School S1: fee ¥300 over 10 sessions (¥30 a session), teacher ¥50;
+    shares await the families' confirmation, as terms do unless they say."""
 
     def __init__(self, system, clock) -> None:
         self.system, self.clock = system, clock
@@ -58,6 +61,18 @@ class Story:
         )
         return self.do(session, on=on)
 
+    def guardian(self, student: str) -> Actor:
+        schools, students = frozenset({self.school}), frozenset({student})
+        return Actor(f"guardian-{student}", "guardian", schools, None, students)
+
+    def confirm(self, student: str, day: date, on: date, earlier_too=False) -> int:
+        confirmed = c.ConfirmShares(self.course, student, day, earlier_too)
+        return self.do(confirmed, self.guardian(student), on)
+
+    def nightly(self, on: date) -> int:
+        """Silence confirms every share whose family's window closed before ``on``."""
+        return self.do(c.SettleByTime((self.course,)), SCHEDULER, on)
+
     def play(self) -> None:
         self.set_up()
         self.do(
@@ -94,20 +109,25 @@ def story(system, clock) -> Story:
 
 def test_a_term_reads_back_with_exact_amounts(story, system):
     story.refund_b()
+    story.confirm("a", SEP[1], on=SEP[8])
+    story.nightly(SEP[11])  # b's window for 1 Sep closed on the 10th; a's 2 Sep: 11th
     system.projector.catch_up()
     q = system.queries
 
+    # a consumed 3 sessions; confirmed the first, the other two await a
     a = f.student_balance(q, story.school, "a").figures
-    assert (a.charged, a.paid, a.consumed, a.unconsumed, a.owed, a.held) == (
+    assert (a.charged, a.paid, a.consumed, a.unconsumed, a.owed) == (
         30000,
         30000,
         9000,
         21000,
         0,
-        21000,
     )
+    assert (a.released, a.awaiting, a.held) == (3000, 6000, 30000 - 3000)
+    # b's one session consumed was confirmed by silence
     b = f.student_balance(q, story.school, "b").figures
     assert (b.charged, b.paid, b.consumed, b.cancelled) == (30000, 10000, 3000, 27000)
+    assert (b.released, b.awaiting) == (3000, 0)
     assert (b.refunded, b.refund_paid, b.owed, b.credit, b.held) == (
         7000,
         7000,
@@ -121,8 +141,9 @@ def test_a_term_reads_back_with_exact_amounts(story, system):
     fund = f.fund(q, story.school)
     assert fund.position == system.funds.head()
     m = fund.figures
-    assert (m.bank, m.held, m.free_cash, m.covered) == (133000, 21000, 112000, True)
-    assert (m.fees_released, m.subsidy_used, m.subsidy_unused) == (12000, 20000, 80000)
+    assert (m.bank, m.held, m.free_cash, m.covered) == (133000, 27000, 106000, True)
+    assert (m.awaiting, m.disputed, m.credited_back, m.released) == (6000, 0, 0, 6000)
+    assert (m.fees_released, m.subsidy_used, m.subsidy_unused) == (6000, 20000, 80000)
     assert (m.teacher_pay_accrued, m.teacher_pay_due, m.refund_due) == (15000, 15000, 0)
 
     course = f.course(q, story.course)
@@ -130,9 +151,10 @@ def test_a_term_reads_back_with_exact_amounts(story, system):
     money = course.figures
     assert (money.charged, money.fees_released, money.cancelled) == (
         60000,
-        12000,
+        6000,
         27000,
     )
+    assert (money.consumed, money.awaiting) == (12000, 6000)
     assert (money.teacher_pay_accrued, money.subsidy_used) == (15000, 20000)
 
     trial = q.trial_balance([story.school])
@@ -195,12 +217,14 @@ def test_a_students_journal_lists_every_entry_on_their_account_whole(story, syst
         "Course.StudentWithdrawn",
     ]
     first_session = entries[1]
+    # the shares await the families; the teacher's pay accrues on delivery
     assert {(x.account, x.debit, x.credit) for x in first_session.lines} == {
         (unearned("a", story.course), 3000, 0),
         (unearned("b", story.course), 3000, 0),
-        ("released:" + str(story.course), 0, 6000),
-        ("released:" + str(story.course), 5000, 0),
-        ("payable:teacher:" + str(story.teacher), 0, 5000),
+        (awaiting("a", story.course), 0, 3000),
+        (awaiting("b", story.course), 0, 3000),
+        (released(story.course), 5000, 0),
+        (teacher_payable(story.teacher), 0, 5000),
     }
     assert [e.position for e in entries] == sorted(e.position for e in entries)
 
