@@ -35,7 +35,7 @@ from api.bootstrap import (
     projecting_alongside,
     rebuild_side_by_side,
 )
-from api.scheduler import scheduler_for
+from api.scheduler import scheduler_for, settle_by_time
 from api.server import supervising
 from application import commands as c
 from domain.errors import DomainError
@@ -642,6 +642,23 @@ def restore_command(
     console.print(verdict.message)
     if not verdict.intact:
         raise typer.Exit(1)
+
+
+@cli.command()
+def settle() -> None:
+    """Settle now what time settles (the nightly run does it too): shares
+    whose families stayed silent past their last day are confirmed, disputes
+    nobody answered or escalated in time lapse."""
+    _, system = start()
+    try:
+        system.projector.catch_up()  # the candidates come from the read models
+        settled = settle_by_time(system)
+    finally:
+        system.close()
+    console.print(
+        f"Looked at {settled['courses']} courses and {settled['disputes']} "
+        f"disputes; the log is at {settled['position'] or 'the same position'}."
+    )
 
 
 @cli.command("scheduler")

@@ -390,12 +390,27 @@ def recent_days(
 
 def record_recent(bus: MessageBus, students: Collection[str]) -> list[date]:
     """The sessions of these students' courses on the last few working days,
-    recorded now on the bus's clock with every active student present, so
+    each recorded on its own evening with every active student present, so
     their shares wait for the families, who have seven working days from
-    today to confirm or dispute them. A day already recorded stays as it is;
-    one more than two days old counts as backfilled attendance. Returns the
-    days, none outside the term."""
-    recent = recent_days(bus.funds.calendar.closing(NATIONAL_DAY), bus.funds.clock())
+    each to confirm or dispute them. A day already recorded stays as it is.
+    Returns the days, none outside the term."""
+    real = bus.funds.clock
+    recent = recent_days(bus.funds.calendar.closing(NATIONAL_DAY), real())
+    evening = bus.funds.clock = SimulatedClock()
+    try:
+        for day in recent:
+            evening.set(day, 18)
+            for code, sessions in sessions_of(bus, students, day).items():
+                bus.handle(c.DeliverSessions(sessions), admin(code))
+    finally:
+        bus.funds.clock = real
+    return recent
+
+
+def sessions_of(bus: MessageBus, students: Collection[str], day: date) -> dict:
+    """Per school, the day's sessions of the courses these students attend,
+    if not recorded yet."""
+    found: dict[str, tuple] = {}
     for code, (_, plans) in SCHOOLS.items():
         school_id = School.id_for(code)
         term_id = Term.id_for(school_id, TERM_CODE)
@@ -403,16 +418,14 @@ def record_recent(bus: MessageBus, students: Collection[str]) -> list[date]:
             course = bus.funds.get(Course.id_for(term_id, plan.code))
             if course is None or not set(roster) & set(students):
                 continue
-            seats = sorted(course.seats.items())
-            present = tuple(student for student, seat in seats if seat.active)
-            teacher = Teacher.id_for(school_id, plan.teacher)
-            sessions = tuple(
-                c.DeliverSession(
-                    course.id, term_id, day, *clocked(plan, day), teacher, present
-                )
-                for day in recent
-                if day not in course.deliveries
+            if day in course.deliveries:
+                continue
+            present = tuple(
+                s for s, seat in sorted(course.seats.items()) if seat.active
             )
-            if sessions:
-                bus.handle(c.DeliverSessions(sessions), admin(code))
-    return recent
+            teacher = Teacher.id_for(school_id, plan.teacher)
+            session = c.DeliverSession(
+                course.id, term_id, day, *clocked(plan, day), teacher, present
+            )
+            found[code] = (*found.get(code, ()), session)
+    return found

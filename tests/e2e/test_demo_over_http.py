@@ -94,7 +94,8 @@ def test_a_demo_payment_is_traced_to_the_sessions_and_salaries_it_paid(served):
 
 def test_the_demo_guardian_confirms_one_recent_session_and_disputes_another(sample):
     """As ``fundledger demo`` leaves it on a day of the term: the sessions of
-    the guardian's child's course on the last working days await the family."""
+    the guardian's child's course on the last working days, each recorded on
+    its evening, await the family."""
     system, school = sample.system, School.id_for("PC-101")
     clock, real = SimulatedClock(), system.funds.clock
     clock.set(date(2026, 11, 20), 19)  # a Friday, after the day's sessions
@@ -112,7 +113,12 @@ def test_the_demo_guardian_confirms_one_recent_session_and_disputes_another(samp
             assert [
                 (s["student_id"], s["course_code"], s["day"]) for s in awaiting
             ] == [("PC-101-S001", "HW-3A", str(day)) for day in days]
-            assert {s["confirm_by"] for s in awaiting} == {"2026-12-01"}
+            # each recorded on its own evening: seven working days from each
+            assert [s["confirm_by"] for s in awaiting] == [
+                "2026-11-27",
+                "2026-11-30",
+                "2026-12-01",
+            ]
             first, second, _ = awaiting
             course, child = first["course_id"], first["student_id"]
             confirmed = guardian.post(
