@@ -121,7 +121,9 @@ def test_the_nightly_run_finds_what_time_settles(story, system):
     settle_by_time(story, SEP[15])
     system.projector.catch_up()
     assert q.disputes_due(system.queries, SEP[16]) == []
-    assert q.courses_awaiting(system.queries, SEP[16]) == [story.course]
+    # the shares left await until their last day, the 17th, has passed
+    assert q.courses_awaiting(system.queries, SEP[17]) == []
+    assert q.courses_awaiting(system.queries, SEP[18]) == [story.course]
 
 
 def test_each_share_reads_back_as_it_was_settled(story, system):
