@@ -221,6 +221,22 @@ class Books:
     def check_covered_after(self, events: Iterable[Fact]) -> None:
         """Refuses what would leave the bank holding less than families are
         owed: a payroll paid, a session reversed, a payment moved."""
+        bank, held = self.after(events)
+        if not covered(bank, held) and free_cash(bank, held) < self.free_cash:
+            raise FundWouldBeUncovered(
+                f"the fund would hold {bank} fen against {held} fen owed to "
+                f"families; {max(self.free_cash, 0)} fen are free to use",
+                free_cash=max(self.free_cash, 0),
+            )
+
+    def free_cash_after(self, events: Iterable[Fact]) -> int:
+        """Free cash once these events are recorded: shares silence confirms
+        free money for pay."""
+        return free_cash(*self.after(events))
+
+    def after(self, events: Iterable[Fact]) -> tuple[int, int]:
+        """The bank and what it must hold for families, once these events
+        are recorded."""
         touched: dict[Holder, Flows] = {}
         for event in events:
             if (entry := journal(event)) is None:
@@ -230,14 +246,11 @@ class Books:
                 flows = touched.setdefault(holder, dict(self.holders.get(holder, {})))
                 key = (kind_of(line.account), line.flow)
                 flows[key] = flows.get(key, 0) + line.debit - line.credit
-        if not touched:
-            return
         before = {h: self.holders.get(h, {}) for h in touched}
         bank = self.bank + BANK.over(touched.values()) - BANK.over(before.values())
         held = self.held + HELD.over(touched.values()) - HELD.over(before.values())
-        if not covered(bank, held) and free_cash(bank, held) < self.free_cash:
-            raise FundWouldBeUncovered(
-                f"the fund would hold {bank} fen against {held} fen owed to "
-                f"families; {max(self.free_cash, 0)} fen are free to use",
-                free_cash=max(self.free_cash, 0),
-            )
+        return bank, held
+
+    @property
+    def courses(self) -> list[UUID]:
+        return sorted(self.terms)

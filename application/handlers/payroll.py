@@ -4,6 +4,7 @@ unsettled, approved by a second person, paid from free cash."""
 from application import commands as c
 from application.unit_of_work import UnitOfWork
 from domain.books import PayDelivery
+from domain.course import Course
 from domain.payroll import PayItem, PayrollRun, month_end, month_of
 from domain.school import School
 from domain.teacher import Teacher
@@ -72,10 +73,19 @@ def approve_payroll(cmd: c.ApprovePayroll, uow: UnitOfWork) -> int:
 
 
 def pay_payroll(cmd: c.PayPayroll, uow: UnitOfWork) -> int:
+    """Pay is paid from free cash as the books stand once the families'
+    silence has confirmed what it confirms today (the nightly run may not
+    have written it yet): both saved together."""
     run = uow.get(PayrollRun, cmd.run_id, "payroll")
+    books, today = uow.books(run.school_id), uow.stamp()
+    confirmed = []
+    for course_id in books.courses:
+        course = uow.get(Course, course_id, "course")
+        course.confirm_by_silence(stamp=today)
+        confirmed += course.pending_events
     run.pay(
         bank_references=dict(cmd.bank_references),
-        free_cash=uow.books(run.school_id).free_cash,
+        free_cash=books.free_cash_after(confirmed),
         stamp=uow.stamp(cmd.paid_on, "paid_on"),
     )
     return uow.commit()

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from application import commands as c
+from domain.course import Course
 from domain.errors import (
     FundWouldBeUncovered,
     MissingBankReference,
@@ -139,19 +140,46 @@ def test_a_payroll_cannot_pay_out_money_held_for_families(system, clock):
     story = Story(system, clock)
     story.set_up()
     story.do(c.RecordPayment(story.school, "a", 3000, "bank", "B-a", SEP[1]), BURSAR)
-    story.deliver(SEP[1], "a")  # a's 3,000 awaits a; the teacher earns 5,000
+    story.deliver(SEP[1], "a")  # a's 3,000 awaits a until the 10th
+    story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[4])
+    story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), SECOND_BURSAR, SEP[4])
+    run, refs = run_of(story, SEPTEMBER), ((story.teacher, "PAY-1"),)
+    with pytest.raises(MissingBankReference, match="bank reference"):
+        story.do(c.PayPayroll(run, (), SEP[4]), BURSAR, SEP[4])
+    with pytest.raises(FundWouldBeUncovered, match="release 0 fen for pay"):
+        story.do(c.PayPayroll(run, refs, SEP[4]), BURSAR, SEP[4])  # still a's
+    head = system.funds.head()
+    with pytest.raises(FundWouldBeUncovered, match="3000 fen for pay"):
+        story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])  # a was silent
+    assert system.funds.head() == head  # and what silence confirmed is not kept
+    story.do(c.ReceiveSubsidy(story.school, "G1", "bureau", 2000, SEP[30]), BURSAR)
+    story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])
+
+
+def test_a_payroll_paid_before_the_nightly_run_records_the_silence_it_counts_on(
+    system, clock
+):
+    story = Story(system, clock)
+    story.set_up()
+    story.do(c.RecordPayment(story.school, "a", 9000, "bank", "B-a", SEP[1]), BURSAR)
+    story.deliver(SEP[1], "a")
+    story.deliver(SEP[2], "a")
     story.do(c.DraftPayroll(story.school, SEPTEMBER), BURSAR, SEP[30])
     story.do(c.ApprovePayroll(run_of(story, SEPTEMBER)), SECOND_BURSAR, SEP[30])
     run, refs = run_of(story, SEPTEMBER), ((story.teacher, "PAY-1"),)
-    with pytest.raises(MissingBankReference, match="bank reference"):
-        story.do(c.PayPayroll(run, (), SEP[30]), BURSAR, SEP[30])
-    with pytest.raises(FundWouldBeUncovered, match="release 0 fen for pay"):
-        story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])  # still a's
-    story.nightly(SEP[30])  # a's silence since 1 September releases a's 3,000
-    with pytest.raises(FundWouldBeUncovered, match="3000 fen for pay"):
-        story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])
-    story.do(c.ReceiveSubsidy(story.school, "G1", "bureau", 2000, SEP[30]), BURSAR)
-    story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])
+    grant = c.ReceiveSubsidy(story.school, "G1", "bureau", 5000, SEP[30])
+    story.do(grant, BURSAR)  # 5,000 free, and a's 6,000 once silence counts
+    position = story.do(c.PayPayroll(run, refs, SEP[30]), BURSAR, SEP[30])
+    events = [
+        system.funds.mapper.to_domain_event(n)
+        for n in system.funds.recorder.select_notifications(start=1, limit=1000)
+    ]
+    [silence] = [e for e in events if isinstance(e, Course.SilenceElapsed)]
+    assert (silence.rule, list(silence.days)) == ("silence-confirms", [SEP[1], SEP[2]])
+    assert dict(silence.amounts) == {"a": 6000} and silence.actor == BURSAR.id
+    saved_together = {type(e).__qualname__ for e in events[-2:]}
+    assert saved_together == {"PayrollRun.Paid", "Course.SilenceElapsed"}
+    assert position == system.funds.head()
 
 
 def test_nothing_to_pay_is_a_clear_refusal(system, clock):
