@@ -48,7 +48,7 @@ from domain.errors import (
 )
 from domain.facts import Created, Fact, Stamp, event_id, stable_id
 from domain.money import session_share
-from domain.school import ANSWER_DAYS, BEIJING, SILENCE_DAYS, Release, Term
+from domain.school import BEIJING, Release, Term, released_on_delivery
 from domain.workdays import WorkingDays
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -124,11 +124,7 @@ class Course(Aggregate):
         silence_days: int
         answer_days: int
 
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            state["release"] = Release.ON_DELIVERY.value
-            state["silence_days"] = SILENCE_DAYS
-            state["answer_days"] = ANSWER_DAYS
+        upcast_v1_v2 = staticmethod(released_on_delivery)
 
         def apply(self, course: "Course") -> None:
             course.school_id = self.school_id

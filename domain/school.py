@@ -40,6 +40,14 @@ class Release(StrEnum):
     ON_DELIVERY = "on-delivery"
 
 
+def released_on_delivery(state: dict) -> None:
+    """Terms and courses opened before families confirmed released on
+    delivery: their stored events read so."""
+    state["release"] = Release.ON_DELIVERY.value
+    state["silence_days"] = SILENCE_DAYS
+    state["answer_days"] = ANSWER_DAYS
+
+
 class School(Aggregate):
     class Registered(Created):
         district: str
@@ -114,12 +122,7 @@ class Term(Aggregate):
         silence_days: int
         answer_days: int
 
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            """Terms opened before confirmation released on delivery."""
-            state["release"] = Release.ON_DELIVERY.value
-            state["silence_days"] = SILENCE_DAYS
-            state["answer_days"] = ANSWER_DAYS
+        upcast_v1_v2 = staticmethod(released_on_delivery)
 
         def apply(self, term: "Term") -> None:
             term.school_id = self.school_id

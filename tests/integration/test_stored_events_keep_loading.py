@@ -10,6 +10,7 @@ from eventsourcing.persistence import StoredEvent
 
 from domain.allocation import Allocation
 from domain.course import Course
+from domain.ledger import journal
 from domain.payment import BY_RULE, Payment
 from domain.payroll import PayItem, PayrollRun
 from domain.refund import Refund
@@ -133,3 +134,53 @@ def test_a_leave_approved_before_leave_requests_loads_without_a_request(system):
     stored = StoredEvent(course_id, 3, topic, json.dumps(state).encode())
     event = system.funds.mapper.to_domain_event(stored)
     assert event.request_id is None and event.dates == [date(2026, 9, 9)]
+
+
+def test_a_course_stored_before_families_confirmed_releases_on_delivery(system):
+    """Its term's policy then was release on delivery: a session stored then
+    posts to the course's income, as it did."""
+    course_id, teacher = uuid4(), uuid4()
+    opened = envelope("2026-09-01") | {
+        "originator_topic": f"{Course.__module__}:{Course.__qualname__}",
+        "school_id": uuid(uuid4()),
+        "term_id": uuid(uuid4()),
+        "code": "C1",
+        "name": "Chess",
+        "category": "science",
+        "capacity": 30,
+        "teacher_id": uuid(teacher),
+        "fee": 1000,
+        "planned_sessions": 10,
+        "term_starts": {"_type_": "date_iso", "_data_": "2026-09-01"},
+        "term_ends": {"_type_": "date_iso", "_data_": "2027-01-15"},
+        "absence_consumes": False,
+    }
+    store(system, course_id, 1, Course.Opened, opened)
+    course = system.funds.get(course_id)
+    assert (course.release.value, course.silence_days) == ("on-delivery", 7)
+    delivered = envelope("2026-09-01") | {
+        "originator_id": uuid(course_id),
+        "originator_version": 2,
+        "school_id": opened["school_id"],
+        "session_id": uuid(uuid4()),
+        "starts": {"_type_": "time_iso", "_data_": "15:30:00"},
+        "ends": {"_type_": "time_iso", "_data_": "17:30:00"},
+        "teacher_id": uuid(teacher),
+        "teacher_pay": 5000,
+        "delay_days": 0,
+        "number": 1,
+        "share": 100,
+        "present": ["s1"],
+        "absent": [],
+        "on_leave": [],
+        "released": ["s1"],
+        "cancelled": [],
+    }
+    topic = (
+        f"{Course.SessionDelivered.__module__}:{Course.SessionDelivered.__qualname__}"
+    )
+    stored = StoredEvent(course_id, 2, topic, json.dumps(delivered).encode())
+    event = system.funds.mapper.to_domain_event(stored)
+    assert event.confirm_by is None and not event.awaiting
+    lines = {(x.account, x.credit) for x in journal(event).lines if x.credit}
+    assert (f"released:{course_id}", 100) in lines
