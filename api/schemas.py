@@ -775,6 +775,18 @@ class DisputesPublic(Public):
 NEXT_AFTER = "pass as `after` for the next page; null on the last"
 
 
+def _clock_schema(schema: dict[str, Any]) -> None:
+    schema.pop("format", None)
+    schema.update(type="string", pattern="^[0-2][0-9]:[0-5][0-9]$", example="17:30")
+
+
+Clock = Annotated[
+    time,
+    PlainSerializer(lambda t: f"{t:%H:%M}", return_type=str, when_used="always"),
+    Field(json_schema_extra=_clock_schema),
+]
+
+
 class SchoolListedPublic(Public):
     school_id: UUID
     district: str
@@ -799,7 +811,7 @@ class TermListedPublic(Public):
     absence_consumes: bool
     closed_days: list[date]
     min_minutes: int
-    earliest_end: time
+    earliest_end: Clock = Field(description="sessions end no earlier, Beijing time")
     courses: int = Field(description="courses opened in the term")
 
 

@@ -113,7 +113,7 @@ def test_a_school_lists_its_terms_with_their_rules(regulator):
                 "absence_consumes": False,
                 "closed_days": [str(day) for day in NATIONAL_DAY],
                 "min_minutes": 120,
-                "earliest_end": "17:30:00",
+                "earliest_end": "17:30",
                 "courses": len(SCHOOLS["PC-101"][1]),
             }
         ],
