@@ -307,3 +307,21 @@ def test_a_school_outside_the_readers_scope_is_not_found(sample):
             f"/terms/{TERM}/courses",
         ):
             assert other.get(f"/v1{path}").status_code == 404, path
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/districts/Pingcheng/schools", "schools"),
+        (f"/schools/{PC102}/terms", "terms"),
+        (f"/terms/{Term.id_for(PC102, TERM_CODE)}/courses", "courses"),
+        (f"/schools/{PC102}/teachers", "teachers"),
+        (f"/schools/{PC102}/refunds", "refunds"),
+        (f"/schools/{PC102}/payroll", "runs"),
+        (f"/schools/{PC102}/subsidies", "subsidies"),
+    ],
+)
+def test_every_list_pages_one_row_at_a_time_in_its_own_order(regulator, path, field):
+    whole = get(regulator, path, limit=500)
+    assert whole[field] and whole["next_after"] is None
+    assert every_page(regulator, path, field, limit=1) == whole[field]
