@@ -289,7 +289,7 @@ def test_a_cursor_or_filter_that_makes_no_sense_is_a_422(regulator, path, params
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_a_cursor_of_another_list_is_refused(regulator):
+def test_a_cursor_of_another_lists_shape_is_refused(regulator):
     page = get(regulator, f"/schools/{PC101}/payments", limit=1)
     response = regulator.get(
         f"/v1/schools/{PC101}/teachers", params={"after": page["next_after"]}
