@@ -15,6 +15,7 @@ from api.routes import (
     guardians,
     health,
     ledger,
+    lists,
     metrics,
     money,
     payroll,
@@ -34,7 +35,7 @@ def create_app(system: System) -> FastAPI:
     app.state.system = system
     install_error_handlers(app)
     routers = (setup, register, registration, money, payroll, bank, funds, ledger)
-    routers += (disputes, compliance, audit, people, guardians)
+    routers += (disputes, compliance, audit, people, guardians, lists)
     for module in (*routers, health, metrics):
         app.include_router(module.router)
 

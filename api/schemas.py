@@ -1,7 +1,7 @@
 """Response models: money as decimal strings in yuan, dates ISO 8601."""
 
 from collections.abc import Collection, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -769,3 +769,183 @@ class DisputesPublic(Public):
     next_after: str | None = Field(
         description="pass as `after` for the next page; null on the last"
     )
+
+
+# Lists, a page at a time: `next_after` is passed as `after` for the next.
+NEXT_AFTER = "pass as `after` for the next page; null on the last"
+
+
+def _clock_schema(schema: dict[str, Any]) -> None:
+    schema.pop("format", None)
+    schema.update(type="string", pattern="^[0-2][0-9]:[0-5][0-9]$", example="17:30")
+
+
+Clock = Annotated[
+    time,
+    PlainSerializer(lambda t: f"{t:%H:%M}", return_type=str, when_used="always"),
+    Field(json_schema_extra=_clock_schema),
+]
+
+
+class SchoolListedPublic(Public):
+    school_id: UUID
+    district: str
+    code: str
+    name: str
+
+
+class SchoolsPublic(Public):
+    schools: list[SchoolListedPublic]
+    next_after: str | None = Field(description=NEXT_AFTER)
+
+
+class TermListedPublic(Public):
+    term_id: UUID
+    code: str
+    starts: date
+    ends: date
+    fee_per_term: Yuan
+    fee_cap: Yuan
+    planned_sessions: int
+    refund_deadline_days: int
+    absence_consumes: bool
+    closed_days: list[date]
+    min_minutes: int
+    earliest_end: Clock = Field(description="sessions end no earlier, Beijing time")
+    courses: int = Field(description="courses opened in the term")
+
+
+class TermsPublic(Public):
+    terms: list[TermListedPublic]
+    next_after: str | None = Field(description=NEXT_AFTER)
+
+
+class CourseListedPublic(Public):
+    course_id: UUID
+    term_id: UUID
+    code: str
+    name: str
+    category: str
+    capacity: int
+    teacher_id: UUID
+    teacher_code: str | None
+    fee: Yuan | None = Field(description="null: the term's fee")
+    planned_sessions: int | None
+    enrolled: int
+    sessions: int = Field(description="sessions delivered")
+
+
+class CoursesPublic(Public):
+    courses: list[CourseListedPublic]
+    next_after: str | None = Field(description=NEXT_AFTER)
+
+
+class TeacherListedPublic(Public):
+    teacher_id: UUID
+    code: str
+    kind: str = Field(description="staff or external")
+    rate: Yuan = Field(description="the rate in force, per session")
+    courses: int = Field(description="courses taught, in any term")
+
+
+class TeachersPublic(Public):
+    teachers: list[TeacherListedPublic]
+    next_after: str | None = Field(description=NEXT_AFTER)
+
+
+class EnrolmentListedPublic(Public):
+    student_id: str
+    status: str = Field(description="active or withdrawn")
+    waived: bool
+    enrolled_on: date
+    withdrawn_on: date | None
+
+
+class EnrolmentsPublic(Public):
+    counts: dict[str, int] = Field(description="the course's enrolments by status")
+    enrolments: list[EnrolmentListedPublic]
+    next_after: str | None = Field(description=NEXT_AFTER)
+
+
+class PaymentListedPublic(Public):
+    payment_id: UUID
+    position: int = Field(description="the log position it was recorded at")
+    student_id: str
+    amount: Yuan
+    channel: str
+    reference: str
+    received_on: date
+
+
+class PaymentsPublic(Public):
+    payments: list[PaymentListedPublic]
+    next_after: str | None = Field(description=NEXT_AFTER)
+
+
+class RefundListedPublic(Public):
+    refund_id: UUID
+    student_id: str
+    amount: Yuan
+    reference: str
+    status: str = Field(description="requested, approved, cancelled or paid")
+    requested_by: str
+    requested_on: date
+    approved_by: str | None
+    paid_on: date | None
+    bank_reference: str | None
+
+
+class RefundsPublic(Public):
+    counts: dict[str, int] = Field(description="the school's refunds by status")
+    refunds: list[RefundListedPublic]
+    next_after: str | None = Field(description=NEXT_AFTER)
+
+
+class PayrollRunListedPublic(Public):
+    run_id: UUID
+    month: date = Field(description="the month's first day")
+    status: str = Field(description="drafted, approved or paid")
+    drafted_by: str
+    approved_by: str | None
+    approved_on: date | None
+    paid_on: date | None
+    teachers: int = Field(description="teachers the current draft pays")
+    sessions: int = Field(description="sessions (and reversals) it pays for")
+    total: Yuan
+
+
+class PayrollRunsPublic(Public):
+    counts: dict[str, int] = Field(description="the school's runs by status")
+    runs: list[PayrollRunListedPublic]
+    next_after: str | None = Field(description=NEXT_AFTER)
+
+
+class SubsidyListedPublic(Public):
+    grant_id: UUID
+    reference: str
+    source: str | None
+    received_on: date
+    subsidy_received: Yuan
+    subsidy_unused: Yuan = Field(description="not yet allocated to courses")
+
+
+class SubsidiesPublic(Public):
+    subsidies: list[SubsidyListedPublic]
+    next_after: str | None = Field(description=NEXT_AFTER)
+
+
+class StatementListedPublic(Public):
+    statement: UUID = Field(description="the import's id")
+    statement_id: str = Field(description="the bank's id of the statement")
+    opening: Yuan | None
+    closing: Yuan | None
+    first_day: date | None
+    last_day: date | None
+    lines: int
+    credits: Yuan
+    debits: Yuan
+
+
+class StatementsPublic(Public):
+    statements: list[StatementListedPublic]
+    next_after: str | None = Field(description=NEXT_AFTER)

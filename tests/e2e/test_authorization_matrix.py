@@ -117,6 +117,16 @@ ALLOWED = {
     ("GET", "/v1/schools/{school_id}/students/{student_id}/shares"): READ,
     ("GET", "/v1/schools/{school_id}/disputes"): READ,
     ("GET", "/v1/districts/{district}/disputes"): {R},
+    ("GET", "/v1/districts/{district}/schools"): READ,
+    ("GET", "/v1/schools/{school_id}/terms"): READ,
+    ("GET", "/v1/terms/{term_id}/courses"): READ,
+    ("GET", "/v1/schools/{school_id}/teachers"): READ,
+    ("GET", "/v1/courses/{course_id}/enrolments"): READ,
+    ("GET", "/v1/schools/{school_id}/payments"): READ,
+    ("GET", "/v1/schools/{school_id}/refunds"): READ,
+    ("GET", "/v1/schools/{school_id}/payroll"): READ,
+    ("GET", "/v1/schools/{school_id}/subsidies"): READ,
+    ("GET", "/v1/schools/{school_id}/bank-statements"): READ,
 }
 # Routes about the whole log rather than a school: no scope to stay inside.
 UNSCOPED = {
