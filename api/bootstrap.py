@@ -83,6 +83,7 @@ HANDLERS: dict[type, Handler] = {
     c.PayPayroll: payroll.pay_payroll,
     c.SetBankAccount: bank.set_bank_account,
     c.ImportStatement: bank.import_statement,
+    c.SaveBankFormat: bank.save_bank_format,
     c.RequestErasure: people.request_erasure,
     c.ApproveErasure: people.approve_erasure,
     c.LinkGuardian: people.link_guardian,

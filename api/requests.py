@@ -1,5 +1,7 @@
 """Request models: what a client may send. Money in yuan as decimal strings."""
 
+import base64
+import binascii
 import re
 from datetime import date, datetime, time
 from typing import Annotated, Literal
@@ -17,6 +19,7 @@ from pydantic import (
 )
 
 from domain.allocation import Allocation
+from domain.bankformats import DATE_FORMATS, ColumnMap
 from domain.course import Category
 from domain.dispute import Grounds
 from domain.errors import InvalidAmount
@@ -109,6 +112,17 @@ StatementContent = Annotated[
     StringConstraints(min_length=1, max_length=5_000_000),
     AfterValidator(_statement),
     Field(json_schema_extra={"pattern": r"^[^\x00]*$"}),
+]
+BankFormatName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"),
+    Field(description="the name a school saves a bank's column mapping under"),
+]
+ColumnName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=60),
+    AfterValidator(_text),
+    Field(json_schema_extra={"pattern": TEXT_PATTERN}),
 ]
 BusinessDate = Annotated[
     date,
@@ -483,8 +497,71 @@ class StatementUpload(Body):
         content="date,reference,description,amount,direction\n"
         "2026-09-01,PC-101-S001-0901,fee,360.00,credit\n",
     )
-    format: Literal["camt053", "csv"]
+    format: Literal["camt053", "csv", "csv-mapped", "xlsx"] = Field(
+        description="csv-mapped and xlsx: a bank's own export, read through the "
+        "saved bank_format, its content base64"
+    )
     content: StatementContent
+    bank_format: BankFormatName | None = None
+
+    @model_validator(mode="after")
+    def _mapped(self) -> "StatementUpload":
+        mapped = self.format in ("csv-mapped", "xlsx")
+        if mapped != (self.bank_format is not None):
+            raise ValueError(
+                "csv-mapped and xlsx statements name a bank_format; others do not"
+            )
+        if mapped:
+            self.file()
+        return self
+
+    def file(self) -> bytes:
+        """The file's bytes: base64 for a bank's own export, else the text."""
+        if self.format not in ("csv-mapped", "xlsx"):
+            return self.content.encode()
+        try:
+            return base64.b64decode(self.content, validate=True)
+        except binascii.Error:
+            raise ValueError(
+                f"the content of a {self.format} statement is base64"
+            ) from None
+
+
+class BankFormatSave(Body):
+    """Column names as the bank's export writes them in its header row."""
+
+    model_config = example(
+        encoding="gbk",
+        date_format="YYYYMMDD",
+        date="交易日期",
+        reference="交易流水号",
+        description=["摘要", "对方户名"],
+        debit="借方发生额",
+        credit="贷方发生额",
+        balance="余额",
+    )
+    encoding: Literal["utf-8", "gbk", "gb18030"] = Field(
+        description="of a csv-mapped file; an XLSX names its own"
+    )
+    date_format: Literal[tuple(DATE_FORMATS)]
+    date: ColumnName
+    reference: ColumnName
+    description: Annotated[list[ColumnName], Field(max_length=5)] = []
+    debit: ColumnName | None = None
+    credit: ColumnName | None = None
+    amount: ColumnName | None = None
+    direction: ColumnName | None = None
+    credit_marks: Annotated[list[ColumnName], Field(max_length=10)] = []
+    debit_marks: Annotated[list[ColumnName], Field(max_length=10)] = []
+    balance: ColumnName | None = None
+
+    def mapping(self) -> ColumnMap:
+        return ColumnMap(
+            **{
+                k: ("" if v is None else tuple(v) if isinstance(v, list) else v)
+                for k, v in self.model_dump().items()
+            }
+        )
 
 
 # --- people: personal data, kept in the registry, never in events ---------

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 from uuid import UUID
 
 from domain.allocation import Allocation
+from domain.bankformats import ColumnMap
 from domain.person import Kind
 from domain.school import ANSWER_DAYS, SILENCE_DAYS, Release
 
@@ -317,12 +318,24 @@ class SetBankAccount:
 
 
 @dataclass(frozen=True)
+class SaveBankFormat:
+    """How one bank's statement export is read, saved once per school."""
+
+    school_id: UUID
+    name: str
+    mapping: ColumnMap
+
+
+@dataclass(frozen=True)
 class ImportStatement:
-    """``format``: camt053 or csv; ``content``: the file as the bank sent it."""
+    """``format``: camt053, csv, csv-mapped or xlsx; ``content``: the file as
+    the bank sent it; ``bank_format``: the saved mapping a csv-mapped or xlsx
+    file is read through."""
 
     school_id: UUID
     format: str
     content: bytes
+    bank_format: str = ""
 
 
 @dataclass(frozen=True)

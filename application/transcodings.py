@@ -7,6 +7,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.allocation import Allocation
 from domain.bank import BookedLine
+from domain.bankformats import ColumnMap
 from domain.payroll import Adjustment, PayItem, TeacherPayment
 
 
@@ -51,6 +52,7 @@ PARTS = {
     Adjustment: "pay_adjustment",
     TeacherPayment: "teacher_payment",
     BookedLine: "statement_line",
+    ColumnMap: "bank_column_map",
 }
 
 

@@ -157,6 +157,12 @@ class EmptyStatement(DomainError):
     code = "empty-statement"
 
 
+class InvalidBankFormat(DomainError):
+    """A column mapping of a bank's statement export that cannot be read by."""
+
+    code = "invalid-bank-format"
+
+
 # --- the register ------------------------------------------------------------
 class OutsideTerm(DomainError):
     """Outside the term."""

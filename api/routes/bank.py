@@ -1,14 +1,20 @@
 """The supervised account: its statements, and how they match the ledger."""
 
 from hashlib import sha256
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 
 from api.auth import Bursar, Reader
 from api.commands import IdempotencyKey, Recorded, run
 from api.deps import QueriesDep, SystemDep
-from api.requests import BankAccountSet, StatementUpload
+from api.requests import (
+    BankAccountSet,
+    BankFormatName,
+    BankFormatSave,
+    StatementUpload,
+)
 from api.schemas import (
     READ_PROBLEMS,
     WRITE_PROBLEMS,
@@ -19,6 +25,7 @@ from api.schemas import (
 )
 from application import commands as c
 from domain.bank import BankStatement
+from domain.bankformats import BankFormat
 from projections.matching import reconcile
 
 router = APIRouter(prefix="/v1", tags=["bank"])
@@ -59,12 +66,37 @@ def import_statement(
     request: Request,
     key: IdempotencyKey = None,
 ):
-    """Import a statement of the supervised account, camt.053 XML or CSV, in
-    CNY; the same file twice is one import."""
-    content = body.content.encode()
-    command = c.ImportStatement(school_id, body.format, content)
+    """Import a statement of the supervised account in CNY: camt.053 XML, the
+    fund's CSV, or a bank's own export (XLSX, or CSV in UTF-8, GBK or GB18030)
+    read through a saved bank format; the same file twice is one import."""
+    content = body.file()
+    command = c.ImportStatement(school_id, body.format, content, body.bank_format or "")
     entity = BankStatement.id_for(school_id, sha256(content).hexdigest())
     return run(system, who, request, command, entity=entity, key=key, body=body)
+
+
+@router.put(
+    "/schools/{school_id}/bank-formats/{format_name}",
+    status_code=200,
+    response_model=Recorded,
+    responses=WRITE_PROBLEMS,
+)
+def save_bank_format(
+    school_id: UUID,
+    format_name: Annotated[BankFormatName, Path()],
+    body: BankFormatSave,
+    system: SystemDep,
+    who: Bursar,
+    request: Request,
+):
+    """Save (or replace) how one bank's statement export is read: which column
+    holds what, the date format and the encoding. Saving the same mapping again
+    records nothing."""
+    command = c.SaveBankFormat(school_id, format_name, body.mapping())
+    entity = BankFormat.id_for(school_id, format_name)
+    return run(
+        system, who, request, command, entity=entity, key=None, body=body, status=200
+    )
 
 
 @router.get(

@@ -1,11 +1,13 @@
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.auth import Reader
 from api.deps import QueriesDep
+from api.files import documented, table_file
 from api.schemas import (
     READ_PROBLEMS,
     AccountPublic,
@@ -13,6 +15,7 @@ from api.schemas import (
     HistoryPublic,
     TrialBalancePublic,
 )
+from domain.money import format_fen
 
 router = APIRouter(prefix="/v1", tags=["ledger"], responses=READ_PROBLEMS)
 AsOf = Annotated[date | None, Query(description="effective date, inclusive")]
@@ -21,19 +24,26 @@ AtPosition = Annotated[
 ]
 
 
-@router.get("/ledger/trial-balance")
+@router.get(
+    "/ledger/trial-balance",
+    responses=documented("csv", "xlsx"),
+)
 def trial_balance(
     queries: QueriesDep,
     who: Reader,
     school_id: UUID | None = None,
     as_of: AsOf = None,
     at_position: AtPosition = None,
+    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> TrialBalancePublic:
-    """Every account of the schools in scope (or one school); debits equal credits."""
+    """Every account of the schools in scope (or one school); debits equal
+    credits. As JSON, or as CSV (UTF-8 with a BOM) or XLSX, one row an account."""
     if school_id:
         who.check_school(school_id)
     schools = [school_id] if school_id else sorted(who.schools)
     tb = queries.trial_balance(schools, as_of=as_of, at_position=at_position)
+    if format != "json":
+        return trial_balance_file(format, tb)
     return TrialBalancePublic(
         school_id=school_id,
         as_of=as_of,
@@ -77,3 +87,19 @@ def history(entity_id: UUID, queries: QueriesDep, who: Reader) -> list[HistoryPu
     who recorded it, in which role, when, for which day, and what it said."""
     who.check_school(queries.owner(entity_id), "entity")
     return [HistoryPublic(**h.__dict__) for h in queries.history(entity_id)]
+
+
+def trial_balance_file(form: str, tb) -> Response:
+    header = ["school_id", "account", "kind", "debit", "credit", "balance"]
+    rows = [
+        [
+            str(a.school_id),
+            a.account,
+            a.kind,
+            *map(format_fen, (a.debit, a.credit, a.balance)),
+        ]
+        for a in tb.accounts
+    ]
+    totals = [format_fen(tb.total_debit), format_fen(tb.total_credit)]
+    rows.append([None, "合计 total", None, *totals, None])
+    return table_file(form, "trial-balance", "试算平衡表 trial balance", header, rows)

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from api.auth import Bursar, Reader
 from api.commands import IdempotencyKey, Recorded, run
 from api.deps import QueriesDep, SystemDep
+from api.files import documented, table_file
 from api.names import names_of
 from api.requests import Month, PayrollCreate, PayrollPayment, first_day
 from api.schemas import (
@@ -148,7 +149,7 @@ def teacher_pay(
 
 @router.get(
     "/payroll/{run_id}/payslips",
-    responses=READ_PROBLEMS | {200: {"content": {"text/csv": {}}}},
+    responses=READ_PROBLEMS | documented("csv", "xlsx", "pdf"),
 )
 def payslips(
     run_id: UUID,
@@ -156,49 +157,59 @@ def payslips(
     system: SystemDep,
     who: Reader,
     request: Request,
-    format: Annotated[Literal["json", "csv"], Query()] = "json",
+    format: Annotated[Literal["json", "csv", "xlsx", "pdf"], Query()] = "json",
 ) -> list[TeacherPayPublic]:
-    """Payslips of a run, one per teacher, as JSON or as CSV (one row a session)."""
+    """Payslips of a run, one per teacher, as JSON, or one row a session as
+    CSV, XLSX or PDF (Chinese text in an embedded CJK font)."""
     found = scoped_run(queries, who, run_id=run_id)
     pays = teacher_pays(found, *teachers(system, who, request, found))
     if format == "json":
         return pays
-    return Response(payslip_csv(pays), media_type="text/csv")
+    if format == "csv":
+        return Response(payslip_csv(pays), media_type="text/csv")
+    title = f"工资条 payslips {found.month:%Y-%m}"
+    name = f"payslips-{found.month:%Y-%m}"
+    return table_file(format, name, title, PAYSLIP_HEADER, payslip_rows(pays))
+
+
+PAYSLIP_HEADER = [
+    "month",
+    "teacher",
+    "kind",
+    "day",
+    "course",
+    "starts",
+    "ends",
+    "roster",
+    "rate",
+    "teacher_total",
+    "bank_reference",
+]
+
+
+def payslip_rows(pays: list[TeacherPayPublic]) -> list[list]:
+    return [
+        [
+            f"{pay.month:%Y-%m}",
+            pay.teacher_code,
+            pay.kind,
+            str(line.day),
+            line.course_code,
+            str(line.starts),
+            str(line.ends),
+            line.roster,
+            format_fen(line.rate),
+            format_fen(pay.gross),
+            pay.bank_reference or "",
+        ]
+        for pay in pays
+        for line in pay.lines
+    ]
 
 
 def payslip_csv(pays: list[TeacherPayPublic]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "month",
-            "teacher",
-            "kind",
-            "day",
-            "course",
-            "starts",
-            "ends",
-            "roster",
-            "rate",
-            "teacher_total",
-            "bank_reference",
-        ]
-    )
-    for pay in pays:
-        for line in pay.lines:
-            writer.writerow(
-                [
-                    f"{pay.month:%Y-%m}",
-                    pay.teacher_code,
-                    pay.kind,
-                    line.day,
-                    line.course_code,
-                    line.starts,
-                    line.ends,
-                    line.roster,
-                    format_fen(line.rate),
-                    format_fen(pay.gross),
-                    pay.bank_reference or "",
-                ]
-            )
+    writer.writerow(PAYSLIP_HEADER)
+    writer.writerows(payslip_rows(pays))
     return out.getvalue()

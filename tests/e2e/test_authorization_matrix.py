@@ -27,6 +27,14 @@ TODAY = datetime.now(BEIJING).date()
 LEAVE = (date(2027, 1, 8),)
 STATEMENT = b"date,reference,description,amount,direction\n2026-09-01,X,,1.00,credit\n"
 STATEMENT_SHA = hashlib.sha256(STATEMENT).hexdigest()
+BANK_FORMAT = {
+    "encoding": "gbk",
+    "date_format": "YYYYMMDD",
+    "date": "交易日期",
+    "reference": "交易流水号",
+    "debit": "借方发生额",
+    "credit": "贷方发生额",
+}
 R, A, B, S = Role.REGULATOR, Role.AUDITOR, Role.BURSAR, Role.SCHOOL_ADMIN
 G = Role.GUARDIAN
 READ = {R, A, B, S}
@@ -86,6 +94,7 @@ ALLOWED = {
     ("GET", "/v1/history/{entity_id}"): READ,
     ("POST", "/v1/schools/{school_id}/bank-account"): {B},
     ("POST", "/v1/schools/{school_id}/bank-statements"): {B},
+    ("PUT", "/v1/schools/{school_id}/bank-formats/{format_name}"): {B},
     ("GET", "/v1/schools/{school_id}/bank-statements/{statement}/reconciliation"): READ,
     ("GET", "/v1/audit/verify"): {R, A},
     ("POST", "/v1/audit/verify/whole"): {R, A},
@@ -190,6 +199,7 @@ class Place:
             "person_id": self.person_id,
             "code": self.guardian,
             "request_id": self.request_id,
+            "format_name": "icbc",
             "dispute_id": Dispute.id_for(
                 Course.session_id_for(self.course_id, self.disputed), self.student
             ),
@@ -204,6 +214,8 @@ class Place:
         return {"school_id": str(self.school_id)} if "{" not in template else {}
 
     def body(self, method: str, template: str, role: Role) -> dict | None:
+        if template.endswith("/bank-formats/{format_name}"):
+            return BANK_FORMAT
         if method == "PUT":
             return self.record(template)
         tail = template.rsplit("/", 1)[-1]

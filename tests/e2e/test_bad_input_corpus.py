@@ -6,12 +6,16 @@ the login codes and tokens move.
 Each case differs in one thing from a request its route would accept (ROUTES),
 so a case that slips through writes, and fails."""
 
+import base64
+import io
 import json
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from uuid import UUID
 
 import httpx
+import openpyxl
 import psycopg
 import pytest
 
@@ -62,8 +66,11 @@ SUBJECTS = {ESCALATION: "g-a"}
 PEOPLE = {STUDENTS: "student_id", GUARDIANS: "code", TEACHERS: "teacher_id"}
 """The routes that record a person, and the path parameter naming them: a PUT
 records whoever it names, so an id not seen before is no error there."""
-METHODS = dict.fromkeys(PEOPLE, "put")
-KEYLESS = {*PEOPLE, LOGIN_CODE, LOGIN}
+BANK_FORMATS = "/schools/{school_id}/bank-formats/{format_name}"
+NAMING = PEOPLE | {BANK_FORMATS: "format_name"}
+"""The PUT routes, and the path parameter naming what they save."""
+METHODS = dict.fromkeys(NAMING, "put")
+KEYLESS = {*NAMING, LOGIN_CODE, LOGIN}
 """The routes that read no Idempotency-Key: a PUT is idempotent without one,
 and a login code or a token is new each time it is asked for."""
 
@@ -260,6 +267,17 @@ ROUTES: dict[str, tuple[Role | None, dict | None]] = {
         BURSAR,
         {"format": "csv", "content": row()},
     ),
+    BANK_FORMATS: (
+        BURSAR,
+        {
+            "encoding": "gbk",
+            "date_format": "YYYYMMDD",
+            "date": "交易日期",
+            "reference": "交易流水号",
+            "debit": "借方发生额",
+            "credit": "贷方发生额",
+        },
+    ),
     STUDENTS: (ADMIN, {"name": "王小明", "grade": 3, "class_name": "3A"}),
     GUARDIANS: (
         ADMIN,
@@ -352,9 +370,10 @@ def path_parameters(route: str) -> list[str]:
 def paths_and_keys(route: str, body: dict | None) -> list[Case]:
     unknown = {"student_id": "nobody", "day": "2026-09-02"}
     malformed = {"student_id": "a b", "code": "a b", "day": "2026-02-30"}
+    malformed |= {"format_name": "a b"}
     cases = []
     for name in path_parameters(route):
-        if PEOPLE.get(route) != name:
+        if NAMING.get(route) != name:
             value = unknown.get(name, UNKNOWN)
             cases.append(Case(route, f"unknown {name}", body, path={name: value}))
         value = malformed.get(name, "x")
@@ -842,6 +861,109 @@ def statements() -> list[Case]:
     ]
 
 
+# -- bank statements as banks export them: through a saved bank format -----
+
+MAPPED_HEADER = "交易日期,交易流水号,摘要,借方发生额,贷方发生额\n"
+
+
+def gbk(rows: str, header=MAPPED_HEADER, encoding="gbk") -> str:
+    return base64.b64encode((header + rows).encode(encoding)).decode()
+
+
+def workbook(*rows: list, formula: str = "") -> str:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["交易日期", "交易流水号", "摘要", "借方发生额", "贷方发生额"])
+    for cells in rows:
+        sheet.append(cells)
+    if formula:
+        sheet.append(["20260902", "X-3", "", None, formula])
+    out = io.BytesIO()
+    book.save(out)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def zip_bomb() -> str:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b" " * 60_000_000)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def bank_statements() -> list[Case]:
+    def mapped(name: str, content: str, form="csv-mapped", bank="icbc") -> Case:
+        body = {"format": form, "bank_format": bank, "content": content}
+        return Case(STATEMENTS, name, body)
+
+    good = "20260902,X-2,学费,,300.00\n"
+    return [
+        mapped("csv-mapped GBK read as UTF-8", gbk(good), bank="icbc-utf8"),
+        mapped("csv-mapped UTF-8 read as GBK", gbk(good, encoding="utf-8")),
+        mapped("csv-mapped a mapped column missing", gbk(good, "交易日期,摘要\n")),
+        mapped("csv-mapped a debit and a credit", gbk("20260902,X-2,,1.00,2.00\n")),
+        mapped("csv-mapped neither debit nor credit", gbk("20260902,X-2,,,\n")),
+        mapped(
+            "csv-mapped in fullwidth digits", gbk(f"20260902,X-2,,,{wide('3.00')}\n")
+        ),
+        mapped("csv-mapped a date in another format", gbk("2026-09-02,X-2,,,3.00\n")),
+        mapped("csv-mapped no entries", gbk("")),
+        mapped("csv-mapped not base64", "交易日期"),
+        mapped("csv-mapped an unknown bank format", gbk(good), bank="nobody"),
+        mapped("csv-mapped a malformed bank format", gbk(good), bank="a b"),
+        mapped("csv-mapped a bank format of 41 characters", gbk(good), bank="b" * 41),
+        mapped("xlsx a zip bomb", zip_bomb(), "xlsx"),
+        mapped("xlsx a formula not cached", workbook(formula="=1+2"), "xlsx"),
+        mapped(
+            "xlsx a debit and a credit", workbook(["20260902", "X", "", 1, 2]), "xlsx"
+        ),
+        mapped("xlsx of GBK CSV", gbk(good), "xlsx"),
+        mapped(
+            "xlsx an old .xls",
+            base64.b64encode(b"\xd0\xcf\x11\xe0" * 9).decode(),
+            "xlsx",
+        ),
+        Case(
+            STATEMENTS,
+            "csv-mapped without a bank format",
+            {"format": "csv-mapped", "content": gbk(good)},
+        ),
+        with_(STATEMENTS, "csv naming a bank format", bank_format="icbc"),
+    ]
+
+
+def bank_formats() -> list[Case]:
+    def of(name: str, **changes) -> Case:
+        return with_(BANK_FORMATS, name, **changes)
+
+    return [
+        of("encoding big5", encoding="big5"),
+        of("date format DD/MM/YYYY", date_format="DD/MM/YYYY"),
+        of("only a debit column", credit=None),
+        of("an amount besides debit and credit", amount="交易金额"),
+        of("an amount without a direction", debit=None, credit=None, amount="金额"),
+        of(
+            "direction marks missing",
+            debit=None,
+            credit=None,
+            amount="金额",
+            direction="借贷",
+        ),
+        of(
+            "a mark both ways",
+            debit=None,
+            credit=None,
+            amount="金额",
+            direction="借贷",
+            credit_marks=["贷"],
+            debit_marks=["贷"],
+        ),
+        of("one column twice", credit="交易日期"),
+        of("a column with a line break", date="交易\n日期"),
+        of("a column of 61 characters", date="日" * 61),
+        of("six description columns", description=["a", "b", "c", "d", "e", "f"]),
+    ]
+
+
 # -- people: names, phones, grades, children, and who is named ------------
 
 BAD_NAMES = {
@@ -1187,6 +1309,8 @@ def corpus() -> list[Case]:
         *refunds(),
         *accounts(),
         *statements(),
+        *bank_statements(),
+        *bank_formats(),
         *people(),
         *erasures(),
         *logins(),
@@ -1230,6 +1354,7 @@ class Fund:
         self.served = served
         self.clients: dict[str, httpx.Client] = {}
         self.ids: dict[str, str] = {"student_id": "a", "code": "g-a", "day": DAY}
+        self.ids["format_name"] = "new-bank"
         self.admin = self.token_client("set-up admin", ADMIN, SCHOOL)
         self.bursar = self.token_client("set-up bursar", BURSAR, SCHOOL)
         self.regulator = self.token_client("set-up regulator", REGULATOR, SCHOOL)
@@ -1331,6 +1456,7 @@ def fund(empty):
     f.set_up(admin, leave, {"dates": ["2026-12-16"]}, "request_id")
     f.set_up(admin, "/leave-requests/{request_id}/refusal", None)
     f.set_up(bursar, "/schools/{school_id}/bank-account", {"account": ACCOUNT})
+    save_bank_formats(f)
     paid = WITH_BODY[PAYMENTS] | {"amount": "400.00", "reference": "W-1"}
     f.set_up(bursar, PAYMENTS, paid, "payment_id")
     refund = WITH_BODY["/schools/{school_id}/refunds"] | {"reference": "RF-1"}
@@ -1349,6 +1475,15 @@ def fund(empty):
     for client in (admin, bursar, f.regulator, *f.clients.values()):
         client.close()
     f.registry.close()
+
+
+def save_bank_formats(f: Fund) -> None:
+    """The mappings the statement cases name: a GBK export of 借方/贷方
+    columns, and the same read as UTF-8."""
+    for name, encoding in (("icbc", "gbk"), ("icbc-utf8", "utf-8")):
+        body = WITH_BODY[BANK_FORMATS] | {"encoding": encoding}
+        path = "/v1" + BANK_FORMATS.format(**f.ids | {"format_name": name})
+        assert f.bursar.put(path, json=body).status_code == 200
 
 
 def register_people(f: Fund) -> None:
