@@ -159,6 +159,7 @@ INSERT INTO idempotency_keys (owner, route, key, fingerprint, status, body,
     originator_id, originator_version)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 """
+STALE_STATEMENTS = 8  # more than the statements one save sends
 
 
 class FundRecorder(PostgresApplicationRecorder):
@@ -187,14 +188,16 @@ class FundRecorder(PostgresApplicationRecorder):
 
     def insert_events(self, stored_events, **kwargs) -> Sequence[int] | None:
         """After a pipeline was aborted (a save that met a moved head or a
-        taken version), psycopg may take a statement for prepared that the
-        server never prepared: the next save on that connection fails once,
-        psycopg forgets the statement, and that save is tried again."""
-        try:
-            return self._insert_once(stored_events, **kwargs)
-        except PersistenceError as error:
-            if not isinstance(error.__cause__, InvalidSqlStatementName):
-                raise
+        taken version), psycopg may take statements for prepared that the
+        server never prepared: a save on that connection fails on one of
+        them, psycopg forgets it, and the save is tried again (as many times
+        as an aborted save can have left such statements)."""
+        for _ in range(STALE_STATEMENTS):
+            try:
+                return self._insert_once(stored_events, **kwargs)
+            except PersistenceError as error:
+                if not isinstance(error.__cause__, InvalidSqlStatementName):
+                    raise
         return self._insert_once(stored_events, **kwargs)
 
     def _insert_once(self, stored_events, **kwargs) -> Sequence[int] | None:
