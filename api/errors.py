@@ -37,6 +37,13 @@ class InvalidCursor(DomainError):
     code = "invalid-cursor"
 
 
+class FontNotInstalled(DomainError):
+    """The server lacks the font a PDF is set in."""
+
+    code = "font-not-installed"
+    status = 503
+
+
 class KeyReused(Conflict):
     """The Idempotency-Key was used with a different request."""
 

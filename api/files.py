@@ -10,6 +10,8 @@ import openpyxl
 from fastapi.responses import Response
 from fpdf import FPDF, FontFace
 
+from api.errors import FontNotInstalled
+
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -57,6 +59,12 @@ def _xlsx(title: str, header: Sequence[str], rows: list[list[Cell]]) -> bytes:
 
 def _pdf(title: str, header: Sequence[str], rows: list[list[Cell]]) -> bytes:
     pdf = FPDF(orientation="landscape")
+    if not CJK_FONT.exists():
+        raise FontNotInstalled(
+            f"PDFs are set in the CJK font {CJK_FONT}, which this server lacks: "
+            "install Debian's fonts-wqy-microhei (make test does), or ask for "
+            "xlsx or csv"
+        )
     pdf.add_font("cjk", fname=str(CJK_FONT))
     pdf.set_font("cjk", size=9)
     pdf.add_page()
