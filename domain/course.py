@@ -154,8 +154,15 @@ class Course(Aggregate):
         fee: int
 
         def apply(self, course: "Course") -> None:
+            """A student enrolled again keeps what their sessions before
+            settled: shares consumed, awaiting, held or credited back."""
             owed = 0 if self.waived else course.open_mask()
-            course.seats[self.student_id] = Seat(waived=self.waived, owed=owed)
+            before = course.seats.get(self.student_id)
+            course.seats[self.student_id] = (
+                replace(before, waived=self.waived, owed=owed, active=True)
+                if before
+                else Seat(waived=self.waived, owed=owed)
+            )
 
     class LeaveApproved(Fact):
         """``request_id``: the leave request it approves; None for leave the

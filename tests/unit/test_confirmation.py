@@ -446,3 +446,14 @@ def balances(books: Books, course: Course, student: str) -> dict[str, int]:
     for (kind, _), amount in books.holders[Holder(student, course.id)].items():
         by_kind[kind] = by_kind.get(kind, 0) + amount
     return {kind: amount for kind, amount in by_kind.items() if amount}
+
+
+def test_a_share_awaiting_when_the_student_left_is_confirmed_after_they_return():
+    course = delivered(a_class("s1"), EVE)
+    course.withdraw("s1", stamp=stamp(date(2026, 10, 9)))
+    course.enrol("s1", waived=False, stamp=stamp(date(2026, 10, 12)))
+    history(course)
+    assert course.awaiting_days("s1") == [EVE]
+    course.confirm_by_silence(stamp=stamp(date(2026, 10, 16)))
+    [silence] = then(course)
+    assert dict(silence.amounts) == {"s1": 100}
