@@ -1,7 +1,16 @@
 #!/bin/sh
 # What the tests need beyond Python packages: a PostgreSQL built with TLS
-# (the embedded server is not), for the DATABASE_URL sslmode=verify-full test.
+# (the embedded server is not), for the DATABASE_URL sslmode=verify-full test;
+# Debian's Chromium and a CJK font, for the console's browser tests.
 set -eu
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || return 1
+    $SUDO apt-get install -y --no-install-recommends "$@" >/dev/null \
+        || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y --no-install-recommends "$@" >/dev/null; }
+}
 
 with_tls() {
     for config in /usr/lib/postgresql/*/bin/pg_config; do
@@ -10,11 +19,18 @@ with_tls() {
     return 1
 }
 
-with_tls && exit 0
-if command -v apt-get >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+with_cjk_font() {
+    command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .
+}
+
+if ! with_tls; then
     echo "installing Debian's PostgreSQL (built with TLS) for the TLS test"
-    $SUDO apt-get install -y --no-install-recommends postgresql >/dev/null \
-        || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y --no-install-recommends postgresql >/dev/null; }
+    apt_install postgresql || true
+    with_tls || echo "no PostgreSQL built with TLS could be installed: the TLS test will fail" >&2
 fi
-with_tls || echo "no PostgreSQL built with TLS could be installed: the TLS test will fail" >&2
+
+if [ ! -x /usr/bin/chromium ] || ! with_cjk_font; then
+    echo "installing Debian's Chromium and a CJK font for the console's browser tests"
+    apt_install chromium fonts-wqy-microhei || true
+    [ -x /usr/bin/chromium ] || echo "no Chromium could be installed: the browser tests will fail" >&2
+fi
