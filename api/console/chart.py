@@ -8,7 +8,7 @@ from api.console.i18n import Speaker
 from projections.funds import Fund
 
 WIDTH = 640
-LABEL = 150  # room for the school's code on the left
+LABEL = 90  # room for the school's code on the left
 ROW = 58
 BAR = 16
 
@@ -32,11 +32,12 @@ class Chart:
     height: int
     label: int
     bar: int
+    row: int
     bars: list[Bar]
 
 
 def fund_bars(funds: list[Fund], speaker: Speaker) -> Chart:
-    room = WIDTH - LABEL - 110  # and room for the amount after the bar
+    room = WIDTH - LABEL - 180  # and room for the amount after the bar
     top = max([1, *(max(x.figures.bank, x.figures.held) for x in funds)])
 
     def width(fen: int) -> int:
@@ -56,4 +57,4 @@ def fund_bars(funds: list[Fund], speaker: Speaker) -> Chart:
         )
         for i, x in enumerate(funds)
     ]
-    return Chart(WIDTH, 16 + ROW * len(bars), LABEL, BAR, bars)
+    return Chart(WIDTH, 16 + ROW * len(bars), LABEL, BAR, ROW, bars)
