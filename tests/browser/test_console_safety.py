@@ -69,11 +69,11 @@ def test_a_guardian_signs_in_with_a_login_code_from_the_school(console, phone):
         "PC-101", console.guardians["zh"]
     )
     phone.goto("/sign-in")
-    phone.page.get_by_label("学校发放的登录码（家长）").fill(code)
+    phone.page.locator("#login_code").fill(code)
     phone.page.get_by_role("button", name="使用登录码登录").click()
     phone.page.wait_for_url("**/guardian")
     expect(phone.page.locator("h1")).to_have_text("我的孩子")
     phone.goto("/sign-in")
-    phone.page.get_by_label("学校发放的登录码（家长）").fill(code)
+    phone.page.locator("#login_code").fill(code)
     phone.page.get_by_role("button", name="使用登录码登录").click()
     expect(phone.page.get_by_role("alert")).to_have_text("登录码无效、已使用或已过期。")
