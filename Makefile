@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint messages clean
 
 demo: $(VENV)/.installed
 	$(BIN)/fundledger demo
@@ -16,6 +16,14 @@ bench: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# the console's catalogues: new labels into messages.pot, then into each .po
+LOCALE := api/console/locale
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F api/console/babel.cfg -k N_ --no-location \
+		--sort-output --project fundledger -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-location \
+		--ignore-obsolete
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from api import console
 from api.bootstrap import System
 from api.errors import document_problems, install_error_handlers
 from api.middleware import RequestLog
@@ -38,6 +39,7 @@ def create_app(system: System) -> FastAPI:
     routers += (disputes, compliance, audit, people, guardians, lists)
     for module in (*routers, health, metrics):
         app.include_router(module.router)
+    console.install(app)
 
     app.add_middleware(RequestLog)
     document_problems(app)

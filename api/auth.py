@@ -69,6 +69,12 @@ def authenticate(system: System, token: str | None, address: str) -> Principal:
     if grant is None:
         system.limits.failures.take(address, "requests without a valid token")
         raise Unauthenticated("a valid bearer token is required")
+    return principal_of(system, grant)
+
+
+def principal_of(system: System, grant: Grant) -> Principal:
+    """A grant's scope: the schools it sees and a guardian's children, held
+    to the token's own rate."""
     system.limits.tokens.take(str(grant.token_id), "requests with this token")
     schools = {School.id_for(code) for code in grant.schools}
     if grant.district and grant.role in (Role.REGULATOR, Role.AUDITOR):

@@ -31,6 +31,7 @@ from infra.logging import configure_logging
 from infra.recorder import RequestKeys
 from infra.registry import Registry
 from infra.runs import RunLog
+from infra.sessions import SessionStore
 from infra.settings import Settings
 from infra.tokens import TokenStore
 from infra.verified import VerifiedLog
@@ -106,6 +107,7 @@ class System:
     alerts: AlertLog
     runs: RunLog
     limits: Limits
+    sessions: SessionStore
     settings: Settings = field(default_factory=Settings)
 
     def close(self) -> None:
@@ -170,6 +172,7 @@ def bootstrap(
             tokens=Buckets(settings.token_rate, settings.token_burst),
             failures=Buckets(settings.failed_auth_rate, settings.failed_auth_burst),
         ),
+        SessionStore(datastore),
         settings,
     )
 

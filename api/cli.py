@@ -250,6 +250,8 @@ def demo() -> None:
     base = f"http://{settings.host}:{settings.port}"
     console.print(
         f"\n[bold]fundledger[/] is serving the Pingcheng sample district at {base}\n"
+        f"  Console             {base}/  (sign in with a token below: the"
+        f" regulator's district, {DEMO_GUARDIAN}'s children)\n"
         f"  API documentation   {base}/docs\n"
         f"  District funds      {base}/v1/districts/{DISTRICT}/funds\n"
         f"  District compliance {base}/v1/districts/{DISTRICT}/compliance\n"

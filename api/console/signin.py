@@ -1,0 +1,92 @@
+"""Signing in with a token or a guardian's one-time login code, and out.
+
+The session cookie names a row of ``console_sessions``; the token itself is
+never kept, in the cookie or anywhere else.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from api.auth import authenticate
+from api.console.web import COOKIE, SESSION, Refused, Visit, checked, visit
+from api.errors import Unauthenticated
+from infra.tokens import Role
+
+router = APIRouter()
+HOMES = {Role.REGULATOR: "/regulator", Role.GUARDIAN: "/guardian"}
+Anyone = Annotated[Visit, Depends(visit)]
+Posted = Annotated[Visit, Depends(checked)]
+Text = Annotated[str, Form(max_length=200)]
+
+
+@router.get("/")
+def home(visit: Anyone) -> Response:
+    if visit.principal is None:
+        return visit.redirect("/sign-in")
+    role = visit.principal.grant.role
+    if role in HOMES:
+        return visit.redirect(HOMES[role])
+    return visit.render("home.html")
+
+
+@router.get("/sign-in")
+def sign_in_form(visit: Anyone, next: str = "/") -> Response:
+    return visit.render("sign_in.html", next=_local(next))
+
+
+@router.post("/sign-in")
+def sign_in(visit: Posted, token: Text, next: Text = "/") -> Response:
+    address = _address(visit.request)
+    try:
+        principal = authenticate(visit.system, token.strip(), address)
+    except Unauthenticated:
+        said = visit.speaker.gettext("That token is not valid.")
+        raise _not_signed_in(visit, said) from None
+    return _open(visit, principal.grant.token_id, next)
+
+
+@router.post("/sign-in/code")
+def sign_in_with_code(visit: Posted, login_code: Text) -> Response:
+    system, address = visit.system, _address(visit.request)
+    what = "login codes that are not valid"
+    system.limits.failures.check(address, what)
+    signed_in = system.tokens.redeem_login_code(login_code.strip())
+    if signed_in is None:
+        system.limits.failures.take(address, what)
+        said = visit.speaker.gettext("That login code is unknown, used or expired.")
+        raise _not_signed_in(visit, said)
+    grant, _token = signed_in
+    return _open(visit, grant.token_id, "/")
+
+
+@router.post("/sign-out")
+def sign_out(visit: Posted) -> Response:
+    if visit.principal is not None:
+        visit.system.sessions.end(visit.secret)
+    response = visit.redirect("/sign-in")
+    response.delete_cookie(SESSION, **COOKIE)
+    return response
+
+
+def _open(visit: Visit, token_id, next: str) -> Response:
+    session = visit.system.sessions.open(token_id)
+    response = visit.redirect(_local(next))
+    response.set_cookie(SESSION, session, **COOKIE)
+    return response
+
+
+def _not_signed_in(visit: Visit, said: str) -> Refused:
+    return Refused(visit.render("sign_in.html", 401, next="/", error=said))
+
+
+def _local(path: str) -> str:
+    """Only a path of this console: never another site's address."""
+    if path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return "/"
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "-"

@@ -1,0 +1,55 @@
+"""Words the console shows for codes: share states, dispute grounds and
+statuses, and the refusals a family may meet. Marked for the catalogues
+with ``N_``; translated where shown."""
+
+from api.errors import title_of
+from api.limits import TooMany
+from domain import errors as e
+from domain.dispute import Grounds
+
+
+def N_(message: str) -> str:
+    return message
+
+
+GROUNDS = {
+    Grounds.NOT_HELD: N_("The session was not held"),
+    Grounds.ABSENT: N_("My child was absent"),
+    Grounds.OTHER_TEACHER: N_("Another teacher taught it"),
+    Grounds.OTHER: N_("Another reason"),
+}
+SHARE_STATES = {
+    "awaiting": N_("awaiting"),
+    "confirmed": N_("confirmed"),
+    "disputed": N_("disputed"),
+    "credited": N_("credited back"),
+    "released": N_("released"),
+    "reversed": N_("reversed"),
+}
+DISPUTE_STATUSES = {
+    "open": N_("open"),
+    "rejected": N_("rejected"),
+    "escalated": N_("escalated"),
+    "accepted": N_("accepted"),
+    "upheld": N_("upheld"),
+    "released": N_("released"),
+    "dismissed": N_("dismissed"),
+}
+REFUSALS = {
+    e.NotFound: N_("Not found."),
+    e.NotConsumed: N_(
+        "Only a session your child attended can be confirmed or disputed."
+    ),
+    e.NotAwaitingConfirmation: N_("This session no longer awaits your confirmation."),
+    e.NothingToConfirm: N_("No session up to that day awaits your confirmation."),
+    e.AlreadyDisputed: N_("This session was disputed already."),
+    e.ConfirmationWindowClosed: N_("The time to dispute this session has passed."),
+    e.BooksChanged: N_("The school's books changed meanwhile; please try again."),
+    TooMany: N_("Too many requests; try again after a while."),
+}
+
+
+def refusal(error: e.DomainError) -> str:
+    """What the console says when a rule refuses a command (in English until
+    translated: the rule's own title)."""
+    return REFUSALS.get(type(error)) or title_of(type(error))
