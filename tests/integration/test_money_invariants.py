@@ -23,6 +23,7 @@ Each step says what became of it (``hypothesis.event``) and the counts must
 reach floors, so the test cannot quietly stop exercising what it guards.
 """
 
+import itertools
 import threading
 from collections import Counter
 from datetime import date, time, timedelta
@@ -80,7 +81,9 @@ PRC = holidays.China(years=range(2026, 2028))
 SCHEDULER = Actor("scheduler", "system")
 REG = Actor("regulator", "regulator", None, "D")
 DISPUTE_STEPS = ["accept", "reject", "escalate", "decide"]
-DISPUTE_PATHS = [(), ("accept",), ("reject",), ("reject", "escalate", "decide")]
+DISPUTE_PATHS = [("accept",), ("reject", "escalate", "decide"), ("reject",), ()]
+"""What becomes of a history's new disputes at once, in turn, so every path
+is taken (and the rule settle_a_dispute takes any a step further later)."""
 CAPACITIES = (3, 10, 10)
 OUTCOMES: Counter[str] = Counter()
 HISTORIES: Counter[str] = Counter()
@@ -112,8 +115,9 @@ class Term_(RuleBasedStateMachine):
     @initialize(
         policy=policy,
         first=st.lists(st.sampled_from(STUDENTS), min_size=2, max_size=3, unique=True),
+        path=st.integers(0, len(DISPUTE_PATHS) - 1),
     )
-    def set_up(self, policy, first) -> None:
+    def set_up(self, policy, first, path) -> None:
         """The term, and its first students in every course."""
         reset(self.system)
         self.rival.bus.bookkeeper.books.clear()
@@ -126,6 +130,7 @@ class Term_(RuleBasedStateMachine):
         self.start = start = policy["start"]
         self.today = start
         self.disputes: list = []
+        self.paths = itertools.cycle(DISPUTE_PATHS[path:] + DISPUTE_PATHS[:path])
         self.recorded: dict = {}  # each delivery's day it was recorded
         self.silences_seen = 0
         self.enrolled = {course: set() for course in self.courses}
@@ -212,7 +217,7 @@ class Term_(RuleBasedStateMachine):
         data=st.data(),
         day=st.integers(0, LAST_SESSION),
         correct=st.sampled_from([True, True, False]),
-        family=st.sampled_from(["silent", "confirms", "confirms", "disputes"]),
+        family=st.sampled_from(["silent", "confirms", "disputes", "disputes"]),
         later=st.integers(0, 15),
     )
     def deliver_a_day(self, data, day, correct, family, later):
@@ -463,7 +468,7 @@ class Term_(RuleBasedStateMachine):
         if self.tried("dispute", self.do(opened, ADMIN)):
             dispute = Dispute.id_for(Course.session_id_for(course, day), student)
             self.disputes.append(dispute)
-            for step in data.draw(st.sampled_from(DISPUTE_PATHS)):
+            for step in next(self.paths):
                 self.dispute_step(data, dispute, step)
 
     @precondition(lambda self: self.disputes)
@@ -758,10 +763,10 @@ def test_terms_keep_the_money_invariants_at_every_step(database, clock, capsys):
     assert OUTCOMES["refund race recorded"] >= 20
     assert OUTCOMES["re-allocation recorded"] >= 3
     assert OUTCOMES["confirmation recorded"] >= 20
-    assert OUTCOMES["dispute recorded"] >= 5
+    assert OUTCOMES["dispute recorded"] >= 20
     for step in ("accept", "reject", "escalate", "decide"):
-        assert OUTCOMES[f"dispute {step} recorded"] >= 1, step
-    assert OUTCOMES["settlement recorded"] >= 15
-    assert OUTCOMES["silence checked"] >= 30
-    assert OUTCOMES["silence over a public holiday"] >= 10
-    assert OUTCOMES["share state awaiting or held"] >= 500
+        assert OUTCOMES[f"dispute {step} recorded"] >= 5, step
+    assert OUTCOMES["settlement recorded"] >= 20
+    assert OUTCOMES["silence checked"] >= 50
+    assert OUTCOMES["silence over a public holiday"] >= 15
+    assert OUTCOMES["share state awaiting or held"] >= 300
