@@ -55,7 +55,7 @@ def trial_balance(
     )
 
 
-@router.get("/schools/{school_id}/ledger/entries")
+@router.get("/schools/{school_id}/ledger/entries", responses=documented("csv", "xlsx"))
 def ledger_entries(
     school_id: UUID,
     queries: QueriesDep,
@@ -67,8 +67,10 @@ def ledger_entries(
     at_position: AtPosition = None,
     after: Annotated[int, Query(ge=0, le=2**62, description="a position")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> list[EntryPublic]:
-    """Journal entries in log order, each with its balanced lines."""
+    """Journal entries in log order, each with its balanced lines. As JSON,
+    or as CSV (UTF-8 with a BOM) or XLSX, one row a line."""
     who.check_school(school_id)
     entries = queries.entries(
         school_id,
@@ -78,6 +80,8 @@ def ledger_entries(
         after=after,
         limit=limit,
     )
+    if format != "json":
+        return journal_file(format, entries)
     return [EntryPublic.model_validate(e, from_attributes=True) for e in entries]
 
 
@@ -87,6 +91,25 @@ def history(entity_id: UUID, queries: QueriesDep, who: Reader) -> list[HistoryPu
     who recorded it, in which role, when, for which day, and what it said."""
     who.check_school(queries.owner(entity_id), "entity")
     return [HistoryPublic(**h.__dict__) for h in queries.history(entity_id)]
+
+
+def journal_file(form: str, entries) -> Response:
+    header = ["position", "entry_id", "effective", "kind", "account", "flow"]
+    header += ["debit", "credit"]
+    rows = [
+        [
+            e.position,
+            str(e.entry_id),
+            e.effective.isoformat(),
+            e.kind,
+            line.account,
+            line.flow,
+            *map(format_fen, (line.debit, line.credit)),
+        ]
+        for e in entries
+        for line in e.lines
+    ]
+    return table_file(form, "journal", "日记账 journal", header, rows)
 
 
 def trial_balance_file(form: str, tb) -> Response:

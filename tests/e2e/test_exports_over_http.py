@@ -1,6 +1,7 @@
-"""The bursar's downloads of the sample school: the trial balance as CSV
-(UTF-8 with a BOM) and XLSX, the payslips as XLSX and PDF with Chinese text
-in an embedded CJK font; each holds the figures the JSON answer gives."""
+"""The bursar's downloads of the sample school: the trial balance and the
+journal as CSV (UTF-8 with a BOM) and XLSX, the payslips as XLSX and PDF with
+Chinese text in an embedded CJK font; each holds the figures the JSON answer
+gives."""
 
 import csv
 import io
@@ -55,6 +56,24 @@ def test_the_trial_balance_as_xlsx_holds_the_json_figures(bursar):
     assert header == ("school_id", "account", "kind", "debit", "credit", "balance")
     assert [row[1] for row in rows] == [a["account"] for a in figures["accounts"]]
     assert total[3:5] == (figures["total_debit"], figures["total_credit"])
+
+
+def test_the_journal_as_csv_and_xlsx_holds_the_json_lines(bursar):
+    path, page = f"/v1/schools/{SCHOOL}/ledger/entries", {"limit": 50}
+    fields = ("position", "account", "flow", "debit", "credit")
+    lines = [
+        (str(e["position"]), *(line[f] for f in fields[1:]))
+        for e in bursar.get(path, params=page).json()
+        for line in e["lines"]
+    ]
+    answer = bursar.get(path, params=page | {"format": "csv"})
+    assert answer.content.startswith(b"\xef\xbb\xbf")
+    rows = csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig")))
+    assert [tuple(r[f] for f in fields) for r in rows] == lines
+    answer = bursar.get(path, params=page | {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+    _, *cells = sheet.iter_rows(values_only=True)
+    assert [(str(c[0]), c[4], c[5], c[6], c[7]) for c in cells] == lines
 
 
 def test_payslips_as_xlsx_and_pdf_hold_each_teachers_pay(bursar):
