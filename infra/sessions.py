@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 
 from infra.database import SCHEMA_LOCK
-from infra.tokens import Grant, Role
+from infra.tokens import Grant, digest
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS console_sessions (
@@ -35,10 +35,6 @@ _GRANT = """
 """
 
 
-def _digest(session: str) -> str:
-    return hashlib.sha256(session.encode()).hexdigest()
-
-
 def csrf_for(secret: str) -> str:
     """The form token that goes with a cookie: whoever cannot read the cookie
     cannot write it."""
@@ -46,7 +42,7 @@ def csrf_for(secret: str) -> str:
 
 
 def csrf_matches(secret: str | None, sent: str | None) -> bool:
-    return bool(secret and sent) and hmac.compare_digest(csrf_for(secret), sent)
+    return bool(secret and sent) and hmac.comparedigest(csrf_for(secret), sent)
 
 
 class SessionStore:
@@ -64,29 +60,21 @@ class SessionStore:
             curs.execute(
                 "INSERT INTO console_sessions (session_hash, token_id, created_at,"
                 " expires_at) VALUES (%s, %s, %s, %s)",
-                (_digest(session), token_id, now, now + SESSION_LIFE),
+                (digest(session), token_id, now, now + SESSION_LIFE),
             )
         return session
 
     def grant(self, session: str) -> Grant | None:
         """Whom a live session speaks for; None once ended, expired or revoked."""
         with self.datastore.cursor() as curs:
-            curs.execute(_GRANT, (_digest(session),))
+            curs.execute(_GRANT, (digest(session),))
             row = curs.fetchone()
-        if row is None:
-            return None
-        return Grant(
-            row["token_id"],
-            row["subject"],
-            Role(row["role"]),
-            row["district"],
-            tuple(row["schools"]),
-        )
+        return None if row is None else Grant.of(row)
 
     def end(self, session: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
                 "UPDATE console_sessions SET ended_at = now()"
                 " WHERE session_hash = %s AND ended_at IS NULL",
-                (_digest(session),),
+                (digest(session),),
             )

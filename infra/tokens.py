@@ -56,6 +56,14 @@ class Grant:
     district: str | None
     schools: tuple[str, ...]
 
+    @classmethod
+    def of(cls, row: dict) -> "Grant":
+        """The grant of a row of api_tokens."""
+        schools = tuple(row["schools"])
+        return cls(
+            row["token_id"], row["subject"], Role(row["role"]), row["district"], schools
+        )
+
 
 class ScopeError(ValueError):
     pass
@@ -146,15 +154,7 @@ class TokenStore:
                 (digest(token),),
             )
             row = curs.fetchone()
-        if row is None:
-            return None
-        return Grant(
-            row["token_id"],
-            row["subject"],
-            Role(row["role"]),
-            row["district"],
-            tuple(row["schools"]),
-        )
+        return None if row is None else Grant.of(row)
 
     def revoke(self, token_id: UUID) -> bool:
         with self.datastore.transaction(commit=True) as curs:

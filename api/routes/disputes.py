@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from api.auth import Family, Guardian, Reader, Regulator, Staff
 from api.commands import IdempotencyKey, Recorded, run
 from api.deps import QueriesDep, SystemDep, Today
-from api.errors import InvalidCursor
+from api.pages import After, Limit, cursor, next_after
 from api.requests import (
     ConfirmationCreate,
     DisputeAnswer,
@@ -44,11 +44,7 @@ State = Annotated[
     Query(pattern="^(awaiting|confirmed|disputed|credited|released|reversed)$"),
 ]
 DisputeStatus = Annotated[Status | None, Query()]
-After = Annotated[
-    str | None,
-    Query(max_length=100, description="`next_after` of the page before"),
-]
-Limit = Annotated[int, Query(ge=1, le=500)]
+
 CREATED = {"status_code": 201, "response_model": Recorded, "responses": WRITE_PROBLEMS}
 DONE = {"status_code": 200, "response_model": Recorded, "responses": WRITE_PROBLEMS}
 
@@ -205,21 +201,10 @@ def _disputes(queries, schools, today, status, after, limit) -> DisputesPublic:
         today=today,
         status=status.value if status else None,
         limit=limit,
-        after=_cursor(after),
+        after=cursor(after, datetime.fromisoformat, UUID),
     )
-    last = found[-1].after if len(found) == limit else None
     return DisputesPublic(
         counts=q.dispute_counts(queries, schools),
         disputes=[DisputePublic(**x.__dict__) for x in found],
-        next_after=f"{last[0].isoformat()}_{last[1]}" if last else None,
+        next_after=next_after(found[-1].after if len(found) == limit else None),
     )
-
-
-def _cursor(after: str | None) -> tuple[datetime, UUID] | None:
-    if after is None:
-        return None
-    try:
-        at, _, dispute = after.rpartition("_")
-        return datetime.fromisoformat(at), UUID(dispute)
-    except ValueError:
-        raise InvalidCursor("after is the next_after of a page before") from None

@@ -4,19 +4,15 @@ order: a page's `next_after` is the `after` of the next, until it is null.
 Readers see their own schools' lists; a school, term or course outside their
 scope is not found."""
 
-import base64
-import binascii
-import json
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
 from api.auth import Reader
 from api.deps import QueriesDep
-from api.errors import InvalidCursor
+from api.pages import After, Limit, cursor, next_after
 from api.requests import Code, StudentId
 from api.routes.compliance import District, in_district
 from api.schemas import (
@@ -46,11 +42,6 @@ from domain.course import Category
 from projections import lists as q
 
 router = APIRouter(prefix="/v1", tags=["lists"], responses=READ_PROBLEMS)
-After = Annotated[
-    str | None,
-    Query(max_length=200, description="`next_after` of the page before"),
-]
-Limit = Annotated[int, Query(ge=1, le=500)]
 Student = Annotated[StudentId | None, Query()]
 RefundStatus = Literal["requested", "approved", "cancelled", "paid"]
 RunStatus = Literal["drafted", "approved", "paid"]
@@ -68,7 +59,7 @@ def schools(
 ) -> SchoolsPublic:
     """The district's schools a reader may see, by code."""
     params = {"schools": list(in_district(queries, who, district))}
-    page = q.SCHOOLS.page(queries, params, _cursor(after, str, UUID), limit)
+    page = q.SCHOOLS.page(queries, params, cursor(after, str, UUID), limit)
     return SchoolsPublic(schools=_public(SchoolListedPublic, page), **_next(page))
 
 
@@ -82,8 +73,8 @@ def terms(
 ) -> TermsPublic:
     """The school's terms, by first day, each with its rules and courses."""
     who.check_school(school_id)
-    cursor = _cursor(after, date.fromisoformat, UUID)
-    page = q.TERMS.page(queries, {"school": school_id}, cursor, limit)
+    key = cursor(after, date.fromisoformat, UUID)
+    page = q.TERMS.page(queries, {"school": school_id}, key, limit)
     return TermsPublic(terms=_public(TermListedPublic, page), **_next(page))
 
 
@@ -101,7 +92,7 @@ def courses(
     sessions delivered; of one category or one teacher."""
     who.check_school(q.term_school(queries, term_id), "term")
     params = {"term": term_id, "category": category, "teacher": teacher_id}
-    page = q.COURSES.page(queries, params, _cursor(after, str, UUID), limit)
+    page = q.COURSES.page(queries, params, cursor(after, str, UUID), limit)
     return CoursesPublic(courses=_public(CourseListedPublic, page), **_next(page))
 
 
@@ -118,7 +109,7 @@ def teachers(
     personal-data registry's)."""
     who.check_school(school_id)
     params = {"school": school_id, "kind": kind}
-    page = q.TEACHERS.page(queries, params, _cursor(after, str, UUID), limit)
+    page = q.TEACHERS.page(queries, params, cursor(after, str, UUID), limit)
     return TeachersPublic(teachers=_public(TeacherListedPublic, page), **_next(page))
 
 
@@ -134,7 +125,7 @@ def enrolments(
     """The course's students by id, active or withdrawn, with counts."""
     who.check_school(q.course_school(queries, course_id), "course")
     params = {"course": course_id, "status": status}
-    page = q.ENROLMENTS.page(queries, params, _cursor(after, str), limit)
+    page = q.ENROLMENTS.page(queries, params, cursor(after, str), limit)
     return EnrolmentsPublic(
         counts=q.counts(queries, "enrolments", course_id, q.ENROLMENT_STATUSES),
         enrolments=_public(EnrolmentListedPublic, page),
@@ -164,8 +155,8 @@ def payments(
         "start": start,
         "end": end,
     }
-    cursor = _cursor(after, date.fromisoformat, int, UUID)
-    page = q.PAYMENTS.page(queries, params, cursor, limit)
+    key = cursor(after, date.fromisoformat, int, UUID)
+    page = q.PAYMENTS.page(queries, params, key, limit)
     return PaymentsPublic(payments=_public(PaymentListedPublic, page), **_next(page))
 
 
@@ -183,8 +174,8 @@ def refunds(
     per status (reasons are the registry's: `/v1/refunds/{id}/reason`)."""
     who.check_school(school_id)
     params = {"school": school_id, "status": status, "student": student_id}
-    cursor = _cursor(after, date.fromisoformat, UUID)
-    page = q.REFUNDS.page(queries, params, cursor, limit)
+    key = cursor(after, date.fromisoformat, UUID)
+    page = q.REFUNDS.page(queries, params, key, limit)
     return RefundsPublic(
         counts=q.counts(queries, "refunds", school_id, q.REFUND_STATUSES),
         refunds=_public(RefundListedPublic, page),
@@ -205,8 +196,8 @@ def payroll_runs(
     and counts per status."""
     who.check_school(school_id)
     params = {"school": school_id, "status": status}
-    cursor = _cursor(after, date.fromisoformat, UUID)
-    page = q.PAYROLL_RUNS.page(queries, params, cursor, limit)
+    key = cursor(after, date.fromisoformat, UUID)
+    page = q.PAYROLL_RUNS.page(queries, params, key, limit)
     return PayrollRunsPublic(
         counts=q.counts(queries, "payroll_runs", school_id, q.RUN_STATUSES),
         runs=_public(PayrollRunListedPublic, page),
@@ -225,8 +216,8 @@ def subsidies(
     """The school's subsidy grants by the day received, with what is left to
     allocate."""
     who.check_school(school_id)
-    cursor = _cursor(after, date.fromisoformat, UUID)
-    page = q.SUBSIDIES.page(queries, {"school": school_id}, cursor, limit)
+    key = cursor(after, date.fromisoformat, UUID)
+    page = q.SUBSIDIES.page(queries, {"school": school_id}, key, limit)
     return SubsidiesPublic(subsidies=_public(SubsidyListedPublic, page), **_next(page))
 
 
@@ -241,8 +232,8 @@ def bank_statements(
     """The statements imported for the school's supervised account, by the
     bank's statement id; each one's reconciliation is a route of its own."""
     who.check_school(school_id)
-    cursor = _cursor(after, str, UUID)
-    page = q.STATEMENTS_OF.page(queries, {"school": school_id}, cursor, limit)
+    key = cursor(after, str, UUID)
+    page = q.STATEMENTS_OF.page(queries, {"school": school_id}, key, limit)
     return StatementsPublic(
         statements=_public(StatementListedPublic, page), **_next(page)
     )
@@ -253,28 +244,4 @@ def _public(model: type, page: q.Page) -> list:
 
 
 def _next(page: q.Page) -> dict[str, str | None]:
-    """The cursor after a full page: its last key, opaque to the caller."""
-    if page.after is None:
-        return {"next_after": None}
-    text = json.dumps([str(value) for value in page.after])
-    return {"next_after": base64.urlsafe_b64encode(text.encode()).decode()}
-
-
-def _cursor(after: str | None, *types: Callable[[str], Any]) -> tuple | None:
-    if after is None:
-        return None
-    try:
-        values = json.loads(base64.urlsafe_b64decode(after.encode("ascii")))
-        if not _keys(values, len(types)):
-            raise ValueError("a cursor of another list")
-        return tuple(parse(value) for parse, value in zip(types, values, strict=True))
-    except (ValueError, TypeError, binascii.Error, UnicodeError):
-        raise InvalidCursor("after is the next_after of a page before") from None
-
-
-def _keys(values: Any, count: int) -> bool:
-    return (
-        isinstance(values, list)
-        and len(values) == count
-        and all(isinstance(v, str) and "\x00" not in v for v in values)
-    )
+    return {"next_after": next_after(page.after)}
