@@ -165,12 +165,10 @@ def settle_by_time(system: System) -> dict:
     courses = confirmations.courses_awaiting(system.queries, today)
     disputes = confirmations.disputes_due(system.queries, today)
     position = None
-    for n in range(0, len(courses), SETTLED_PER_SAVE):
-        chunk = tuple(courses[n : n + SETTLED_PER_SAVE])
-        position = system.bus.handle(c.SettleByTime(chunk), SCHEDULER)
-    for n in range(0, len(disputes), SETTLED_PER_SAVE):
-        chunk = tuple(disputes[n : n + SETTLED_PER_SAVE])
-        position = system.bus.handle(c.SettleByTime((), chunk), SCHEDULER)
+    for n in range(0, max(len(courses), len(disputes)), SETTLED_PER_SAVE):
+        part = slice(n, n + SETTLED_PER_SAVE)
+        settle = c.SettleByTime(tuple(courses[part]), tuple(disputes[part]))
+        position = system.bus.handle(settle, SCHEDULER)
     return {"courses": len(courses), "disputes": len(disputes), "position": position}
 
 

@@ -42,7 +42,7 @@ def csrf_for(secret: str) -> str:
 
 
 def csrf_matches(secret: str | None, sent: str | None) -> bool:
-    return bool(secret and sent) and hmac.comparedigest(csrf_for(secret), sent)
+    return bool(secret and sent) and hmac.compare_digest(csrf_for(secret), sent)
 
 
 class SessionStore:

@@ -123,21 +123,17 @@ async def visit(request: Request) -> Visit:
 
 def page_for(*roles: Role):
     """A page for these roles: others are refused, visitors sent to sign in."""
-
-    async def check(request: Request) -> Visit:
-        found = await visit(request)
-        return allowed(found, roles)
-
-    check.roles = roles
-    return check
+    return _for(visit, roles)
 
 
 def form_for(*roles: Role):
     """A form sent by these roles, refused (403) without its form token."""
+    return _for(checked, roles)
 
+
+def _for(arrive, roles: tuple[Role, ...]):
     async def check(request: Request) -> Visit:
-        found = await checked(request)
-        return allowed(found, roles)
+        return allowed(await arrive(request), roles)
 
     check.roles = roles
     return check

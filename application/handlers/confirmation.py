@@ -24,11 +24,13 @@ def open_dispute(cmd: c.OpenDispute, uow: UnitOfWork) -> int:
     course = uow.get(Course, cmd.course_id, "course")
     uow.check_student(course.school_id, cmd.student_id)
     session_id = Course.session_id_for(course.id, cmd.day)
-    if uow.find(Dispute, Dispute.id_for(session_id, cmd.student_id)):
+    dispute_id = Dispute.id_for(session_id, cmd.student_id)
+    if uow.find(Dispute, dispute_id):
         raise AlreadyDisputed(
             f"the session of {cmd.day} was disputed already", rule="one-dispute"
         )
     stamp, calendar = uow.stamp(), uow.calendar(course.term_id)
+    course.hold(cmd.student_id, cmd.day, dispute_id=dispute_id, stamp=stamp)
     dispute = Dispute.open(
         school_id=course.school_id,
         course_id=course.id,
@@ -36,11 +38,10 @@ def open_dispute(cmd: c.OpenDispute, uow: UnitOfWork) -> int:
         day=cmd.day,
         student_id=cmd.student_id,
         grounds=cmd.grounds,
-        amount=course.check_awaiting(cmd.student_id, cmd.day).share,
+        amount=course.deliveries[cmd.day].share,
         answer_by=calendar.after(stamp.on, course.answer_days),
         stamp=stamp,
     )
-    course.hold(cmd.student_id, cmd.day, dispute_id=dispute.id, stamp=stamp)
     uow.add(dispute, "this dispute")
     if cmd.reason:
         _note(uow, dispute.id, dispute, cmd.reason)
