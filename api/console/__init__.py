@@ -6,9 +6,17 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, Response
 
-from api.console import guardian, regulator, signin
+from api.console import behind, guardian, regulator, signin
 from api.console.web import Refused, refused, templates
-from api.console.words import DISPUTE_STATUSES, GROUNDS, SHARE_STATES
+from api.console.words import (
+    CATEGORIES,
+    DISPUTE_STATUSES,
+    EVIDENCE,
+    GROUNDS,
+    RULES,
+    SEVERITIES,
+    SHARE_STATES,
+)
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {
@@ -16,11 +24,17 @@ ASSETS = {
     "console.js": "text/javascript; charset=utf-8",
 }
 templates.globals.update(
-    GROUNDS=GROUNDS, SHARE_STATES=SHARE_STATES, DISPUTE_STATUSES=DISPUTE_STATUSES
+    GROUNDS=GROUNDS,
+    SHARE_STATES=SHARE_STATES,
+    DISPUTE_STATUSES=DISPUTE_STATUSES,
+    RULES=RULES,
+    SEVERITIES=SEVERITIES,
+    CATEGORIES=CATEGORIES,
+    EVIDENCE=EVIDENCE,
 )
 
 router = APIRouter(include_in_schema=False)
-for pages in (signin, regulator, guardian):
+for pages in (signin, regulator, behind, guardian):
     router.include_router(pages.router)
 
 

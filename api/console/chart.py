@@ -58,3 +58,42 @@ def fund_bars(funds: list[Fund], speaker: Speaker) -> Chart:
         for i, x in enumerate(funds)
     ]
     return Chart(WIDTH, 16 + ROW * len(bars), LABEL, BAR, ROW, bars)
+
+
+@dataclass(frozen=True)
+class Column:
+    x: int
+    y: int
+    height: int
+    label: str  # what a screen reader says of it: the week and its figure
+    kind: str
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Columns per period, one or two series side by side."""
+
+    width: int
+    height: int
+    base: int
+    column: int
+    ticks: list[tuple[int, str]]  # x and the period's short label
+    columns: list[Column]
+
+
+def columns(
+    periods: list[str], series: dict[str, list[int]], said: dict[str, list[str]]
+) -> Columns:
+    """``series`` maps a kind (a CSS class) to a value per period, ``said``
+    to how each value is read out."""
+    room, base, step = 150, 170, (WIDTH - 40) // max(1, len(periods))
+    column = max(2, (step - 4) // max(1, len(series)))
+    top = max([1, *(v for values in series.values() for v in values)])
+    drawn = []
+    for i in range(len(periods)):
+        for j, kind in enumerate(series):
+            height = round(room * max(series[kind][i], 0) / top)
+            x = 20 + i * step + j * column
+            drawn.append(Column(x, base - height, height, said[kind][i], kind))
+    ticks = [(20 + i * step, p) for i, p in enumerate(periods)]
+    return Columns(WIDTH, base + 36, base, column, ticks, drawn)

@@ -1,10 +1,11 @@
 """Words the console shows for codes: share states, dispute grounds and
-statuses, and the refusals a family may meet. Marked for the catalogues
-with ``N_``; translated where shown."""
+statuses, rules, categories, and the refusals a family may meet. Marked for
+the catalogues with ``N_``; translated where shown."""
 
 from api.errors import title_of
 from api.limits import TooMany
 from domain import errors as e
+from domain.course import Category
 from domain.dispute import Grounds
 
 
@@ -34,6 +35,52 @@ DISPUTE_STATUSES = {
     "upheld": N_("upheld"),
     "released": N_("released"),
     "dismissed": N_("dismissed"),
+}
+RULES = {
+    "ends-before-off-work": N_("Service ends before parents finish work"),
+    "service-too-short": N_("Service shorter than two hours"),
+    "day-without-service": N_("A school day without service"),
+    "week-without-homework-guidance": N_("A week without homework guidance"),
+    "over-capacity": N_("More students than places"),
+    "fee-over-cap": N_("Fee above the approved cap"),
+    "prepaid-beyond-term": N_("Prepaid beyond the term"),
+    "prepaid-over-external-cap": N_("Prepaid over the cap for outside courses"),
+    "exempt-family-charged": N_("An exempt family was charged"),
+    "refund-late": N_("Refund overdue"),
+    "ghost-student": N_("Ghost student"),
+    "ghost-teacher": N_("Ghost teacher"),
+    "identical-check-in-times": N_("Identical check-in times"),
+    "non-school-day": N_("Session on a non-school day"),
+    "backfilled-attendance": N_("Attendance recorded long after"),
+    "duplicate-payment": N_("Duplicate payment"),
+    "refund-owed-unpaid": N_("Refund owed and not paid"),
+    "rate-setter-approved-pay": N_("Pay approved by who set the rate"),
+    "released-without-session": N_("Money released without a session"),
+    "term-surplus-unreported": N_("Term surplus not reported"),
+    "low-teacher-satisfaction": N_("Low satisfaction with a teacher"),
+    "widely-disputed-course": N_("A course disputed by many families"),
+}
+SEVERITIES = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
+CATEGORIES = {
+    Category.HOMEWORK: N_("homework"),
+    Category.SPORTS: N_("sports"),
+    Category.SCIENCE: N_("science"),
+    Category.ARTS: N_("arts"),
+    Category.LABOUR: N_("labour"),
+    Category.READING: N_("reading"),
+    Category.WELLBEING: N_("wellbeing"),
+    Category.PRACTICE: N_("practice"),
+}
+EVIDENCE = {
+    "session": N_("session"),
+    "course": N_("course"),
+    "payment": N_("payment"),
+    "refund": N_("refund"),
+    "enrolment": N_("enrolment"),
+    "term": N_("term"),
+    "dispute": N_("dispute"),
+    "rating": N_("rating"),
+    "event": N_("event"),
 }
 REFUSALS = {
     e.NotFound: N_("Not found."),
