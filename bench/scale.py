@@ -22,6 +22,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
 from api.bootstrap import System, bootstrap, projecting_alongside
+from bench import pages
 from bench.common import Result, fresh_database, percentile
 from bench.table_writes import server_now, settled_table_writes
 from domain.errors import NotFound
@@ -57,7 +58,13 @@ def plans(quick: bool) -> list[Plan]:
 def run(quick: bool) -> list[Result]:
     database = fresh_database()
     since = server_now(database.conninfo)
-    settings = Settings(pool_size=2, aggregate_cache=1_000_000, sole_writer=True)
+    settings = Settings(
+        pool_size=2,
+        aggregate_cache=1_000_000,
+        sole_writer=True,
+        token_rate=1e6,  # the console's pages are timed, not a token's limits
+        token_burst=1e6,
+    )
     system = bootstrap(settings, database=database)
     results: list[Result] = []
     appended = seconds = 0.0
@@ -79,6 +86,7 @@ def run(quick: bool) -> list[Result]:
                 system, steps[0], SAMPLES // 4 if quick else SAMPLES
             ).items():
                 latencies.setdefault(name, []).append((size, p50, p99))
+        results += pages.run(system, steps[-1].district, quick)
         results += verification(system)
         copy_rate = raw_copy_rate(system, database)
         results.append(
