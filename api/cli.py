@@ -190,6 +190,15 @@ DEMO_TOKENS = (
 )
 
 
+CONSOLE_SIGN_INS = (
+    ("regulator", "demo-regulator"),
+    ("auditor", "demo-auditor"),
+    ("bursar", "demo-bursar-pc-101"),
+    ("school admin", "demo-admin-pc-101"),
+    ("guardian", DEMO_GUARDIAN),
+)
+
+
 def demo_tokens(settings: Settings, system: System) -> dict[str, dict]:
     """Fresh demo tokens each run (hashes cannot be shown again), saved for scripts."""
     system.tokens.revoke_subjects("demo-")
@@ -250,9 +259,15 @@ def demo() -> None:
     base = f"http://{settings.host}:{settings.port}"
     console.print(
         f"\n[bold]fundledger[/] is serving the Pingcheng sample district at {base}\n"
-        f"  Console             {base}/  (sign in with a token below: the"
-        f" regulator's district, {DEMO_GUARDIAN}'s children)\n"
-        f"  API documentation   {base}/docs\n"
+        f"\n  Console  {base}/  sign in with one token per role"
+        " (中文, or English by the switch):"
+    )
+    for role, subject in CONSOLE_SIGN_INS:
+        console.print(f"    {role:<13} {subject:<22} {issued[subject]['token']}")
+    console.print(
+        f"    {'':<13} a bursar's refund is approved by the other bursar,"
+        " demo-approver-pc-101\n"
+        f"\n  API documentation   {base}/docs\n"
         f"  District funds      {base}/v1/districts/{DISTRICT}/funds\n"
         f"  District compliance {base}/v1/districts/{DISTRICT}/compliance\n"
         f"  A school's fund     {base}/v1/schools/{school}/fund\n"
@@ -266,8 +281,9 @@ def demo() -> None:
         f"                      {recent_note}\n"
         f"  Anomalies (Yungang) {base}/v1/audit/anomalies  (demo-auditor-yungang;"
         f" what was injected: {settings.home / 'demo-anomalies.json'})\n"
-        "\nDemo tokens (also in "
-        f"{settings.home / 'demo-tokens.json'}), send as 'Authorization: Bearer …':"
+        "\nEvery demo token (also in "
+        f"{settings.home / 'demo-tokens.json'}), for the API as"
+        " 'Authorization: Bearer …':"
     )
     for subject, grant in issued.items():
         console.print(f"  {subject:<22} {grant['scope']:<10} {grant['token']}")
