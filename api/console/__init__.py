@@ -6,9 +6,15 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, Response
 
-from api.console import guardian, regulator, signin
+from api.console import (
+    guardian,
+    guardian_child,
+    guardian_registration,
+    regulator,
+    signin,
+)
 from api.console.web import Refused, refused, templates
-from api.console.words import DISPUTE_STATUSES, GROUNDS, SHARE_STATES
+from api.console.words import DISPUTE_STATUSES, FAMILY_WORDS, GROUNDS, SHARE_STATES
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {
@@ -18,9 +24,12 @@ ASSETS = {
 templates.globals.update(
     GROUNDS=GROUNDS, SHARE_STATES=SHARE_STATES, DISPUTE_STATUSES=DISPUTE_STATUSES
 )
+templates.globals.update(FAMILY_WORDS)
 
 router = APIRouter(include_in_schema=False)
 for pages in (signin, regulator, guardian):
+    router.include_router(pages.router)
+for pages in (guardian_child, guardian_registration):
     router.include_router(pages.router)
 
 
