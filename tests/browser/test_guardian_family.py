@@ -219,3 +219,25 @@ def test_without_javascript_leave_is_asked_and_a_refusal_is_shown(
     assert refused.status == 409
     assert "已经上过" in refused.text()
     without_script.screenshot("guardian-leave-plain")
+
+
+def test_a_week_is_rated_with_the_keyboard_alone_in_english(console, desktop):
+    desktop.sign_in(console.guardian_token("en"), "en")
+    open_statement(desktop)
+    page = desktop.page
+    course = page.locator("article.rate").first
+    title = course.locator("h3").inner_text()
+    course.locator("input[name=course_score]").first.focus()
+    keys = ["ArrowRight"] * 4 + ["Tab"] + ["ArrowRight"] * 3 + ["Tab"]
+    for key in keys:
+        page.keyboard.press(key)
+    page.keyboard.type("Loves the Friday games")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#ratings [role=status]")).to_have_text(
+        "Thank you: your rating is recorded."
+    )
+    rated = page.locator("article.rate", has_text=title).locator(".rated")
+    expect(rated).to_have_text("Rated: the course 5 of 5, the teacher 4 of 5.")
+    desktop.screenshot("guardian-rated-en")
+    desktop.assert_stayed_home()
