@@ -5,7 +5,9 @@ with ``N_``; translated where shown."""
 from api.errors import title_of
 from api.limits import TooMany
 from domain import errors as e
+from domain.course import Category
 from domain.dispute import Grounds
+from domain.leave import LeaveReason
 
 
 def N_(message: str) -> str:
@@ -58,11 +60,11 @@ def refusal(error: e.DomainError) -> str:
 # --- a guardian's leave, ratings and registrations ---------------------------
 
 LEAVE_REASONS = {
-    "illness": N_("Illness"),
-    "appointment": N_("An appointment"),
-    "family": N_("Family matters"),
-    "travel": N_("Travel"),
-    "other": N_("Another reason"),
+    LeaveReason.ILLNESS: N_("Illness"),
+    LeaveReason.APPOINTMENT: N_("An appointment"),
+    LeaveReason.FAMILY: N_("Family matters"),
+    LeaveReason.TRAVEL: N_("Travel"),
+    LeaveReason.OTHER: N_("Another reason"),
 }
 LEAVE_STATUSES = {
     "requested": N_("awaiting the school's answer"),
@@ -81,14 +83,14 @@ ATTENDANCE = {
     "on_leave": N_("on leave"),
 }
 CATEGORIES = {
-    "homework": N_("Homework guidance"),
-    "sports": N_("Sports"),
-    "science": N_("Science"),
-    "arts": N_("Arts"),
-    "labour": N_("Labour"),
-    "reading": N_("Reading"),
-    "wellbeing": N_("Wellbeing"),
-    "practice": N_("Practice"),
+    Category.HOMEWORK: N_("Homework guidance"),
+    Category.SPORTS: N_("Sports"),
+    Category.SCIENCE: N_("Science"),
+    Category.ARTS: N_("Arts"),
+    Category.LABOUR: N_("Labour"),
+    Category.READING: N_("Reading"),
+    Category.WELLBEING: N_("Wellbeing"),
+    Category.PRACTICE: N_("Practice"),
 }
 BALANCE_STATUSES = {
     "owes": N_("Still to pay"),
