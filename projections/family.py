@@ -1,6 +1,7 @@
 """What a family sees of a child: each delivered session of the child's
 courses, and whether the child was there."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -84,3 +85,18 @@ def open_for_registration(
         )
         for term in terms
     ]
+
+
+_NAMES = SQL("""
+SELECT course_id, name FROM courses
+ WHERE school_id = %s AND course_id = ANY(%s::uuid[])
+""")
+
+
+def course_names(
+    queries: Queries, school_id: UUID, course_ids: Collection[UUID]
+) -> dict[UUID, str]:
+    """The names of a school's courses, by id; a course of another school is
+    left out."""
+    rows = queries.rows(_NAMES, (school_id, list(course_ids)))
+    return {row["course_id"]: row["name"] for row in rows}

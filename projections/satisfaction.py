@@ -6,6 +6,7 @@ at a delivered, not reversed, session)."""
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import singledispatch
 from uuid import UUID
@@ -13,7 +14,7 @@ from uuid import UUID
 from psycopg.sql import SQL, Composable
 
 from domain.facts import Fact
-from domain.rating import Rating
+from domain.rating import Rating, monday_of
 from projections.queries import Queries
 from projections.rows import Change, Insert, Table
 
@@ -156,3 +157,30 @@ def satisfaction(
         )
         for row in queries.rows(BY[by], params)
     ]
+
+
+@dataclass(frozen=True)
+class Rated:
+    """A child's rating of one course for one week."""
+
+    course_id: UUID
+    week: date
+    course_score: int
+    teacher_score: int
+    commented: bool
+
+
+_RATED = SQL("""
+    SELECT course_id, week, course_score, teacher_score, commented
+    FROM satisfaction_ratings
+    WHERE school_id = %s AND student_id = %s AND week = %s
+    ORDER BY course_id
+""")
+
+
+def ratings_of(
+    queries: Queries, school_id: UUID, student_id: str, week: date
+) -> list[Rated]:
+    """The child's ratings of the ISO week of ``week`` (any day of it)."""
+    rows = queries.rows(_RATED, (school_id, student_id, monday_of(week)))
+    return [Rated(**row) for row in rows]

@@ -6,12 +6,20 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, Response
 
-from api.console import behind, guardian, regulator, signin
+from api.console import (
+    behind,
+    guardian,
+    guardian_child,
+    guardian_registration,
+    regulator,
+    signin,
+)
 from api.console.web import Refused, refused, templates
 from api.console.words import (
     CATEGORIES,
     DISPUTE_STATUSES,
     EVIDENCE,
+    FAMILY_WORDS,
     GROUNDS,
     RULES,
     SEVERITIES,
@@ -32,9 +40,17 @@ templates.globals.update(
     CATEGORIES=CATEGORIES,
     EVIDENCE=EVIDENCE,
 )
+templates.globals.update(FAMILY_WORDS)
 
 router = APIRouter(include_in_schema=False)
-for pages in (signin, regulator, behind, guardian):
+for pages in (
+    signin,
+    regulator,
+    behind,
+    guardian,
+    guardian_child,
+    guardian_registration,
+):
     router.include_router(pages.router)
 
 

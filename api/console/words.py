@@ -7,6 +7,7 @@ from api.limits import TooMany
 from domain import errors as e
 from domain.course import Category
 from domain.dispute import Grounds
+from domain.leave import LeaveReason
 
 
 def N_(message: str) -> str:
@@ -100,3 +101,78 @@ def refusal(error: e.DomainError) -> str:
     """What the console says when a rule refuses a command (in English until
     translated: the rule's own title)."""
     return REFUSALS.get(type(error)) or title_of(type(error))
+
+
+# --- a guardian's leave, ratings and registrations ---------------------------
+
+LEAVE_REASONS = {
+    LeaveReason.ILLNESS: N_("Illness"),
+    LeaveReason.APPOINTMENT: N_("An appointment"),
+    LeaveReason.FAMILY: N_("Family matters"),
+    LeaveReason.TRAVEL: N_("Travel"),
+    LeaveReason.OTHER: N_("Another reason"),
+}
+LEAVE_STATUSES = {
+    "requested": N_("awaiting the school's answer"),
+    "approved": N_("approved"),
+    "declined": N_("declined"),
+}
+REGISTRATION_STATUSES = {
+    "enrolled": N_("has a seat"),
+    "waiting": N_("on the waiting list"),
+    "left waiting list": N_("left the waiting list"),
+    "withdrawn": N_("withdrawn"),
+}
+ATTENDANCE = {
+    "present": N_("present"),
+    "absent": N_("absent"),
+    "on_leave": N_("on leave"),
+}
+CATEGORIES = {
+    Category.HOMEWORK: N_("Homework guidance"),
+    Category.SPORTS: N_("Sports"),
+    Category.SCIENCE: N_("Science"),
+    Category.ARTS: N_("Arts"),
+    Category.LABOUR: N_("Labour"),
+    Category.READING: N_("Reading"),
+    Category.WELLBEING: N_("Wellbeing"),
+    Category.PRACTICE: N_("Practice"),
+}
+BALANCE_STATUSES = {
+    "owes": N_("Still to pay"),
+    "in credit": N_("In credit"),
+    "settled": N_("Settled"),
+}
+FAMILY_WORDS = {
+    "LEAVE_REASONS": LEAVE_REASONS,
+    "LEAVE_STATUSES": LEAVE_STATUSES,
+    "REGISTRATION_STATUSES": REGISTRATION_STATUSES,
+    "ATTENDANCE": ATTENDANCE,
+    "BALANCE_STATUSES": BALANCE_STATUSES,
+    "CATEGORIES": CATEGORIES,
+}
+FAMILY_REFUSALS = {
+    e.AlreadyExists: N_("This was recorded already."),
+    e.NotAttended: N_("Your child was present at no session of this course that week."),
+    e.WeekNotBegun: N_("That week has not begun yet."),
+    e.ScoreOutOfRange: N_("A score is a whole number from 1 to 5."),
+    e.SessionAlreadyDelivered: N_(
+        "A session of those dates was held already: ask leave for later dates."
+    ),
+    e.OutsideTerm: N_("Those dates are outside the course's term."),
+    e.NotEnrolled: N_("Your child holds no seat in this course."),
+    e.UnknownLeaveReason: N_("Choose one of the reasons offered."),
+    e.Blank: N_("Give at least one date."),
+    e.AlreadyRegistered: N_(
+        "Your child has a seat or a place on the waiting list already."
+    ),
+    e.OutsideRegistrationWindow: N_("Registration for this term is not open now."),
+    e.NotWaiting: N_("Your child is not on this waiting list."),
+    e.CourseOfAnotherTerm: N_("This course belongs to another term."),
+}
+
+
+def family_refusal(error: e.DomainError) -> str:
+    """What a guardian is told when a rule refuses their leave request,
+    rating or registration."""
+    return FAMILY_REFUSALS.get(type(error)) or refusal(error)

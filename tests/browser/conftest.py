@@ -21,6 +21,7 @@ from infra.tokens import Role
 from projections.confirmations import shares_of
 from samples.people import record_people
 from samples.pingcheng import DISTRICT, SimulatedClock, load_sample, record_recent
+from samples.registration import load_registrations
 from tests.conftest import make_system
 from tests.e2e.conftest import Served, serve
 
@@ -59,6 +60,7 @@ def console(pg_server) -> Iterator[Console]:
     clock = SimulatedClock()
     clock.set(date(2026, 11, 20), 19)  # a Friday, after the day's sessions
     system.funds.clock = clock
+    load_registrations(system.bus)  # a second round open from this evening
     codes = record_people(system.bus, system.registry)["PC-101"]
     children = {code: _children(system, code) for code in codes}
     days = record_recent(system.bus, children[DEMO_GUARDIAN])
