@@ -6,9 +6,17 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, Response
 
-from api.console import guardian, regulator, signin
+from api.console import auditor, auditor_trace, guardian, regulator, signin
 from api.console.web import Refused, refused, templates
-from api.console.words import DISPUTE_STATUSES, GROUNDS, SHARE_STATES
+from api.console.words import (
+    ANOMALY_RULES,
+    DISPUTE_STATUSES,
+    EVIDENCE,
+    GROUNDS,
+    REFUND_STATUSES,
+    SEVERITIES,
+    SHARE_STATES,
+)
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {
@@ -18,9 +26,15 @@ ASSETS = {
 templates.globals.update(
     GROUNDS=GROUNDS, SHARE_STATES=SHARE_STATES, DISPUTE_STATUSES=DISPUTE_STATUSES
 )
+templates.globals.update(
+    ANOMALY_RULES=ANOMALY_RULES,
+    SEVERITIES=SEVERITIES,
+    EVIDENCE=EVIDENCE,
+    REFUND_STATUSES=REFUND_STATUSES,
+)
 
 router = APIRouter(include_in_schema=False)
-for pages in (signin, regulator, guardian):
+for pages in (signin, regulator, guardian, auditor, auditor_trace):
     router.include_router(pages.router)
 
 

@@ -53,3 +53,38 @@ def refusal(error: e.DomainError) -> str:
     """What the console says when a rule refuses a command (in English until
     translated: the rule's own title)."""
     return REFUSALS.get(type(error)) or title_of(type(error))
+
+
+ANOMALY_RULES = {
+    "ghost-student": N_("Ghost student"),
+    "ghost-teacher": N_("Ghost teacher"),
+    "identical-check-in-times": N_("Identical check-in times"),
+    "non-school-day": N_("Session on a day without school"),
+    "backfilled-attendance": N_("Attendance recorded late"),
+    "duplicate-payment": N_("Duplicate payment"),
+    "refund-owed-unpaid": N_("Refund owed, not paid"),
+    "exempt-family-charged": N_("Exempt family charged"),
+    "rate-setter-approved-pay": N_("Rate setter approved the pay"),
+    "over-capacity": N_("More students than places"),
+    "released-without-session": N_("Money released without a session"),
+    "term-surplus-unreported": N_("Term surplus not reported"),
+    "low-teacher-satisfaction": N_("Low satisfaction with a teacher"),
+    "widely-disputed-course": N_("Course widely disputed"),
+}
+SEVERITIES = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
+EVIDENCE = {
+    "payment": N_("payment"),
+    "course": N_("course"),
+    "term": N_("term"),
+    "rating": N_("rating"),
+    "dispute": N_("dispute"),
+    "enrolment": N_("enrolment"),
+    "session": N_("session"),
+    "event": N_("event"),
+}
+REFUND_STATUSES = {
+    "requested": N_("requested"),
+    "approved": N_("approved"),
+    "cancelled": N_("cancelled"),
+    "paid": N_("paid"),
+}
