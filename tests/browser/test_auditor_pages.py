@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from infra.digests import KEY_SET, create_keys, load_private, make_digest
+from infra.digests import create_keys, load_private, make_digest
 from infra.tokens import Role
 
 PASSPHRASE = "a passphrase for the browser tests"
@@ -44,9 +44,9 @@ def check_proof(proof: Path, digest: Path, keys: Path) -> subprocess.CompletedPr
     )
 
 
-def download(page, click, folder: Path) -> Path:
-    with page.expect_download() as started:
-        click()
+def download(link, folder: Path) -> Path:
+    with link.page.expect_download() as started:
+        link.click()
     saved = folder / started.value.suggested_filename
     started.value.save_as(saved)
     return saved
@@ -87,12 +87,12 @@ def test_the_auditor_traces_a_payment_and_proves_an_event_in_chinese(
     desktop.screenshot("auditor-history-zh")
     assert desktop.serious_violations() == []
 
-    proof = download(page, registered.locator("a.download").click, tmp_path)
+    proof = download(registered.locator("a.download"), tmp_path)
     assert json.loads(proof.read_text())["position"] > 0
     page.goto(desktop.origin + "/auditor")
-    digest = download(
-        page, page.get_by_role("link", name="下载已签名摘要（JSON）").click, tmp_path
-    )
+    signed = page.locator("a.download[href='/auditor/digest']")
+    expect(signed).to_contain_text("下载已签名摘要")
+    digest = download(signed, tmp_path)
     accepted = check_proof(proof, digest, key_set)
     assert accepted.returncode == 0, accepted.stderr
 
@@ -126,14 +126,13 @@ def test_a_proof_of_the_form_is_downloaded_for_any_position(
     desktop.sign_in(console.auditor_token(), "en")
     page = desktop.page
     page.get_by_label("Event position").fill("5")
-    proof = download(
-        page, page.get_by_role("button", name="Download the proof (JSON)").click, tmp_path
-    )
+    proof = download(page.get_by_role("button", name="Download the proof"), tmp_path)
     digest = download(
-        page, page.get_by_role("link", name="Download the signed digest").click, tmp_path
+        page.get_by_role("link", name="Download the signed digest"), tmp_path
     )
     assert check_proof(proof, digest, key_set).returncode == 0
-    assert json.loads(proof.read_text())["size"] == json.loads(digest.read_text())["size"]
+    proved, signed = json.loads(proof.read_text()), json.loads(digest.read_text())
+    assert proved["size"] == signed["size"]
     desktop.assert_stayed_home()
 
 
