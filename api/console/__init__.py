@@ -14,6 +14,7 @@ from api.console.words import (
     EVIDENCE,
     GROUNDS,
     REFUND_STATUSES,
+    ROLES,
     SEVERITIES,
     SHARE_STATES,
 )
@@ -31,6 +32,7 @@ templates.globals.update(
     SEVERITIES=SEVERITIES,
     EVIDENCE=EVIDENCE,
     REFUND_STATUSES=REFUND_STATUSES,
+    ROLES=ROLES,
 )
 
 router = APIRouter(include_in_schema=False)

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from api.console.auditor import Auditor, latest
 from api.console.web import Visit
+from api.console.words import AGGREGATES
 from domain.errors import NotFound
 from infra.digests import Digest
 from projections.auditing import event_recorded, session_recorded
@@ -103,7 +104,7 @@ def history(entity_id: UUID, visit: Auditor) -> Response:
         "auditor_history.html",
         entity_id=entity_id,
         events=events,
-        named=_named(events),
+        named=_named(visit, events),
         digest=latest(visit),
         fields=fields,
         proof_link=proof_link,
@@ -153,11 +154,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=plain)
 
 
-def _named(events) -> str:
-    """What the aggregate is called in its first event: code, reference or id."""
+def _named(visit: Visit, events) -> str:
+    """The aggregate's kind, and what its first event calls it: its code or
+    reference."""
     if not events:
         return ""
     first = events[0].payload
     kind = events[0].type.split(".")[0]
-    name = first.get("code") or first.get("reference") or first.get("month") or ""
-    return f"{kind} {name}".strip()
+    label = visit.speaker.gettext(AGGREGATES[kind]) if kind in AGGREGATES else kind
+    return f"{label} {first.get('code') or first.get('reference') or ''}".strip()

@@ -88,3 +88,28 @@ REFUND_STATUSES = {
     "cancelled": N_("cancelled"),
     "paid": N_("paid"),
 }
+AGGREGATES = {
+    "BankFormat": N_("Bank format"),
+    "BankStatement": N_("Bank statement"),
+    "Course": N_("Course"),
+    "Dispute": N_("Dispute"),
+    "Erasure": N_("Erasure"),
+    "Guardianship": N_("Guardianship"),
+    "LeaveRequest": N_("Leave request"),
+    "Payment": N_("Payment"),
+    "PayrollRun": N_("Payroll run"),
+    "Rating": N_("Rating"),
+    "Refund": N_("Refund"),
+    "School": N_("School"),
+    "SubsidyGrant": N_("Subsidy grant"),
+    "Teacher": N_("Teacher"),
+    "Term": N_("Term"),
+}
+ROLES = {
+    "regulator": N_("regulator"),
+    "auditor": N_("auditor"),
+    "bursar": N_("bursar"),
+    "school_admin": N_("school admin"),
+    "guardian": N_("guardian"),
+    "system": N_("system"),
+}

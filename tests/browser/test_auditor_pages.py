@@ -80,10 +80,11 @@ def test_the_auditor_traces_a_payment_and_proves_an_event_in_chinese(
 
     page.locator(".node.teacher a").first.click()
     page.wait_for_url("**/auditor/history/*")
-    expect(page.locator("h1")).to_contain_text("Teacher T01")
+    expect(page.locator("h1")).to_have_text("教师 T01 的事件")
     registered = page.locator("li.event").first
     expect(registered).to_contain_text("Teacher.Registered")
     expect(registered).to_contain_text("版本 1")
+    expect(registered).to_contain_text("学校管理员")
     desktop.screenshot("auditor-history-zh")
     assert desktop.serious_violations() == []
 
