@@ -17,6 +17,7 @@ from infra.tokens import Role
 
 PASSPHRASE = "a passphrase for the browser tests"
 REFERENCE = "PC-101-S001-0901"  # paid HW-3A; T01 was paid by September's payroll
+WITHDRAWN = "PC-101-S005"  # withdrew in September; the rest was refunded
 CHECKER = Path(sys.executable).parent / "fundledger"
 
 
@@ -104,20 +105,29 @@ def test_the_auditor_traces_a_payment_and_proves_an_event_in_chinese(
     desktop.assert_stayed_home()
 
 
-def test_the_auditor_finds_a_familys_payments_and_reads_the_trace_in_english(
+def test_the_auditor_follows_a_withdrawn_familys_payment_to_its_refund_in_english(
     console, desktop, key_set
 ):
     desktop.sign_in(console.auditor_token(), "en")
     page = desktop.page
-    page.get_by_label("Or the family's student id").fill("PC-101-S001")
+    page.get_by_label("Or the family's student id").fill(WITHDRAWN)
     page.get_by_role("button", name="Find").click()
-    expect(page.locator("table.payments caption")).to_contain_text("found")
-    page.get_by_role("link", name=REFERENCE).click()
+    expect(page.locator("table.payments caption")).to_have_text("1 payment found")
+    page.get_by_role("link", name=f"{WITHDRAWN}-0904").click()
     page.wait_for_url("**/auditor/payments/*")
-    expect(page.locator("h1")).to_have_text(f"Where payment {REFERENCE} went")
+    expect(page.locator("h1")).to_have_text(f"Where payment {WITHDRAWN}-0904 went")
     expect(page.locator(".node.payroll").first).to_contain_text("Paid by payroll")
+    refund = page.locator(".node.refund")
+    expect(refund).to_contain_text("Refund of the unconsumed part ¥310.50")
+    expect(refund).to_contain_text("paid")
+    expect(refund).to_contain_text("BANK-PC-101-RF-PC-101-S005")
     desktop.screenshot("auditor-trace-en")
     assert desktop.serious_violations() == []
+
+    refund.locator("a").click()
+    page.wait_for_url("**/auditor/history/*#event-*")
+    expect(page.locator("h1")).to_contain_text("Events of Refund")
+    expect(page.locator("li.event:target")).to_contain_text("Refund.Approved")
     desktop.assert_stayed_home()
 
 
