@@ -8,10 +8,12 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from playwright.sync_api import expect
 
+from domain.school import School
 from infra.digests import create_keys, load_private, make_digest
 from infra.tokens import Role
 
@@ -166,3 +168,18 @@ def test_the_verification_form_without_its_token_is_refused(console, desktop):
     desktop.page.get_by_role("button", name="核验此后记录的事件").click()
     desktop.page.wait_for_url("**/auditor#chain")
     expect(desktop.page.locator("#chain dd").first).not_to_have_text("尚未核验")
+
+
+def test_what_lies_outside_the_auditors_schools_is_not_found(console, desktop):
+    one_school = console.token("pc-101-auditor", Role.AUDITOR, schools=["PC-101"])
+    desktop.sign_in(one_school)
+    page = desktop.page
+    page.get_by_label("渠道流水号").fill("PC-102-S005-0904")
+    page.get_by_role("button", name="查找").click()
+    expect(page.get_by_role("status")).to_have_text("本辖区学校中没有匹配的缴费。")
+    other = School.id_for("PC-102")
+    assert desktop.goto(f"/auditor/history/{other}").status == 404
+    assert desktop.goto(f"/auditor/history/{School.id_for('PC-101')}").status == 200
+    assert desktop.goto(f"/auditor/payments/{uuid4()}").status == 404
+    assert desktop.goto("/auditor/proof?position=999999999").status == 404
+    assert desktop.goto("/auditor/events/999999999").status == 404
