@@ -22,7 +22,8 @@ LOCALE := api/console/locale
 messages: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F api/console/babel.cfg -k N_ --no-location \
 		--sort-output --project fundledger -o $(LOCALE)/messages.pot .
-	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --ignore-obsolete
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) \
+		--ignore-obsolete --no-fuzzy-matching
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -50,6 +50,8 @@ from infra.digests import (
     DigestError,
     KeySet,
     check_against,
+    check_inclusion,
+    check_signature,
     create_keys,
     encrypted,
     load_key_set,
@@ -565,6 +567,42 @@ def verify(
         console.print(found.message)
         if not found.intact:
             raise typer.Exit(1)
+
+
+@cli.command("check-proof")
+def check_proof(
+    proof: Annotated[Path, typer.Argument(help="an inclusion proof (JSON)")],
+    digest: Annotated[Path, typer.Argument(help="the signed digest it is of")],
+    public_keys: Annotated[
+        Path | None,
+        typer.Option(help="the key set that signed it (default: ours)"),
+    ] = None,
+) -> None:
+    """Check, without the database, that an event is in the log a signed
+    digest states: the digest's signature, then the proof's audit path."""
+    try:
+        saved = Digest.from_json(digest.read_text())
+        signers = (
+            load_key_set(public_keys)
+            if public_keys
+            else published_keys(keys_folder(Settings()))
+        )
+        check_signature(saved, signers)
+        proved = json.loads(proof.read_text())
+        included = check_inclusion(proved, saved.__dict__)
+    except (DigestError, OSError, ValueError, KeyError, TypeError) as error:
+        console.print(f"not checked: {error}")
+        raise typer.Exit(1) from None
+    if not included:
+        console.print(
+            f"the event at position {proved.get('position')} is not in the log"
+            f" of the digest of position {saved.position}"
+        )
+        raise typer.Exit(1)
+    console.print(
+        f"the event at position {proved['position']} is in the log of"
+        f" {saved.size} events signed at {saved.time} by key {saved.key_id}"
+    )
 
 
 @cli.command()

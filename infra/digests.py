@@ -410,3 +410,15 @@ def check_inclusion(proof: dict, digest: dict) -> bool:
         [bytes.fromhex(p) for p in proof["proof"]],
         bytes.fromhex(digest["merkle_root"]),
     )
+
+
+def latest_kept(folder: Path) -> Digest | None:
+    """The digest of the furthest position among those kept in a folder (as
+    ``fundledger digest`` and the nightly run keep them), if any."""
+    kept = []
+    for path in folder.glob("digest-*.json"):
+        try:
+            kept.append(Digest.from_json(path.read_text()))
+        except (DigestError, OSError):
+            continue  # not ours to judge here: `fundledger verify --digest` is
+    return max(kept, key=lambda d: (d.size, d.time), default=None)

@@ -7,6 +7,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, Response
 
 from api.console import (
+    auditor,
+    auditor_trace,
     behind,
     guardian,
     guardian_child,
@@ -16,11 +18,12 @@ from api.console import (
 )
 from api.console.web import Refused, refused, templates
 from api.console.words import (
-    CATEGORIES,
     DISPUTE_STATUSES,
     EVIDENCE,
     FAMILY_WORDS,
     GROUNDS,
+    REFUND_STATUSES,
+    ROLES,
     RULES,
     SEVERITIES,
     SHARE_STATES,
@@ -37,16 +40,19 @@ templates.globals.update(
     DISPUTE_STATUSES=DISPUTE_STATUSES,
     RULES=RULES,
     SEVERITIES=SEVERITIES,
-    CATEGORIES=CATEGORIES,
     EVIDENCE=EVIDENCE,
+    REFUND_STATUSES=REFUND_STATUSES,
+    ROLES=ROLES,
+    **FAMILY_WORDS,
 )
-templates.globals.update(FAMILY_WORDS)
 
 router = APIRouter(include_in_schema=False)
 for pages in (
     signin,
     regulator,
     behind,
+    auditor,
+    auditor_trace,
     guardian,
     guardian_child,
     guardian_registration,

@@ -1,20 +1,19 @@
-"""What lies behind a regulator's figure: the findings of a rule, the
-disputes of a status, and behind each row its evidence, the events with who
-recorded them and when."""
+"""What lies behind a regulator's figure: the findings of a rule and the
+disputes of a status; each row links to its evidence, the events with who
+recorded them and when (the audit pages, open to regulators)."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from api.console.auditor import evidence_link
 from api.console.regulator import Regulator, today_of
 from api.console.words import RULES
 from domain.dispute import Status
-from domain.errors import NotFound
 from projections import confirmations as c
 from projections.anomalies import RULES as ANOMALY_RULES
 from projections.anomalies import anomalies
-from projections.evidence import KINDS, behind
 from projections.findings import RULES as COMPLIANCE_RULES
 from projections.findings import Compliance
 
@@ -58,6 +57,7 @@ def _findings(visit, title: str, rule: str | None, found) -> Response:
         title=title,
         findings=found[:SHOWN],
         total=len(found),
+        evidence_link=evidence_link,
     )
 
 
@@ -71,16 +71,3 @@ def disputes(visit: Regulator, status: Status | None = None) -> Response:
         limit=SHOWN,
     )
     return visit.render("disputes.html", chosen=status, disputes=shown)
-
-
-@router.get("/evidence/{kind}/{ref:path}")
-def evidence(visit: Regulator, kind: str, ref: str) -> Response:
-    try:
-        if kind not in KINDS:
-            raise NotFound(f"no {kind}")
-        school_id, events = behind(visit.system.queries, kind, ref)
-        visit.principal.check_school(school_id)
-    except NotFound:
-        message = visit.speaker.gettext("No such record in your district.")
-        return visit.render("refused.html", 404, message=message)
-    return visit.render("evidence.html", kind=kind, ref=ref, events=events)

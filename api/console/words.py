@@ -62,16 +62,6 @@ RULES = {
     "widely-disputed-course": N_("A course disputed by many families"),
 }
 SEVERITIES = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
-CATEGORIES = {
-    Category.HOMEWORK: N_("homework"),
-    Category.SPORTS: N_("sports"),
-    Category.SCIENCE: N_("science"),
-    Category.ARTS: N_("arts"),
-    Category.LABOUR: N_("labour"),
-    Category.READING: N_("reading"),
-    Category.WELLBEING: N_("wellbeing"),
-    Category.PRACTICE: N_("practice"),
-}
 EVIDENCE = {
     "session": N_("session"),
     "course": N_("course"),
@@ -176,3 +166,36 @@ def family_refusal(error: e.DomainError) -> str:
     """What a guardian is told when a rule refuses their leave request,
     rating or registration."""
     return FAMILY_REFUSALS.get(type(error)) or refusal(error)
+
+
+REFUND_STATUSES = {
+    "requested": N_("requested"),
+    "approved": N_("approved"),
+    "cancelled": N_("cancelled"),
+    "paid": N_("paid"),
+}
+AGGREGATES = {
+    "BankFormat": N_("Bank format"),
+    "BankStatement": N_("Bank statement"),
+    "Course": N_("Course"),
+    "Dispute": N_("Dispute"),
+    "Erasure": N_("Erasure"),
+    "Guardianship": N_("Guardianship"),
+    "LeaveRequest": N_("Leave request"),
+    "Payment": N_("Payment"),
+    "PayrollRun": N_("Payroll run"),
+    "Rating": N_("Rating"),
+    "Refund": N_("Refund"),
+    "School": N_("School"),
+    "SubsidyGrant": N_("Subsidy grant"),
+    "Teacher": N_("Teacher"),
+    "Term": N_("Term"),
+}
+ROLES = {
+    "regulator": N_("regulator"),
+    "auditor": N_("auditor"),
+    "bursar": N_("bursar"),
+    "school_admin": N_("school admin"),
+    "guardian": N_("guardian"),
+    "system": N_("system"),
+}

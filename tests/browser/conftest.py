@@ -51,10 +51,14 @@ class Console:
     def regulator_token(self) -> str:
         return self.token("regulator", Role.REGULATOR, district=DISTRICT)
 
+    def auditor_token(self) -> str:
+        return self.token("demo-auditor", Role.AUDITOR, district=DISTRICT)
+
 
 @pytest.fixture(scope="package")
-def console(pg_server) -> Iterator[Console]:
-    system = make_system(ensure_database(pg_server, f"browser_{uuid4().hex[:12]}"))
+def console(pg_server, tmp_path_factory) -> Iterator[Console]:
+    database = ensure_database(pg_server, f"browser_{uuid4().hex[:12]}")
+    system = make_system(database, home=tmp_path_factory.mktemp("home"))
     load_sample(system.bus)
     system.projector.catch_up()
     clock = SimulatedClock()

@@ -57,12 +57,11 @@ def test_the_regulator_drills_from_a_figure_to_the_events_behind_it(console, des
     expect(rows).to_have_count(1)  # the sample's one course priced over the cap
     desktop.screenshot("regulator-breaches-zh")
 
-    rows.first.locator("a[href^='/regulator/evidence/course/']").click()
-    page.wait_for_url("**/regulator/evidence/course/*")
-    events = page.locator("tbody tr")
-    expect(events.first).to_contain_text("Opened")
-    expect(events.first).to_contain_text("school_admin")  # who recorded it
-    expect(page.locator("thead")).to_contain_text("记录时间")
+    rows.first.locator("a[href^='/auditor/history/']").first.click()
+    page.wait_for_url("**/auditor/history/*")
+    opened = page.locator("li.event").first
+    expect(opened).to_contain_text("Opened")
+    expect(opened).to_contain_text("admin-pc-10")  # who recorded it
     desktop.screenshot("regulator-evidence-zh")
     assert desktop.unlabelled_controls() == []
     assert desktop.serious_violations() == []
@@ -84,7 +83,7 @@ def test_the_regulator_reads_the_weeks_of_the_term_in_english(console, desktop):
     desktop.assert_stayed_home()
 
 
-def test_evidence_of_another_district_is_not_found(console, desktop):
+def test_evidence_the_district_does_not_hold_is_not_found(console, desktop):
     desktop.sign_in(console.regulator_token(), "en")
     answer = desktop.goto(
         "/regulator/evidence/payment/00000000-0000-0000-0000-000000000001"
