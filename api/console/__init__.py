@@ -6,7 +6,15 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, Response
 
-from api.console import guardian, regulator, signin
+from api.console import (
+    bursar,
+    bursar_actions,
+    bursar_bank,
+    bursar_money,
+    guardian,
+    regulator,
+    signin,
+)
 from api.console.web import Refused, refused, templates
 from api.console.words import DISPUTE_STATUSES, GROUNDS, SHARE_STATES
 
@@ -20,7 +28,9 @@ templates.globals.update(
 )
 
 router = APIRouter(include_in_schema=False)
-for pages in (signin, regulator, guardian):
+PAGES = (signin, regulator, guardian)
+PAGES += (bursar, bursar_actions, bursar_money, bursar_bank)
+for pages in PAGES:
     router.include_router(pages.router)
 
 
