@@ -76,6 +76,7 @@ def test_a_bursar_may_not_approve_her_own_refund_and_another_approves_it(
     asked = refund_row(page, "RF-BROWSER-0001")
     expect(asked).to_contain_text("须由另一位财务人员批准")
     expect(asked).to_contain_text("¥10.00")
+    desktop.assert_stayed_home()  # before the refusal, which the browser logs
 
     with page.expect_response("**/approval") as answered:
         asked.get_by_role("button", name="批准").click()
@@ -85,7 +86,6 @@ def test_a_bursar_may_not_approve_her_own_refund_and_another_approves_it(
     expect(alert).to_contain_text("403")
     expect(refund_row(page, "RF-BROWSER-0001")).to_be_visible()
     desktop.screenshot("bursar-refused-zh")
-    desktop.assert_stayed_home()
 
     other = watch(browser.new_context(), console.base_url)
     other.sign_in(bursar_token(console, "demo-approver-pc-101"))
