@@ -3,6 +3,7 @@ approve, families who owe, bank lines no ledger movement explains, disputes
 to answer), each a short list with its count and a link to all of it."""
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -55,6 +56,8 @@ class Owing:
 class Unmatched:
     statement: UUID
     statement_id: str
+    first_day: date | None
+    last_day: date | None
     line: dict[str, Any]
 
 
@@ -165,7 +168,7 @@ def unmatched_lines(visit: Visit, shown: int) -> Worklist:
         queries, {"school": school}, None, STATEMENTS_READ
     )
     found = [
-        Unmatched(s.statement, s.statement_id, line)
+        Unmatched(s.statement, s.statement_id, s.first_day, s.last_day, line)
         for s in statements.rows
         for line in reconcile(queries, school, s.statement).unmatched_lines
     ]

@@ -13,12 +13,15 @@ from playwright.sync_api import expect
 from application import commands as c
 from domain.bankformats import ColumnMap
 from domain.facts import Actor
+from domain.person import Kind, person_id_for
 from domain.school import School
 from domain.statements import CREDIT
 from infra.tokens import Role
 from projections import funds
 from projections import lists as q
+from projections.confirmations import shares_of
 from projections.matching import ledger_statement
+from samples.pingcheng import family
 from tests.browser.conftest import amount, watch
 
 SCHOOL = School.id_for("PC-101")
@@ -71,6 +74,7 @@ def test_a_bursar_may_not_approve_her_own_refund_and_another_approves_it(
     page.get_by_label("退款编号").fill("RF-BROWSER-0001")
     assert desktop.unlabelled_controls() == []
     assert desktop.serious_violations() == []
+    desktop.screenshot("bursar-money-zh")
     page.get_by_role("button", name="申请退款").click()
     expect(page.get_by_role("status")).to_contain_text("退款申请已提交")
     asked = refund_row(page, "RF-BROWSER-0001")
@@ -158,7 +162,9 @@ def test_a_bursar_uploads_a_banks_export_sees_it_reconciled_and_downloads_a_stat
     page.get_by_role("button", name="Upload and reconcile").click()
 
     expect(page.get_by_role("status")).to_have_text("The statement was imported.")
-    expect(page.locator("h1")).to_contain_text("Reconciliation of")
+    expect(page.locator("h1")).to_have_text(
+        "Reconciliation of Statement of Sep 1, 2026 to Sep 30, 2026"
+    )
     expect(page.locator("#matched-count")).to_have_text(str(lines))
     expect(page.locator("#unmatched-count")).to_have_text("1")
     expect(page.locator("tr.unmatched[data-reference='UNKNOWN-0930']")).to_contain_text(
@@ -172,6 +178,7 @@ def test_a_bursar_uploads_a_banks_export_sees_it_reconciled_and_downloads_a_stat
     page.get_by_role("link", name="Bursar").click()
     unmatched = page.locator("#list-bank tr.unmatched[data-reference='UNKNOWN-0930']")
     expect(unmatched).to_be_visible()
+    assert desktop.serious_violations() == []
 
     student, credit = in_credit
     page.get_by_label("A family's statement", exact=False).fill(student)
@@ -258,3 +265,40 @@ def test_the_bursars_downloads_are_the_apis_files(console, desktop):
     link = desktop.page.locator("#downloads a[href$='.pdf']").first
     payslips = get(desktop.origin + link.get_attribute("href"))
     assert payslips.status == 200 and payslips.body().startswith(b"%PDF")
+
+
+@pytest.fixture
+def disputed(console) -> tuple[str, str]:
+    """A family (none of the guardians' the other tests sign in as) disputes
+    one session its child attended."""
+    system = console.served.system
+    theirs = {
+        kid
+        for code in console.guardians.values()
+        for kid in system.registry.children_of(
+            person_id_for(SCHOOL, Kind.GUARDIAN, code)
+        )
+    }
+    students = [s for s, _ in funds.students(system.queries, SCHOOL, "all", 1000)]
+    others = [s for s in students if s not in theirs]
+    awaiting = shares_of(system.queries, [SCHOOL], others, ["awaiting"])
+    share = max(awaiting, key=lambda s: s.confirm_by)
+    command = c.OpenDispute(share.course_id, share.student_id, share.day, "absent")
+    system.bus.handle(command, family(SCHOOL, share.student_id))
+    system.projector.catch_up()
+    return share.student_id, str(share.day)
+
+
+def test_a_bursar_accepts_a_dispute_from_her_worklist(console, desktop, disputed):
+    student, day = disputed
+    desktop.sign_in(bursar_token(console, "demo-approver-pc-101"))
+    page = desktop.page
+    row = page.locator(f"tr.dispute[data-student='{student}'][data-day='{day}']")
+    expect(row).to_contain_text("孩子当天缺席")
+    row.get_by_role("button", name="接受").click()
+    expect(page.get_by_role("status")).to_contain_text("已接受异议")
+    expect(row).to_have_count(0)
+    [share] = shares_of(
+        console.served.system.queries, [SCHOOL], [student], ["credited"]
+    )
+    assert str(share.day) == day
