@@ -302,3 +302,27 @@ def test_a_bursar_accepts_a_dispute_from_her_worklist(console, desktop, disputed
         console.served.system.queries, [SCHOOL], [student], ["credited"]
     )
     assert str(share.day) == day
+
+
+def test_the_other_bursar_approves_a_payroll_run_and_sees_the_form_that_pays_it(
+    console, desktop
+):
+    system = console.served.system
+    october = date(2026, 10, 1)
+    drafter = Actor("demo-bursar-pc-101", "bursar", frozenset({SCHOOL}))
+    system.bus.handle(c.DraftPayroll(SCHOOL, october), drafter)
+    system.projector.catch_up()
+    desktop.sign_in(bursar_token(console, "demo-approver-pc-101"), "en")
+    page = desktop.page
+    run = page.locator("tr.run[data-month='2026-10']")
+    expect(run).to_have_attribute("data-status", "drafted")
+    expect(run).not_to_contain_text("You drafted it")
+    run.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status")).to_have_text("The payroll run was approved.")
+    run.get_by_role("link", name="Pay the teachers").click()
+    expect(page.locator("h1")).to_have_text("Payroll 2026-10")
+    teachers = page.locator("input[name^='reference-']")
+    assert teachers.count() > 0
+    assert desktop.unlabelled_controls() == []
+    assert desktop.serious_violations() == []
+    desktop.screenshot("bursar-payroll-en")
