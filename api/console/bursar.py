@@ -43,6 +43,7 @@ templates.globals.update(
 class Worklist:
     count: int
     items: list[Any]
+    capped: bool = False  # more than the count: only so many were read
 
 
 @dataclass(frozen=True)
@@ -157,12 +158,12 @@ def families_who_owe(visit: Visit, shown: int) -> Worklist:
         [s for s, _ in listed],
     )
     items = [Owing(s, known.names.get(s), figures) for s, figures in listed]
-    return Worklist(len(owing), items)
+    return Worklist(len(owing), items, capped=len(owing) == LISTED)
 
 
 def unmatched_lines(visit: Visit, shown: int) -> Worklist:
     """Statement lines no movement of the ledger explains, statement by
-    statement."""
+    statement (of the first statements only, by the bank's id)."""
     queries, school = visit.system.queries, school_of(visit)
     statements = q.STATEMENTS_OF.page(
         queries, {"school": school}, None, STATEMENTS_READ
@@ -172,7 +173,8 @@ def unmatched_lines(visit: Visit, shown: int) -> Worklist:
         for s in statements.rows
         for line in reconcile(queries, school, s.statement).unmatched_lines
     ]
-    return Worklist(len(found), found[:shown])
+    more = statements.after is not None
+    return Worklist(len(found), found[:shown], capped=more)
 
 
 def disputes_to_answer(visit: Visit, shown: int) -> Worklist:
