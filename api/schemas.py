@@ -949,3 +949,31 @@ class StatementListedPublic(Public):
 class StatementsPublic(Public):
     statements: list[StatementListedPublic]
     next_after: str | None = Field(description=NEXT_AFTER)
+
+
+class FamilyStatementPublic(Public):
+    """A family's statement: its balance with each enrolment's charges, its
+    payments, each session's share and how it was settled, its refunds."""
+
+    balance: StudentBalancePublic
+    payments: list[PaymentListedPublic]
+    shares: list[SharePublic]
+    refunds: list[RefundListedPublic]
+
+
+class BankFormatPublic(Public):
+    name: str
+    encoding: str = Field(description="of a csv-mapped file")
+    date_format: str
+    date: str
+    reference: str
+    description: list[str]
+    debit: str = Field(description="empty when an amount column has a direction")
+    credit: str
+    amount: str
+    direction: str
+    credit_marks: list[str]
+    debit_marks: list[str]
+    balance: str
+    saved_by: str
+    saved_at: datetime

@@ -10,6 +10,10 @@ from api.console import (
     auditor,
     auditor_trace,
     behind,
+    bursar,
+    bursar_actions,
+    bursar_bank,
+    bursar_money,
     guardian,
     guardian_child,
     guardian_registration,
@@ -47,16 +51,10 @@ templates.globals.update(
 )
 
 router = APIRouter(include_in_schema=False)
-for pages in (
-    signin,
-    regulator,
-    behind,
-    auditor,
-    auditor_trace,
-    guardian,
-    guardian_child,
-    guardian_registration,
-):
+PAGES = (signin, regulator, behind, auditor, auditor_trace)
+PAGES += (bursar, bursar_actions, bursar_money, bursar_bank)
+PAGES += (guardian, guardian_child, guardian_registration)
+for pages in PAGES:
     router.include_router(pages.router)
 
 

@@ -15,8 +15,12 @@ from api.errors import Unauthenticated
 from infra.tokens import Role
 
 router = APIRouter()
-HOMES = {Role.REGULATOR: "/regulator", Role.GUARDIAN: "/guardian"}
-HOMES[Role.AUDITOR] = "/auditor"
+HOMES = {
+    Role.REGULATOR: "/regulator",
+    Role.AUDITOR: "/auditor",
+    Role.BURSAR: "/bursar",
+    Role.GUARDIAN: "/guardian",
+}
 Anyone = Annotated[Visit, Depends(visit)]
 Posted = Annotated[Visit, Depends(checked)]
 Text = Annotated[str, Form(max_length=200)]

@@ -18,6 +18,7 @@ from api.requests import (
 from api.schemas import (
     READ_PROBLEMS,
     WRITE_PROBLEMS,
+    BankFormatPublic,
     MatchPublic,
     MovementPublic,
     ReconciliationPublic,
@@ -26,6 +27,7 @@ from api.schemas import (
 from application import commands as c
 from domain.bank import BankStatement
 from domain.bankformats import BankFormat
+from projections.bankformats import saved_formats
 from projections.matching import reconcile
 
 router = APIRouter(prefix="/v1", tags=["bank"])
@@ -97,6 +99,24 @@ def save_bank_format(
     return run(
         system, who, request, command, entity=entity, key=None, body=body, status=200
     )
+
+
+@router.get("/schools/{school_id}/bank-formats", responses=READ_PROBLEMS)
+def bank_formats(
+    school_id: UUID, queries: QueriesDep, who: Reader
+) -> list[BankFormatPublic]:
+    """The school's saved bank formats by name, each as last saved: which
+    column of the bank's export holds what."""
+    who.check_school(school_id)
+    return [
+        BankFormatPublic(
+            **saved.mapping,
+            name=saved.name,
+            saved_by=saved.saved_by,
+            saved_at=saved.saved_at,
+        )
+        for saved in saved_formats(queries, school_id)
+    ]
 
 
 @router.get(

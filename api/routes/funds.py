@@ -6,19 +6,26 @@ from fastapi import APIRouter, Path, Query, Request
 
 from api.auth import PersonReader, Reader
 from api.deps import QueriesDep, SystemDep
+from api.family_statement import statement_file
+from api.files import documented
 from api.names import names_of
 from api.requests import StudentId
 from api.schemas import (
     READ_PROBLEMS,
     CourseBalancePublic,
     DistrictPublic,
+    FamilyStatementPublic,
     FundPublic,
+    PaymentListedPublic,
+    RefundListedPublic,
+    SharePublic,
     StudentBalancePublic,
     StudentListedPublic,
 )
 from domain.errors import NotFound
 from domain.person import Kind
 from projections import funds as f
+from projections.statement import family_statement
 
 router = APIRouter(prefix="/v1", tags=["balances"], responses=READ_PROBLEMS)
 District = Annotated[
@@ -107,6 +114,40 @@ def student_balance(
         at_position=at_position,
         name=known.names.get(student_id),
         erased=student_id in known.erased,
+    )
+
+
+@router.get(
+    "/schools/{school_id}/students/{student_id}/statement",
+    responses=documented("xlsx", "pdf"),
+)
+def student_statement(
+    school_id: UUID,
+    student_id: Annotated[StudentId, Path()],
+    queries: QueriesDep,
+    system: SystemDep,
+    who: Reader,
+    request: Request,
+    format: Annotated[Literal["json", "xlsx", "pdf"], Query()] = "json",
+) -> FamilyStatementPublic:
+    """A family's statement for the school to hand over: each enrolment's
+    charges, the payments, every session's share (awaiting, confirmed,
+    disputed, credited back), the refunds and the balance. As JSON, XLSX or
+    PDF (Chinese text in an embedded CJK font)."""
+    who.check_school(school_id)
+    found = family_statement(queries, school_id, student_id)
+    if format != "json":
+        return statement_file(format, found)
+    known = names_of(system, who, request, school_id, Kind.STUDENT, [student_id])
+    return FamilyStatementPublic(
+        balance=StudentBalancePublic.of(
+            found.balance,
+            name=known.names.get(student_id),
+            erased=student_id in known.erased,
+        ),
+        payments=[PaymentListedPublic(**p.__dict__) for p in found.payments],
+        shares=[SharePublic(**s.__dict__) for s in found.shares],
+        refunds=[RefundListedPublic(**r.__dict__) for r in found.refunds],
     )
 
 
