@@ -10,7 +10,6 @@ from psycopg.sql import SQL
 
 from domain.errors import NotFound
 from projections.queries import Queries
-from projections.registrations import LeaveRequestRow
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,8 @@ class CourseDay:
     term_starts: date
     term_ends: date
     closed_days: list[date]
+    min_minutes: int
+    earliest_end: time
     code: str
     name: str
     category: str
@@ -44,9 +45,23 @@ class CourseDay:
         return self.recorded_at is not None
 
 
+@dataclass(frozen=True)
+class LeaveAsked:
+    request_id: UUID
+    course_id: UUID
+    course_code: str | None
+    course_name: str | None
+    student_id: str
+    dates: list[date]
+    reason: str | None
+    requested_by: str
+    requested_at: datetime
+
+
 _COURSE_DAYS = """
     SELECT c.course_id, c.school_id, c.term_id, t.code AS term_code,
            t.starts AS term_starts, t.ends AS term_ends, t.closed_days,
+           t.min_minutes, t.earliest_end,
            c.code, c.name, c.category, c.teacher_id, tt.code AS teacher_code,
            c.enrolled, s.recorded_at, s.starts, s.ends,
            s.teacher_id AS session_teacher_id,
@@ -67,10 +82,12 @@ _MEETING = SQL(_COURSE_DAYS).format(
 )
 _ONE = SQL(_COURSE_DAYS).format(where=SQL("c.course_id = %(course)s"))
 _LEAVE_AWAITING = SQL("""
-    SELECT request_id, course_id, student_id, dates, reason, status,
-           requested_by, requested_at, decided_by, decided_at
-    FROM leave_requests WHERE school_id = %s AND status = 'requested'
-    ORDER BY requested_at, request_id
+    SELECT l.request_id, l.course_id, c.code AS course_code,
+           c.name AS course_name, l.student_id, l.dates, l.reason,
+           l.requested_by, l.requested_at
+    FROM leave_requests l LEFT JOIN courses c ON c.course_id = l.course_id
+    WHERE l.school_id = %s AND l.status = 'requested'
+    ORDER BY l.requested_at, l.request_id
 """)
 
 
@@ -87,7 +104,7 @@ def course_on(queries: Queries, course_id: UUID, day: date) -> CourseDay:
     return CourseDay(**rows[0])
 
 
-def leave_awaiting(queries: Queries, school_id: UUID) -> list[LeaveRequestRow]:
+def leave_awaiting(queries: Queries, school_id: UUID) -> list[LeaveAsked]:
     """The school's leave requests not yet decided, oldest first."""
     rows = queries.rows(_LEAVE_AWAITING, (school_id,))
-    return [LeaveRequestRow(**row) for row in rows]
+    return [LeaveAsked(**row) for row in rows]

@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, Response
 
-from api.console import guardian, regulator, signin
+from api.console import admin, admin_setup, guardian, regulator, signin
 from api.console.web import Refused, refused, templates
 from api.console.words import DISPUTE_STATUSES, GROUNDS, SHARE_STATES
 
@@ -20,7 +20,7 @@ templates.globals.update(
 )
 
 router = APIRouter(include_in_schema=False)
-for pages in (signin, regulator, guardian):
+for pages in (signin, regulator, guardian, admin, admin_setup):
     router.include_router(pages.router)
 
 

@@ -16,6 +16,7 @@ from infra.tokens import Role
 
 router = APIRouter()
 HOMES = {Role.REGULATOR: "/regulator", Role.GUARDIAN: "/guardian"}
+HOMES[Role.SCHOOL_ADMIN] = "/admin"
 Anyone = Annotated[Visit, Depends(visit)]
 Posted = Annotated[Visit, Depends(checked)]
 Text = Annotated[str, Form(max_length=200)]

@@ -68,3 +68,4 @@ def test_only_leave_requests_not_yet_decided_await_the_school(story, system):
         list(asked),
         "illness",
     )
+    assert waiting.course_code == "C1"

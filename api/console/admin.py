@@ -1,0 +1,293 @@
+"""The school administrator's day: today's sessions first, each recorded on a
+phone from its roster, then the leave requests to decide. Every form sends
+the API's own command, read with the API's own request model."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal, TypeVar
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Form, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+
+from api.console.web import Refused, Visit, form_for, page_for
+from api.console.words import N_, refusal
+from api.deps import wait_for
+from api.names import names_of
+from api.requests import Reversal, SessionCreate, TermCreate
+from application import commands as c
+from domain.course import BEIJING
+from domain.errors import DomainError, NotFound
+from domain.person import Kind
+from infra.tokens import Role
+from projections import lists as q
+from projections import schoolday as d
+
+router = APIRouter(prefix="/admin")
+Admin = Annotated[Visit, Depends(page_for(Role.SCHOOL_ADMIN))]
+Sent = Annotated[Visit, Depends(form_for(Role.SCHOOL_ADMIN))]
+At = Annotated[int | None, Query(ge=0)]
+ROSTER_LIMIT = 1000
+B = TypeVar("B", bound=BaseModel)
+
+
+class Said(Exception):
+    """A form refused, with what the page says and its status."""
+
+    def __init__(self, text: str, status: int) -> None:
+        self.text, self.status = text, status
+
+
+def school_of(visit: Visit) -> UUID:
+    """The school an administrator's token names (the first, if several)."""
+    schools = sorted(visit.principal.schools)
+    if not schools:
+        message = visit.speaker.gettext("Your token names no school.")
+        raise Refused(visit.render("refused.html", 403, message=message))
+    return schools[0]
+
+
+def today(visit: Visit) -> date:
+    return visit.system.funds.clock().astimezone(BEIJING).date()
+
+
+def read(visit: Visit, model: type[B], **fields: object) -> B:
+    """A form read by the API's own request model: the same rules, the same
+    refusals (422). A field left empty is left out."""
+    given = {k: v for k, v in fields.items() if v is not None and v != ""}
+    try:
+        return model.model_validate(given)
+    except ValidationError as error:
+        speaker = visit.speaker
+        labels = FIELDS | (TERM_FIELDS if model is TermCreate else {})
+        problems = "; ".join(
+            f"{speaker.gettext(labels.get(str(e['loc'][0]), str(e['loc'][0])))}: "
+            f"{e['msg']}"
+            if e["loc"]
+            else e["msg"]
+            for e in error.errors()
+        )
+        text = speaker.gettext("Please check the form: %(problems)s")
+        raise Said(text % {"problems": problems}, 422) from None
+
+
+def send(visit: Visit, command) -> int:
+    """The command handled as the API handles it; read models waited for."""
+    try:
+        position = visit.system.bus.handle(command, visit.principal.actor)
+    except DomainError as error:
+        raise Said(visit.speaker.gettext(refusal(error)), error.status) from None
+    wait_for(visit.system, position)
+    return position
+
+
+FIELDS = {
+    "day": N_("Day"),
+    "starts": N_("Check-in"),
+    "ends": N_("Check-out"),
+    "teacher_id": N_("Teacher"),
+    "present": N_("Present"),
+    "reason": N_("Reason"),
+    "code": N_("Code"),
+    "name": N_("Name"),
+    "category": N_("Category"),
+    "capacity": N_("Capacity"),
+    "fee": N_("Fee"),
+    "fee_per_term": N_("Fee per term"),
+    "fee_cap": N_("Fee cap"),
+    "planned_sessions": N_("Planned sessions"),
+    "refund_deadline_days": N_("Days to refund after a withdrawal"),
+    "closed_days": N_("Closed days"),
+    "release": N_("Shares released"),
+    "silence_days": N_("Silence confirms after (working days)"),
+    "answer_days": N_("Days to answer a dispute"),
+    "kind": N_("Kind"),
+    "rate": N_("Rate per session"),
+    "since": N_("Since"),
+    "effective": N_("From"),
+    "opens": N_("Opens"),
+    "closes": N_("Closes"),
+    "student_id": N_("Student id"),
+    "on": N_("Enrolled from"),
+}
+TERM_FIELDS = {"starts": N_("First day"), "ends": N_("Last day")}
+
+
+LEAVE_REASONS = {
+    "illness": N_("illness"),
+    "appointment": N_("appointment"),
+    "family": N_("family matters"),
+    "travel": N_("travel"),
+    "other": N_("other"),
+}
+DECIDED = {"approved": N_("Leave approved."), "refused": N_("Leave refused.")}
+
+
+@router.get("")
+def home(
+    visit: Admin, at: At = None, said: Literal["approved", "refused"] | None = None
+) -> Response:
+    if at:
+        wait_for(visit.system, at)
+    notice = visit.speaker.gettext(DECIDED[said]) if said else None
+    return _home(visit, notice=notice)
+
+
+def _home(visit: Visit, status: int = 200, **said) -> Response:
+    school_id, on = school_of(visit), today(visit)
+    queries, calendar = visit.system.queries, visit.system.funds.calendar
+    meeting = [
+        course
+        for course in d.meeting_on(queries, school_id, on)
+        if calendar.closing(course.closed_days).works(on)
+    ]
+    asked = d.leave_awaiting(queries, school_id)
+    known = names_of(
+        visit.system,
+        visit.principal,
+        visit.request,
+        school_id,
+        Kind.STUDENT,
+        {a.student_id for a in asked},
+    )
+    return visit.render(
+        "admin.html",
+        status,
+        today=on,
+        meeting=meeting,
+        asked=asked,
+        names=known.names,
+        reasons=LEAVE_REASONS,
+        **said,
+    )
+
+
+@router.post("/leave-requests/{request_id}/approval")
+def approve_leave(request_id: UUID, visit: Sent) -> Response:
+    return _decide(visit, c.ApproveLeaveRequest(request_id), "approved")
+
+
+@router.post("/leave-requests/{request_id}/refusal")
+def refuse_leave(request_id: UUID, visit: Sent) -> Response:
+    return _decide(visit, c.DeclineLeaveRequest(request_id), "refused")
+
+
+def _decide(visit: Visit, command, decided: str) -> Response:
+    try:
+        position = send(visit, command)
+    except Said as said:
+        return _home(visit, said.status, error=said.text)
+    return visit.redirect(f"/admin?at={position}&said={decided}#leave")
+
+
+@dataclass(frozen=True)
+class Pupil:
+    student_id: str
+    name: str | None
+
+
+@router.get("/courses/{course_id}/sessions/{day}")
+def session(course_id: UUID, day: date, visit: Admin, at: At = None) -> Response:
+    if at:
+        wait_for(visit.system, at)
+    return _session(visit, course_id, day)
+
+
+@router.post("/courses/{course_id}/sessions/{day}")
+def record_session(
+    course_id: UUID,
+    day: date,
+    visit: Sent,
+    teacher_id: Annotated[str, Form(max_length=64)] = "",
+    starts: Annotated[str, Form(max_length=16)] = "",
+    ends: Annotated[str, Form(max_length=16)] = "",
+    present: Annotated[list[str], Form(max_length=ROSTER_LIMIT)] = [],  # noqa: B006
+) -> Response:
+    try:
+        body = read(
+            visit,
+            SessionCreate,
+            day=day,
+            starts=starts,
+            ends=ends,
+            teacher_id=teacher_id,
+            present=present,
+        )
+        command = c.DeliverSession(
+            course_id,
+            None,
+            body.day,
+            body.starts,
+            body.ends,
+            body.teacher_id,
+            tuple(body.present),
+        )
+        position = send(visit, command)
+    except Said as said:
+        return _session(visit, course_id, day, said.status, error=said.text)
+    return visit.redirect(f"/admin/courses/{course_id}/sessions/{day}?at={position}")
+
+
+@router.post("/courses/{course_id}/sessions/{day}/reversal")
+def reverse_session(
+    course_id: UUID,
+    day: date,
+    visit: Sent,
+    reason: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
+    try:
+        body = read(visit, Reversal, reason=reason)
+        position = send(visit, c.ReverseSession(course_id, day, body.reason))
+    except Said as said:
+        return _session(visit, course_id, day, said.status, error=said.text)
+    return visit.redirect(f"/admin/courses/{course_id}/sessions/{day}?at={position}")
+
+
+def _session(
+    visit: Visit, course_id: UUID, day: date, status: int = 200, **said
+) -> Response:
+    queries = visit.system.queries
+    try:
+        course = d.course_on(queries, course_id, day)
+        visit.principal.check_school(course.school_id, "course")
+    except NotFound:
+        message = visit.speaker.gettext("No such course at your school.")
+        return visit.render("refused.html", 404, message=message)
+    seats = q.ENROLMENTS.page(
+        queries, {"course": course_id, "status": "active"}, None, ROSTER_LIMIT
+    ).rows
+    ids = [s.student_id for s in seats]
+    known = names_of(
+        visit.system,
+        visit.principal,
+        visit.request,
+        course.school_id,
+        Kind.STUDENT,
+        ids,
+    )
+    teachers = q.TEACHERS.page(
+        queries, {"school": course.school_id, "kind": None}, None, ROSTER_LIMIT
+    ).rows
+    return visit.render(
+        "admin_session.html",
+        status,
+        course=course,
+        day_=day,
+        pupils=[Pupil(s, known.names.get(s)) for s in ids],
+        teachers=teachers,
+        usual=usual_times(course),
+        **said,
+    )
+
+
+def usual_times(course: d.CourseDay) -> tuple[str, str]:
+    """Check-in and check-out the form starts with: the term's earliest end,
+    and its daily minutes before it."""
+    ends = datetime.combine(date.min, course.earliest_end)
+    starts = ends - timedelta(minutes=course.min_minutes)
+    return _clock(starts.time()), _clock(course.earliest_end)
+
+
+def _clock(value: time) -> str:
+    return value.strftime("%H:%M")
