@@ -137,11 +137,14 @@ def home(
 def _home(visit: Visit, status: int = 200, **said) -> Response:
     school_id, on = school_of(visit), today(visit)
     queries, calendar = visit.system.queries, visit.system.funds.calendar
-    meeting = [
-        course
-        for course in d.meeting_on(queries, school_id, on)
-        if calendar.closing(course.closed_days).works(on)
-    ]
+    meeting = sorted(  # those still to record first
+        (
+            course
+            for course in d.meeting_on(queries, school_id, on)
+            if calendar.closing(course.closed_days).works(on)
+        ),
+        key=lambda course: course.recorded,
+    )
     asked = d.leave_awaiting(queries, school_id)
     known = names_of(
         visit.system,
