@@ -180,6 +180,7 @@ def register_teacher(
     kind: Field = "",
     rate: Field = "",
     since: Field = "",
+    term: Annotated[UUID | None, Form()] = None,
 ) -> Response:
     school_id = school_of(visit)
     try:
@@ -196,8 +197,8 @@ def register_teacher(
         )
         position = send(visit, command)
     except Said as said:
-        return _setup(visit, None, said.status, error=said.text, form="teacher")
-    return _done(visit, None, position, "teachers")
+        return _setup(visit, term, said.status, error=said.text, form="teacher")
+    return _done(visit, term, position, "teachers")
 
 
 @router.post("/setup/rates")
@@ -206,13 +207,14 @@ def change_rate(
     teacher_id: Annotated[UUID, Form()],
     rate: Field = "",
     effective: Field = "",
+    term: Annotated[UUID | None, Form()] = None,
 ) -> Response:
     try:
         body = read(visit, RateChange, rate=rate.strip(), effective=effective)
         position = send(visit, c.ChangeRate(teacher_id, body.rate, body.effective))
     except Said as said:
-        return _setup(visit, None, said.status, error=said.text, form="rate")
-    return _done(visit, None, position, "teachers")
+        return _setup(visit, term, said.status, error=said.text, form="rate")
+    return _done(visit, term, position, "teachers")
 
 
 @router.post("/setup/terms/{term_id}/courses")

@@ -160,7 +160,15 @@ def test_an_administrator_approves_leave_and_opens_a_course_in_english(
     expect(opened).to_contain_text("T02")
     opened.get_by_role("link").click()
     page.wait_for_url(f"**/admin/courses/{Course.id_for(TERM, 'CHESS-9')}")
-    desktop.assert_stayed_home()
+    desktop.assert_stayed_home()  # before a refusal, which the browser logs
+    for attempt in ("created", "refused"):
+        page.get_by_label("Student id").fill("PC-101-S950")
+        page.get_by_label("Enrolled from").fill("2026-11-20")
+        with posted(page) as sent:
+            page.get_by_role("button", name="Enrol").click()
+        assert sent.value.status == (303 if attempt == "created" else 409)
+    expect(page.get_by_role("alert")).to_have_text("That student is enrolled already.")
+    expect(page.locator("tr[data-student='PC-101-S950']")).to_contain_text("active")
 
 
 def test_a_bad_form_is_refused_with_the_apis_rule(console, desktop, admin_token):
@@ -275,6 +283,7 @@ def test_an_administrator_opens_a_term_its_registration_and_a_teacher_in_chinese
     rate.get_by_label("新课酬").fill("130.00")
     rate.get_by_role("button", name="调整课酬").click()
     expect(registered).to_contain_text("¥130.00")
+    expect(window).to_contain_text("2027-spring 报名")
     assert desktop.serious_violations() == []
     desktop.screenshot("admin-zh-setup")
     desktop.assert_stayed_home()
