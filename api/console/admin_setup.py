@@ -10,16 +10,8 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
-from api.console.admin import (
-    ROSTER_LIMIT,
-    Admin,
-    Said,
-    Sent,
-    read,
-    school_of,
-    send,
-    today,
-)
+from api.console.admin import ROSTER_LIMIT, Admin, Sent
+from api.console.admin_forms import Said, read, school_of, send, today
 from api.console.web import Visit
 from api.console.words import N_
 from api.deps import wait_for
