@@ -812,6 +812,17 @@ class TermListedPublic(Public):
     closed_days: list[date]
     min_minutes: int
     earliest_end: Clock = Field(description="sessions end no earlier, Beijing time")
+    release: str = Field(
+        description="when a session's share is released: on-confirmation (by "
+        "the family or its silence) or on-delivery"
+    )
+    silence_days: int = Field(
+        description="working days of a family's silence that confirm a session"
+    )
+    answer_days: int = Field(
+        description="working days a school has to answer a dispute, and a family "
+        "to escalate one rejected"
+    )
     courses: int = Field(description="courses opened in the term")
 
 

@@ -41,7 +41,10 @@ TERMS = Table(
         absence_consumes boolean NOT NULL,
         closed_days date[] NOT NULL,
         min_minutes int NOT NULL,
-        earliest_end time NOT NULL
+        earliest_end time NOT NULL,
+        release text NOT NULL,
+        silence_days int NOT NULL,
+        answer_days int NOT NULL
     )
     """,
 )
@@ -146,7 +149,8 @@ def _(e: School.Registered, position: int) -> list[Change]:
 def _(e: Term.Opened, position: int) -> list[Change]:
     fields = ("school_id", "code", "starts", "ends", "fee_per_term", "fee_cap")
     fields += ("planned_sessions", "refund_deadline_days", "absence_consumes")
-    fields += ("min_minutes", "earliest_end")
+    fields += ("min_minutes", "earliest_end", "release", "silence_days")
+    fields += ("answer_days",)
     row = {f: getattr(e, f) for f in fields} | {"closed_days": list(e.closed_days)}
     return [Put(TERMS, (e.originator_id,), row)]
 

@@ -86,6 +86,9 @@ class Term:
     closed_days: list[date]
     min_minutes: int
     earliest_end: time
+    release: str
+    silence_days: int
+    answer_days: int
     courses: int
 
 
@@ -199,6 +202,7 @@ TERMS = Listing(
     SELECT t.term_id, t.school_id, t.code, t.starts, t.ends, t.fee_per_term,
            t.fee_cap, t.planned_sessions, t.refund_deadline_days,
            t.absence_consumes, t.closed_days, t.min_minutes, t.earliest_end,
+           t.release, t.silence_days, t.answer_days,
            (SELECT count(*)::int FROM courses c
             WHERE c.term_id = t.term_id) AS courses
     FROM terms t WHERE t.school_id = %(school)s""",

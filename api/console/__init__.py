@@ -7,6 +7,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, Response
 
 from api.console import (
+    admin,
+    admin_setup,
     auditor,
     auditor_trace,
     behind,
@@ -52,7 +54,7 @@ templates.globals.update(
 
 router = APIRouter(include_in_schema=False)
 PAGES = (signin, regulator, behind, auditor, auditor_trace)
-PAGES += (bursar, bursar_actions, bursar_money, bursar_bank)
+PAGES += (bursar, bursar_actions, bursar_money, bursar_bank, admin, admin_setup)
 PAGES += (guardian, guardian_child, guardian_registration)
 for pages in PAGES:
     router.include_router(pages.router)

@@ -19,6 +19,7 @@ HOMES = {
     Role.REGULATOR: "/regulator",
     Role.AUDITOR: "/auditor",
     Role.BURSAR: "/bursar",
+    Role.SCHOOL_ADMIN: "/admin",
     Role.GUARDIAN: "/guardian",
 }
 Anyone = Annotated[Visit, Depends(visit)]

@@ -274,3 +274,27 @@ MATCHED_BY = {
     "batch": N_("a batch's split lines"),
     "sum": N_("the sum of one reference"),
 }
+# what a school administrator may meet
+REFUSALS |= {
+    e.SessionAlreadyDelivered: N_(
+        "This session is recorded already; to correct it, reverse it first."
+    ),
+    e.SessionNotDelivered: N_("That session is not recorded."),
+    e.InvalidSession: N_(
+        "That session cannot be recorded: check-out must come after check-in, "
+        "and a session is recorded only once it has happened."
+    ),
+    e.OutsideTerm: N_("That day is outside the course's term."),
+    e.NotEnrolled: N_("That student is not enrolled in the course."),
+    e.AlreadyEnrolled: N_("That student is enrolled already."),
+    e.CourseFull: N_("The course is full."),
+    e.LeaveAlreadyDecided: N_("This leave request was decided already."),
+    e.InvalidTermDates: N_(
+        "The term's dates do not make a term: it ends after it starts, within "
+        "one school year, and its closed days fall inside it."
+    ),
+    e.InvalidTermPolicy: N_("The term's policy cannot apply."),
+    e.InvalidRegistrationWindow: N_("That registration window cannot be opened."),
+    e.RegistrationNotOpen: N_("Registration is not open, so it cannot be closed."),
+    e.RateLocked: N_("Pay at that rate is approved already."),
+}

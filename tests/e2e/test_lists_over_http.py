@@ -114,6 +114,9 @@ def test_a_school_lists_its_terms_with_their_rules(regulator):
                 "closed_days": [str(day) for day in NATIONAL_DAY],
                 "min_minutes": 120,
                 "earliest_end": "17:30",
+                "release": "on-confirmation",
+                "silence_days": 7,
+                "answer_days": 5,
                 "courses": len(SCHOOLS["PC-101"][1]),
             }
         ],
@@ -325,3 +328,37 @@ def test_every_list_pages_one_row_at_a_time_in_its_own_order(regulator, path, fi
     whole = get(regulator, path, limit=500)
     assert whole[field] and whole["next_after"] is None
     assert every_page(regulator, path, field, limit=1) == whole[field]
+
+
+def test_a_term_is_listed_with_the_release_policy_it_was_opened_with(empty):
+    token = empty.token(
+        "l-admin-301", Role.SCHOOL_ADMIN, schools=["PC-301"], district="Yungang"
+    )
+    with empty.client(token) as admin:
+        school = admin.post(
+            "/v1/schools",
+            json={"district": "Yungang", "code": "PC-301", "name": "Xinjian Primary"},
+        ).json()["id"]
+        opened = admin.post(
+            f"/v1/schools/{school}/terms",
+            json={
+                "code": "2027-spring",
+                "starts": "2027-02-22",
+                "ends": "2027-07-09",
+                "fee_per_term": "300.00",
+                "fee_cap": "360.00",
+                "planned_sessions": 60,
+                "release": "on-delivery",
+                "silence_days": 10,
+                "answer_days": 3,
+            },
+        )
+        assert opened.status_code == 201, opened.text
+        [term] = get(
+            admin, f"/schools/{school}/terms", min_position=opened.json()["position"]
+        )["terms"]
+    assert (term["release"], term["silence_days"], term["answer_days"]) == (
+        "on-delivery",
+        10,
+        3,
+    )

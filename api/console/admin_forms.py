@@ -1,0 +1,100 @@
+"""What every school administrator's form needs: the school of the token,
+today by the fund's clock, the form read by the API's own request model, and
+the command sent as the API sends it; a refusal is said on the page."""
+
+from datetime import date
+from typing import TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ValidationError
+
+from api.console.web import Refused, Visit
+from api.console.words import N_, refusal
+from api.deps import wait_for
+from api.requests import TermCreate
+from domain.course import BEIJING
+from domain.errors import DomainError
+
+B = TypeVar("B", bound=BaseModel)
+
+
+class Said(Exception):
+    """A form refused, with what the page says and its status."""
+
+    def __init__(self, text: str, status: int) -> None:
+        self.text, self.status = text, status
+
+
+def school_of(visit: Visit) -> UUID:
+    """The school an administrator's token names (the first, if several)."""
+    schools = sorted(visit.principal.schools)
+    if not schools:
+        message = visit.speaker.gettext("Your token names no school.")
+        raise Refused(visit.render("refused.html", 403, message=message))
+    return schools[0]
+
+
+def today(visit: Visit) -> date:
+    return visit.system.funds.clock().astimezone(BEIJING).date()
+
+
+def read(visit: Visit, model: type[B], **fields: object) -> B:
+    """A form read by the API's own request model: the same rules, the same
+    refusals (422). A field left empty is left out."""
+    given = {k: v for k, v in fields.items() if v is not None and v != ""}
+    try:
+        return model.model_validate(given)
+    except ValidationError as error:
+        speaker = visit.speaker
+        labels = FIELDS | (TERM_FIELDS if model is TermCreate else {})
+        problems = "; ".join(
+            f"{speaker.gettext(labels.get(str(e['loc'][0]), str(e['loc'][0])))}: "
+            f"{e['msg']}"
+            if e["loc"]
+            else e["msg"]
+            for e in error.errors()
+        )
+        text = speaker.gettext("Please check the form: %(problems)s")
+        raise Said(text % {"problems": problems}, 422) from None
+
+
+def send(visit: Visit, command) -> int:
+    """The command handled as the API handles it; read models waited for."""
+    try:
+        position = visit.system.bus.handle(command, visit.principal.actor)
+    except DomainError as error:
+        raise Said(visit.speaker.gettext(refusal(error)), error.status) from None
+    wait_for(visit.system, position)
+    return position
+
+
+FIELDS = {
+    "day": N_("Day"),
+    "starts": N_("Check-in"),
+    "ends": N_("Check-out"),
+    "teacher_id": N_("Teacher"),
+    "present": N_("Present"),
+    "reason": N_("Reason"),
+    "code": N_("Code"),
+    "name": N_("Name"),
+    "category": N_("Category"),
+    "capacity": N_("Capacity"),
+    "fee": N_("Fee"),
+    "fee_per_term": N_("Fee per term"),
+    "fee_cap": N_("Fee cap"),
+    "planned_sessions": N_("Planned sessions"),
+    "refund_deadline_days": N_("Days to refund after a withdrawal"),
+    "closed_days": N_("Closed days"),
+    "release": N_("Shares released"),
+    "silence_days": N_("Silence confirms after (working days)"),
+    "answer_days": N_("Days to answer a dispute"),
+    "kind": N_("Kind"),
+    "rate": N_("Rate per session"),
+    "since": N_("Since"),
+    "effective": N_("From"),
+    "opens": N_("Opens"),
+    "closes": N_("Closes"),
+    "student_id": N_("Student id"),
+    "on": N_("Enrolled from"),
+}
+TERM_FIELDS = {"starts": N_("First day"), "ends": N_("Last day")}
