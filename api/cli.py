@@ -626,6 +626,22 @@ def psql() -> None:
     raise typer.Exit(subprocess.call(psql_program(Settings())))
 
 
+def district_system(
+    settings: Settings, district: str | None, schools: tuple[str, ...]
+) -> System:
+    """The System of the district a token belongs to: the one it names, or
+    the one its schools are registered in."""
+    served = Districts(settings)
+    name = served.district_of_grant(district, schools)
+    if name is None:
+        console.print(
+            "No district served here has that name or all those schools: "
+            f"{', '.join(served.names())} (`fundledger districts list`)."
+        )
+        raise typer.Exit(2)
+    return served.system(name)
+
+
 @tokens.command("create")
 def create_token(
     role: Annotated[Role, typer.Option(help="what the token may do")],
@@ -637,9 +653,12 @@ def create_token(
         str | None, typer.Option(help="who holds it; recorded on every event")
     ] = None,
 ) -> None:
-    """Create a token; it is printed once and stored only as a hash."""
-    _, system = start()
+    """Create a token; it is printed once and stored only as a hash. With
+    districts, it is kept in its district's database."""
+    settings, system = start()
     schools = tuple(school or ())
+    if districts.configured(settings.home):
+        system = district_system(settings, district, schools)
     subject = subject or f"{role.value}-{district or '-'.join(schools)}".lower()
     try:
         grant, token = system.tokens.create(

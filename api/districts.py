@@ -3,7 +3,6 @@ a request to the district whose database holds its token."""
 
 import threading
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -36,7 +35,7 @@ class Districts:
         opened: Opened | None = None,
     ) -> None:
         self.settings = settings
-        self.open_system = open_system or partial(bootstrap, settings)
+        self.open_system = open_system or self.bootstrap
         self.opened = opened
         self.listed = DistrictList()
         self.read_at: tuple[int, int] | None = None
@@ -47,6 +46,9 @@ class Districts:
         self.unknown: set[str] = set()
         self.schools: dict[str, str] = {}
         self.lock = threading.RLock()
+
+    def bootstrap(self, database: Database) -> System:
+        return bootstrap(self.settings, database=database)
 
     @property
     def home(self) -> Path:
@@ -149,6 +151,17 @@ class Districts:
             for known in system.queries.school_codes() if system else ():
                 self.schools.setdefault(known, name)
         return self.schools.get(code)
+
+    def district_of_grant(
+        self, district: str | None, schools: tuple[str, ...]
+    ) -> str | None:
+        """Where a token is kept: the district it names, when served here
+        (a school administrator's names it before the school is registered),
+        or its school's."""
+        if district in self.names():
+            return district
+        found = {self.district_of_school(code) for code in schools}
+        return found.pop() if len(found) == 1 else None
 
     def close(self) -> None:
         with self.lock:

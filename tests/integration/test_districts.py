@@ -2,7 +2,10 @@
 request is answered from the database of the district that holds its token,
 and a district added while serving is served without a restart."""
 
+import atexit
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -92,8 +95,10 @@ def serving(home_system: System, served: Districts) -> Iterator[str]:
         thread.join()
 
 
-def fundledger(home: Path, *args: str):
-    return CliRunner().invoke(cli, list(args), env={"FUNDLEDGER_HOME": str(home)})
+def fundledger(home: Path, *args: str, database: Database | None = None):
+    env = {"FUNDLEDGER_HOME": str(home)}
+    env |= {"DATABASE_URL": database.url} if database else {}
+    return CliRunner().invoke(cli, list(args), env=env)
 
 
 @dataclass
@@ -104,6 +109,7 @@ class City:
     heads: dict[str, int]
     tokens: dict[str, str]
     second_server: Database
+    own: Database  # the serving process's own database
 
     def client(self, token: str) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"}
@@ -114,11 +120,15 @@ class City:
 
 
 @pytest.fixture(scope="module")
-def city(pg_server, tmp_path_factory) -> Iterator[City]:
+def city(pg_server) -> Iterator[City]:
     """Pingcheng on a server of its own, named by URL; Yungang on the
     embedded server the districts file gives it by default; the serving
     process's own database on a third."""
-    home = tmp_path_factory.mktemp("city")
+    # PostgreSQL runs as another user when the tests run as root
+    home = Path(tempfile.mkdtemp(prefix="fundledger-city-"))
+    home.chmod(0o755)
+    # after Yungang's server has stopped at exit (last registered, first run)
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     second = start_throwaway("fundledger-pingcheng-")
     pingcheng = ensure_database(second, "pingcheng")
     districts.add(home, PINGCHENG, pingcheng.url)
@@ -141,7 +151,8 @@ def city(pg_server, tmp_path_factory) -> Iterator[City]:
     home_system = make_system(ensure_database(pg_server, f"home_{uuid4().hex[:12]}"))
     try:
         with serving(home_system, served) as base_url:
-            yield City(home, served, base_url, heads, tokens, second)
+            own = home_system.database
+            yield City(home, served, base_url, heads, tokens, second, own)
     finally:
         projecting.close()
         served.close()
@@ -217,3 +228,26 @@ def test_a_district_added_while_serving_is_served_without_a_restart(city):
     assert city.districts.system(PINGCHENG) is pingcheng
     regulator = city.client(city.tokens["regulator-pingcheng"])
     assert regulator.get(f"/v1/districts/{DATONG}/funds").status_code == 404
+
+
+def test_a_token_is_kept_in_the_database_of_its_schools_district(city):
+    school = School.id_for("YUN-000")
+    created = fundledger(
+        city.home,
+        *("tokens", "create", "--role", "auditor", "--school", "YUN-000"),
+        database=city.own,
+    )
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip().splitlines()[-1]
+    assert city.client(token).get(f"/v1/schools/{school}/fund").status_code == 200
+    assert city.districts.district_of_token(token) == YUNGANG
+
+
+def test_a_token_for_a_district_not_served_is_refused_and_not_created(city):
+    created = fundledger(
+        city.home,
+        *("tokens", "create", "--role", "regulator", "--district", "Nowhere"),
+        database=city.own,
+    )
+    assert created.exit_code == 2
+    assert "No district served here has that name" in created.output
