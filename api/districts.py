@@ -98,8 +98,8 @@ class Districts:
         return self.systems.get(name) if name else None
 
     def district_of_token(self, token: str) -> str | None:
-        """The district whose database holds the token (revoked or not:
-        its own district then refuses it)."""
+        """The district whose database holds the token. One revoked after it
+        was first seen is still sent there, and refused there."""
         key = digest(token)
         if name := self.token_district.get(key):
             return name
@@ -147,8 +147,13 @@ class Districts:
         if name := self.schools.get(code):
             return name
         for name in self.names():
-            system = self.system(name)
-            for known in system.queries.school_codes() if system else ():
+            try:
+                system = self.system(name)
+                codes = system.queries.school_codes() if system else set()
+            except DOWN:
+                log.warning("a district does not answer", district=name)
+                continue
+            for known in codes:
                 self.schools.setdefault(known, name)
         return self.schools.get(code)
 
