@@ -5,6 +5,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import console
 from api.bootstrap import System
+from api.districts import DistrictRouting, Districts
 from api.errors import document_problems, install_error_handlers
 from api.middleware import RequestLog
 from api.routes import (
@@ -27,7 +28,9 @@ from api.routes import (
 )
 
 
-def create_app(system: System) -> FastAPI:
+def create_app(system: System, districts: Districts | None = None) -> FastAPI:
+    """The API of one database, or with ``districts`` of each district's,
+    answering a request from the district that holds its token."""
     app = FastAPIOffline(
         title="fundledger",
         summary="Supervised funds of school after-school services",
@@ -41,6 +44,9 @@ def create_app(system: System) -> FastAPI:
         app.include_router(module.router)
     console.install(app)
 
+    if districts is not None:
+        app.state.districts = districts
+        app.add_middleware(DistrictRouting, districts=districts)
     app.add_middleware(RequestLog)
     document_problems(app)
     return app

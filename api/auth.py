@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import System
+from api.deps import system_of
 from api.errors import Forbidden, Unauthenticated
 from domain.errors import NotFound
 from domain.facts import Actor
@@ -93,7 +94,7 @@ def allow(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     ) -> Principal:
         token = credentials.credentials if credentials else None
         address = request.client.host if request.client else "-"
-        system = request.app.state.system
+        system = system_of(request)
         principal = await run_in_threadpool(authenticate, system, token, address)
         request.state.principal = principal
         if principal.grant.role not in roles:

@@ -28,6 +28,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from api import districts_cli
 from api.app import create_app
 from api.bootstrap import (
     System,
@@ -35,6 +36,7 @@ from api.bootstrap import (
     projecting_alongside,
     rebuild_side_by_side,
 )
+from api.districts import Districts
 from api.scheduler import scheduler_for, settle_by_time
 from api.server import supervising
 from application import commands as c
@@ -42,6 +44,7 @@ from domain.errors import DomainError
 from domain.facts import Actor
 from domain.person import Kind, person_id_for
 from domain.school import School
+from infra import districts
 from infra.backup import BackupError, Refused, backup, restore, tables_of
 from infra.database import psql_program, supervisor
 from infra.digests import (
@@ -83,6 +86,7 @@ from samples.simulate import Plan, PlanError, simulate
 cli = typer.Typer(help="Supervised funds of school after-school services.")
 tokens = typer.Typer(help="Create, list and revoke API tokens.")
 cli.add_typer(tokens, name="tokens")
+cli.add_typer(districts_cli.cli, name="districts")
 console = Console(stderr=True, soft_wrap=True)
 log = structlog.get_logger("cli")
 
@@ -160,6 +164,7 @@ def serve_api(
     *,
     projections: bool = True,
     scheduler: bool = True,
+    districts: Districts | None = None,
 ):
     @asynccontextmanager
     async def lifespan(app):
@@ -169,10 +174,51 @@ def serve_api(
             yield
 
     configure_logging("INFO")
-    app = create_app(system)
+    app = create_app(system, districts)
     app.router.lifespan_context = lifespan
     with supervising(settings, system):
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+class ProjectingEach:
+    """Projects each district's log, from the moment its System is opened."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def __call__(self, name: str, system: System) -> None:
+        thread = threading.Thread(
+            target=keep_projecting,
+            args=(system.projector, self.stop),
+            name=f"projecting-{name}",
+            daemon=True,
+        )
+        thread.start()
+        self.threads.append(thread)
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+
+def serve_districts(settings: Settings, system: System, *, projections: bool) -> None:
+    """Serves every district of the settings file; the scheduler's rounds
+    are not yet run per district."""
+    projecting = ProjectingEach() if projections else None
+    served = Districts(settings, opened=projecting)
+    if silent := served.open_all():
+        console.print(f"Not answering, opened when they do: {', '.join(silent)}")
+    console.print(f"Serving districts {', '.join(served.names())}")
+    try:
+        serve_api(
+            settings, system, projections=False, scheduler=False, districts=served
+        )
+    finally:
+        if projecting:
+            projecting.close()
+        served.close()
 
 
 DEMO_GUARDIAN = "PC-101-G001"  # a guardian the sample's people include
@@ -367,6 +413,12 @@ def serve(
     # with several workers this process serves no request: the scheduler's
     # two connections are all it needs
     settings, system = start(**({"pool_size": 2} if workers > 1 else {}))
+    if districts.configured(settings.home):
+        if workers > 1:
+            console.print("Several districts are served by one API process.")
+            raise typer.Exit(2)
+        serve_districts(settings, system, projections=projections)
+        return
     if workers > 1:
         # each worker supervises its own pools; this process the server too,
         # and runs the scheduler once for all of them
@@ -612,6 +664,22 @@ def psql() -> None:
     raise typer.Exit(subprocess.call(psql_program(Settings())))
 
 
+def district_system(
+    settings: Settings, district: str | None, schools: tuple[str, ...]
+) -> System:
+    """The System of the district a token belongs to: the one it names, or
+    the one its schools are registered in."""
+    served = Districts(settings)
+    name = served.district_of_grant(district, schools)
+    if name is None:
+        console.print(
+            "No district served here has that name or all those schools: "
+            f"{', '.join(served.names())} (`fundledger districts list`)."
+        )
+        raise typer.Exit(2)
+    return served.system(name)
+
+
 @tokens.command("create")
 def create_token(
     role: Annotated[Role, typer.Option(help="what the token may do")],
@@ -623,9 +691,12 @@ def create_token(
         str | None, typer.Option(help="who holds it; recorded on every event")
     ] = None,
 ) -> None:
-    """Create a token; it is printed once and stored only as a hash."""
-    _, system = start()
+    """Create a token; it is printed once and stored only as a hash. With
+    districts, it is kept in its district's database."""
+    settings, system = start()
     schools = tuple(school or ())
+    if districts.configured(settings.home):
+        system = district_system(settings, district, schools)
     subject = subject or f"{role.value}-{district or '-'.join(schools)}".lower()
     try:
         grant, token = system.tokens.create(

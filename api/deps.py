@@ -14,9 +14,15 @@ from projections.queries import Queries
 READ_WAIT_SECONDS = 5.0
 
 
+def system_of(request: Request) -> System:
+    """The System of the district the request was routed to, or the one this
+    process serves."""
+    return getattr(request.state, "system", None) or request.app.state.system
+
+
 # Cheap dependencies are async: a sync one costs a trip through the threadpool.
 async def get_system(request: Request) -> System:
-    return request.app.state.system
+    return system_of(request)
 
 
 SystemDep = Annotated[System, Depends(get_system)]
@@ -38,7 +44,7 @@ async def get_queries(
 ) -> Queries:
     """The read models; read-your-writes: with ``min_position``, once they have
     reached it (a brief wait at most)."""
-    system = request.app.state.system
+    system = system_of(request)
     if min_position:
         await run_in_threadpool(wait_for, system, min_position)
     return system.queries
@@ -49,7 +55,7 @@ QueriesDep = Annotated[Queries, Depends(get_queries)]
 
 async def get_today(request: Request) -> date:
     """Today in Beijing, by the system's clock (the one its commands stamp)."""
-    return request.app.state.system.funds.clock().astimezone(BEIJING).date()
+    return system_of(request).funds.clock().astimezone(BEIJING).date()
 
 
 Today = Annotated[date, Depends(get_today)]

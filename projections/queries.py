@@ -223,6 +223,10 @@ class Queries:
         )
         return {r["school_id"] for r in rows}
 
+    def school_codes(self) -> set[str]:
+        """The codes of every school registered in this database."""
+        return {r["code"] for r in self.rows(SQL("SELECT code FROM schools"))}
+
     def entries(
         self,
         school_id: UUID,

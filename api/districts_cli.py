@@ -1,0 +1,58 @@
+"""`fundledger districts`: the districts this deployment serves."""
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from infra import districts
+from infra.database import from_url
+from infra.districts import District, DistrictError
+from infra.settings import Settings
+
+cli = typer.Typer(help="The districts served, each with a database of its own.")
+console = Console(stderr=True, soft_wrap=True)
+
+
+def where(settings: Settings, district: District) -> str:
+    """Where its database is, without the password."""
+    if district.database_url is None:
+        return f"embedded in {districts.pgdata_of(settings.home, district.name)}"
+    database = from_url(district.database_url)
+    return f"{database.user}@{database.host}:{database.port}/{database.dbname}"
+
+
+@cli.command("add")
+def add_district(
+    name: Annotated[str, typer.Argument(help="as its schools are registered")],
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="its PostgreSQL (default: an embedded server of its own)"),
+    ] = None,
+) -> None:
+    """Add a district; a running server opens it when first asked, without a
+    restart."""
+    settings = Settings()
+    try:
+        district = districts.add(settings.home, name, database_url)
+    except DistrictError as error:
+        console.print(f"Nothing was written: {error}")
+        raise typer.Exit(2) from None
+    console.print(f"district {district.name}: {where(settings, district)}")
+
+
+@cli.command("list")
+def list_districts() -> None:
+    """The districts served and where their databases are."""
+    settings = Settings()
+    try:
+        listed = districts.load(settings.home)
+    except DistrictError as error:
+        console.print(str(error))
+        raise typer.Exit(2) from None
+    if not listed.districts:
+        console.print(
+            f"No districts in {districts.file_of(settings.home)}: one database."
+        )
+    for district in listed.districts:
+        print(district.name, where(settings, district), sep="\t")

@@ -1,0 +1,144 @@
+"""The districts a deployment serves, each with a database of its own, named
+in one settings file under home."""
+
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from infra.database import Database, ensure_database, from_url, start_embedded
+
+FILE = "districts.json"
+NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"  # it names a folder and a database
+
+
+class DistrictError(ValueError):
+    pass
+
+
+class District(BaseModel):
+    """A district and where its database is: ``database_url``, or by default
+    an embedded server of its own under home."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=NAME)
+    database_url: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def check_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            try:
+                conninfo_to_dict(url)
+            except psycopg.ProgrammingError as error:
+                raise ValueError(f"not a PostgreSQL URL: {error}") from None
+        return url
+
+
+class DistrictList(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    districts: tuple[District, ...] = ()
+
+    @field_validator("districts")
+    @classmethod
+    def check_unique(cls, districts: tuple[District, ...]) -> tuple[District, ...]:
+        seen: set[str] = set()
+        for district in districts:
+            if district.name.lower() in seen:
+                raise ValueError(f"district {district.name} is listed twice")
+            seen.add(district.name.lower())
+        return districts
+
+    def named(self, name: str) -> District | None:
+        return next((d for d in self.districts if d.name == name), None)
+
+    def names(self) -> list[str]:
+        return [district.name for district in self.districts]
+
+
+def file_of(home: Path) -> Path:
+    return home / FILE
+
+
+def configured(home: Path) -> bool:
+    """Districts are served when the file exists; otherwise one database."""
+    return file_of(home).exists()
+
+
+def load(home: Path) -> DistrictList:
+    path = file_of(home)
+    if not path.exists():
+        return DistrictList()
+    try:
+        return DistrictList.model_validate_json(path.read_bytes())
+    except ValidationError as error:
+        raise DistrictError(
+            f"{path} is not a valid list of districts: {error}"
+        ) from None
+
+
+def add(home: Path, name: str, database_url: str | None = None) -> District:
+    """Adds a district to the file, written whole or not at all; refuses a
+    name already there (whatever its case) or one that is not valid."""
+    try:
+        district = District(name=name, database_url=database_url)
+    except ValidationError as error:
+        raise DistrictError(_reason(error)) from None
+    with _locked(home):
+        listed = load(home)
+        if any(d.name.lower() == name.lower() for d in listed.districts):
+            raise DistrictError(f"a district named {name} is already there")
+        _write(file_of(home), DistrictList(districts=(*listed.districts, district)))
+    return district
+
+
+def _reason(error: ValidationError) -> str:
+    [first, *_] = error.errors()
+    if first["loc"] == ("name",):
+        return (
+            "a district's name is a letter, then up to 62 letters, digits, '-' or '_'"
+        )
+    return first["msg"].removeprefix("Value error, ")
+
+
+@contextmanager
+def _locked(home: Path) -> Iterator[None]:
+    """Two additions at once: the second reads what the first wrote."""
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / f"{FILE}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _write(path: Path, listed: DistrictList) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{FILE}.")
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(listed.model_dump_json(indent=2, exclude_none=True))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def pgdata_of(home: Path, name: str) -> Path:
+    return home / "districts" / name / "pgdata"
+
+
+def open_district(home: Path, district: District, dbname: str) -> Database:
+    """The district's database: the one its URL names, or ``dbname`` on its
+    embedded server, started (or joined) here."""
+    if district.database_url:
+        return from_url(district.database_url)
+    server = start_embedded(pgdata_of(home, district.name))
+    return ensure_database(server, dbname)

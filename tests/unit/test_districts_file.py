@@ -1,0 +1,84 @@
+"""The districts file: each district named once, with a database URL or an
+embedded server of its own; a refused addition writes nothing."""
+
+import pytest
+
+from infra import districts
+from infra.districts import DistrictError
+
+
+def test_without_the_file_no_district_is_served(tmp_path):
+    assert not districts.configured(tmp_path)
+    assert districts.load(tmp_path).districts == ()
+
+
+def test_districts_are_listed_in_the_order_they_were_added(tmp_path):
+    districts.add(tmp_path, "Pingcheng")
+    districts.add(tmp_path, "Yungang", "postgresql://u:p@db-yungang:5433/fund")
+    listed = districts.load(tmp_path)
+    assert listed.names() == ["Pingcheng", "Yungang"]
+    assert listed.named("Pingcheng").database_url is None
+    assert listed.named("Yungang").database_url.endswith("db-yungang:5433/fund")
+
+
+def test_an_embedded_district_keeps_its_data_in_a_folder_of_its_own(tmp_path):
+    assert districts.pgdata_of(tmp_path, "Pingcheng") == (
+        tmp_path / "districts" / "Pingcheng" / "pgdata"
+    )
+
+
+@pytest.mark.parametrize("taken", ["Pingcheng", "pingcheng"])
+def test_a_name_already_there_is_refused_and_nothing_is_written(tmp_path, taken):
+    districts.add(tmp_path, "Pingcheng")
+    before = districts.file_of(tmp_path).read_bytes()
+    with pytest.raises(DistrictError, match="already there"):
+        districts.add(tmp_path, taken, "postgresql://elsewhere/fund")
+    assert districts.file_of(tmp_path).read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["", "../up", "two words", "1st", "a" * 64])
+def test_a_name_that_cannot_name_a_folder_is_refused(tmp_path, name):
+    with pytest.raises(DistrictError, match="a letter, then"):
+        districts.add(tmp_path, name)
+    assert not districts.configured(tmp_path)
+
+
+def test_a_url_that_is_not_postgresql_is_refused(tmp_path):
+    with pytest.raises(DistrictError, match="not a PostgreSQL URL"):
+        districts.add(tmp_path, "Pingcheng", "host=db port")
+    assert not districts.configured(tmp_path)
+
+
+def test_a_file_edited_by_hand_into_a_duplicate_is_refused_on_load(tmp_path):
+    districts.file_of(tmp_path).write_text(
+        '{"districts": [{"name": "Pingcheng"}, {"name": "PINGCHENG"}]}'
+    )
+    with pytest.raises(DistrictError, match="listed twice"):
+        districts.load(tmp_path)
+
+
+def fundledger(home, *args: str):
+    from typer.testing import CliRunner
+
+    from api.cli import cli
+
+    return CliRunner().invoke(cli, list(args), env={"FUNDLEDGER_HOME": str(home)})
+
+
+def test_the_command_adds_and_lists_districts_without_showing_passwords(tmp_path):
+    url = "postgresql://fund:secret@db-yungang:5433/fund"
+    assert fundledger(tmp_path, "districts", "add", "Pingcheng").exit_code == 0
+    added = fundledger(tmp_path, "districts", "add", "Yungang", "--database-url", url)
+    assert added.exit_code == 0, added.output
+    listed = fundledger(tmp_path, "districts", "list")
+    assert listed.exit_code == 0
+    pingcheng, yungang = listed.stdout.splitlines()
+    assert pingcheng.startswith("Pingcheng\tembedded in ")
+    assert yungang == "Yungang\tfund@db-yungang:5433/fund"
+
+
+def test_the_command_refuses_a_duplicate_with_a_reason(tmp_path):
+    fundledger(tmp_path, "districts", "add", "Pingcheng")
+    again = fundledger(tmp_path, "districts", "add", "Pingcheng")
+    assert again.exit_code == 2
+    assert "Nothing was written: a district named Pingcheng is already" in again.output
