@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
 
-from api.console.admin_forms import Said, read, school_of, send, today
+from api.console.admin_forms import Said, read, send
 from api.console.web import Visit, form_for, page_for
 from api.console.words import N_
 from api.deps import wait_for
@@ -51,7 +51,7 @@ def home(
 
 
 def _home(visit: Visit, status: int = 200, **said) -> Response:
-    school_id, on = school_of(visit), today(visit)
+    school_id, on = visit.school, visit.today
     queries, calendar = visit.system.queries, visit.system.funds.calendar
     meeting = sorted(  # those still to record first
         (

@@ -2,17 +2,14 @@
 today by the fund's clock, the form read by the API's own request model, and
 the command sent as the API sends it; a refusal is said on the page."""
 
-from datetime import date
 from typing import TypeVar
-from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 
-from api.console.web import Refused, Visit
+from api.console.web import Visit
 from api.console.words import N_, refusal
 from api.deps import wait_for
 from api.requests import TermCreate
-from domain.course import BEIJING
 from domain.errors import DomainError
 
 B = TypeVar("B", bound=BaseModel)
@@ -23,19 +20,6 @@ class Said(Exception):
 
     def __init__(self, text: str, status: int) -> None:
         self.text, self.status = text, status
-
-
-def school_of(visit: Visit) -> UUID:
-    """The school an administrator's token names (the first, if several)."""
-    schools = sorted(visit.principal.schools)
-    if not schools:
-        message = visit.speaker.gettext("Your token names no school.")
-        raise Refused(visit.render("refused.html", 403, message=message))
-    return schools[0]
-
-
-def today(visit: Visit) -> date:
-    return visit.system.funds.clock().astimezone(BEIJING).date()
 
 
 def read(visit: Visit, model: type[B], **fields: object) -> B:

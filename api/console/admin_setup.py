@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
 from api.console.admin import ROSTER_LIMIT, Admin, Sent
-from api.console.admin_forms import Said, read, school_of, send, today
+from api.console.admin_forms import Said, read, send
 from api.console.web import Visit
 from api.console.words import N_
 from api.deps import wait_for
@@ -62,9 +62,9 @@ def setup(visit: Admin, term: UUID | None = None, at: At = None) -> Response:
 
 
 def _setup(visit: Visit, chosen: UUID | None, status: int = 200, **said) -> Response:
-    school_id, queries = school_of(visit), visit.system.queries
+    school_id, queries = visit.school, visit.system.queries
     terms = q.TERMS.page(queries, {"school": school_id}, None, LISTED).rows
-    term = _chosen(terms, chosen, today(visit))
+    term = _chosen(terms, chosen, visit.today)
     courses = (
         q.COURSES.page(
             queries,
@@ -89,7 +89,7 @@ def _setup(visit: Visit, chosen: UUID | None, status: int = 200, **said) -> Resp
         categories=CATEGORIES,
         releases=RELEASES,
         kinds=KINDS,
-        today=today(visit),
+        today=visit.today,
         **said,
     )
 
@@ -124,7 +124,7 @@ def open_term(
     silence_days: Field = "",
     answer_days: Field = "",
 ) -> Response:
-    school_id = school_of(visit)
+    school_id = visit.school
     try:
         body = read(
             visit,
@@ -174,7 +174,7 @@ def register_teacher(
     since: Field = "",
     term: Annotated[UUID | None, Form()] = None,
 ) -> Response:
-    school_id = school_of(visit)
+    school_id = visit.school
     try:
         body = read(
             visit,
@@ -322,9 +322,9 @@ def _course(visit: Visit, course_id: UUID, status: int = 200, **said) -> Respons
     return visit.render(
         "admin_course.html",
         status,
-        course=course_on(queries, course_id, today(visit)),
+        course=course_on(queries, course_id, visit.today),
         seats=seats,
         names=known.names,
-        today=today(visit),
+        today=visit.today,
         **said,
     )

@@ -12,7 +12,6 @@ from pydantic import TypeAdapter, ValidationError
 from api.console.web import Visit, form_for, page_for
 from api.requests import Reference, StudentId
 from api.routes import audit
-from domain.course import BEIJING
 from domain.errors import NotFound
 from infra.digests import Digest, latest_kept
 from infra.tokens import Role
@@ -107,7 +106,7 @@ def latest(visit: Visit) -> Digest | None:
 
 def _home(visit: Visit, reference, student, found, status: int = 200, **said):
     system, who = visit.system, visit.principal
-    today = system.funds.clock().astimezone(BEIJING).date()
+    today = visit.today
     return visit.render(
         "auditor.html",
         status,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.console.auditor import evidence_link
-from api.console.regulator import Regulator, today_of
+from api.console.regulator import Regulator
 from api.console.words import RULES
 from domain.dispute import Status
 from projections import confirmations as c
@@ -26,7 +26,7 @@ Rule = Annotated[str | None, Query(max_length=60)]
 def breaches(visit: Regulator, rule: Rule = None) -> Response:
     chosen = [rule] if rule in COMPLIANCE_RULES else ()
     found = Compliance(visit.system.queries).findings(
-        visit.principal.schools, today=today_of(visit), rules=chosen
+        visit.principal.schools, today=visit.today, rules=chosen
     )
     title = visit.speaker.gettext("Compliance breaches")
     return _findings(visit, title, rule if chosen else None, found)
@@ -38,7 +38,7 @@ def open_anomalies(visit: Regulator, rule: Rule = None) -> Response:
     found = anomalies(
         visit.system.queries,
         visit.principal.schools,
-        today=today_of(visit),
+        today=visit.today,
         rules=chosen,
     )
     title = visit.speaker.gettext("Open anomalies")
@@ -66,7 +66,7 @@ def disputes(visit: Regulator, status: Status | None = None) -> Response:
     shown = c.disputes_of(
         visit.system.queries,
         visit.principal.schools,
-        today=today_of(visit),
+        today=visit.today,
         status=status.value if status else None,
         limit=SHOWN,
     )

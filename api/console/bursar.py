@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.console import words
-from api.console.bursar_work import LISTED, SHOWN, Said, school_of, today
+from api.console.bursar_work import LISTED, SHOWN, Said
 from api.console.web import Visit, page_for, templates
 from api.console.words import DONE
 from api.deps import wait_for
@@ -103,7 +103,7 @@ def page(
 
 def latest_runs(visit: Visit) -> list[q.PayrollRun]:
     """Every run of the school, the latest first, for its payslips."""
-    params = {"school": school_of(visit), "status": None}
+    params = {"school": visit.school, "status": None}
     runs = q.PAYROLL_RUNS.page(visit.system.queries, params, None, LISTED).rows
     return list(reversed(runs))[:PAYSLIPS_SHOWN]
 
@@ -124,7 +124,7 @@ def worklists(visit: Visit, shown: int, only: str | None) -> dict[str, Worklist]
 
 
 def refunds_to_approve(visit: Visit, shown: int) -> Worklist:
-    queries, school = visit.system.queries, school_of(visit)
+    queries, school = visit.system.queries, visit.school
     params = {"school": school, "status": "requested", "student": None}
     found = q.REFUNDS.page(queries, params, None, shown)
     counts = q.counts(queries, "refunds", school, q.REFUND_STATUSES)
@@ -133,7 +133,7 @@ def refunds_to_approve(visit: Visit, shown: int) -> Worklist:
 
 def runs_to_act_on(visit: Visit, shown: int) -> Worklist:
     """Drafted runs to approve and approved runs to pay."""
-    queries, school = visit.system.queries, school_of(visit)
+    queries, school = visit.system.queries, visit.school
     runs = [
         run
         for status in ("drafted", "approved")
@@ -146,7 +146,7 @@ def runs_to_act_on(visit: Visit, shown: int) -> Worklist:
 
 
 def families_who_owe(visit: Visit, shown: int) -> Worklist:
-    queries, school = visit.system.queries, school_of(visit)
+    queries, school = visit.system.queries, visit.school
     owing = f.students(queries, school, "owes", LISTED)
     listed = owing[:shown]
     known = names_of(
@@ -164,7 +164,7 @@ def families_who_owe(visit: Visit, shown: int) -> Worklist:
 def unmatched_lines(visit: Visit, shown: int) -> Worklist:
     """Statement lines no movement of the ledger explains, statement by
     statement (of the first statements only, by the bank's id)."""
-    queries, school = visit.system.queries, school_of(visit)
+    queries, school = visit.system.queries, visit.school
     statements = q.STATEMENTS_OF.page(
         queries, {"school": school}, None, STATEMENTS_READ
     )
@@ -178,8 +178,8 @@ def unmatched_lines(visit: Visit, shown: int) -> Worklist:
 
 
 def disputes_to_answer(visit: Visit, shown: int) -> Worklist:
-    queries, school = visit.system.queries, school_of(visit)
+    queries, school = visit.system.queries, visit.school
     found = c.disputes_of(
-        queries, [school], today=today(visit), status="open", limit=shown
+        queries, [school], today=visit.today, status="open", limit=shown
     )
     return Worklist(c.dispute_counts(queries, [school])["open"], found)

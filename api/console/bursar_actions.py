@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from api.console.bursar import LISTS, page
-from api.console.bursar_work import Said, acted, parsed, school_of, send
+from api.console.bursar_work import Said, acted, parsed, send
 from api.console.web import Visit, form_for, page_for
 from api.requests import DisputeAnswer, PayrollPayment
 from api.routes.payroll import scoped_run
@@ -110,7 +110,7 @@ def _payroll(visit: Visit, run_id: UUID, said: Said | None = None) -> Response:
         said.status if said else 200,
         run=found,
         pays=teacher_pays(found),
-        school=school_of(visit),
+        school=visit.school,
         said=said,
     )
 

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from api.console.bursar_work import Said, acted, parsed, school_of, send
+from api.console.bursar_work import Said, acted, parsed, send
 from api.console.web import Visit, form_for, page_for
 from api.console.words import DONE
 from api.deps import wait_for
@@ -57,7 +57,7 @@ def upload_statement(
     upload = _upload(visit, format, content, bank_format)
     if isinstance(upload, Said):
         return _bank(visit, said=upload)
-    school = school_of(visit)
+    school = visit.school
     command = c.ImportStatement(
         school, upload.format, upload.file(), upload.bank_format or ""
     )
@@ -81,7 +81,7 @@ def reconciliation(
     if at:
         wait_for(visit.system, at)
     try:
-        found = reconcile(visit.system.queries, school_of(visit), statement)
+        found = reconcile(visit.system.queries, visit.school, statement)
     except NotFound:
         message = visit.speaker.gettext("Not found.")
         return visit.render("refused.html", 404, message=message)
@@ -115,7 +115,7 @@ def _upload(
 
 
 def _bank(visit: Visit, said: Said | None = None, notice: str | None = None):
-    queries, school = visit.system.queries, school_of(visit)
+    queries, school = visit.system.queries, visit.school
     statements = q.STATEMENTS_OF.page(queries, {"school": school}, None, 200).rows
     return visit.render(
         "bursar_bank.html",
@@ -133,7 +133,7 @@ def _bank(visit: Visit, said: Said | None = None, notice: str | None = None):
 
 @router.get("/downloads/trial-balance.{form}")
 def trial_balance(form: Table, visit: Bursar) -> Response:
-    school = school_of(visit)
+    school = visit.school
     return visit.answer(
         trial_balance_file(form, visit.system.queries.trial_balance([school]))
     )
@@ -146,7 +146,7 @@ def journal(
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> Response:
     entries = visit.system.queries.entries(
-        school_of(visit), after=after, limit=JOURNAL_ROWS
+        visit.school, after=after, limit=JOURNAL_ROWS
     )
     return visit.answer(journal_file(form, entries))
 
@@ -176,7 +176,7 @@ def statement(
     """A family's statement to hand over, as XLSX or PDF; only a student the
     school charged is found, so only a stored id names the file."""
     try:
-        found = family_statement(visit.system.queries, school_of(visit), student_id)
+        found = family_statement(visit.system.queries, visit.school, student_id)
     except NotFound:
         message = visit.speaker.gettext("No such student at this school.")
         return visit.render("refused.html", 404, message=message)

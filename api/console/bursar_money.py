@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
 
-from api.console.bursar_work import Said, acted, parsed, school_of, send, today
+from api.console.bursar_work import Said, acted, parsed, send
 from api.console.web import Visit, form_for, page_for
 from api.console.words import DONE
 from api.requests import PaymentCreate, RefundCreate, StudentId, allocation
@@ -50,7 +50,7 @@ def record_payment(
     if isinstance(body, Said):
         return _page(visit, sent | {"course_id": course_id}, body)
     command = c.RecordPayment(
-        school_of(visit),
+        visit.school,
         body.student_id,
         body.amount,
         body.channel,
@@ -83,7 +83,7 @@ def request_refund(
     if isinstance(body, Said):
         return _page(visit, {}, body, refund=refund)
     command = c.RequestRefund(
-        school_of(visit),
+        visit.school,
         body.student_id,
         body.amount,
         body.reason,
@@ -108,7 +108,7 @@ def _page(
     done: str | None = None,
 ) -> Response:
     refund = refund or {"student_id": payment.get("student_id", "")}
-    refund.setdefault("reference", f"RF-{today(visit):%Y%m%d}-{secrets.token_hex(3)}")
+    refund.setdefault("reference", f"RF-{visit.today:%Y%m%d}-{secrets.token_hex(3)}")
     return visit.render(
         "bursar_money.html",
         said.status if said else 200,
@@ -121,14 +121,14 @@ def _page(
         notice=visit.speaker.gettext(DONE[done]) if done in DONE else None,
         terms=_courses(visit),
         channels=CHANNELS,
-        today=today(visit),
+        today=visit.today,
     )
 
 
 def _courses(visit: Visit) -> list[tuple[q.Term, list[q.Course]]]:
     """The school's latest terms and their courses, for the forms' choice."""
     queries = visit.system.queries
-    terms = q.TERMS.page(queries, {"school": school_of(visit)}, None, 100).rows
+    terms = q.TERMS.page(queries, {"school": visit.school}, None, 100).rows
     return [
         (
             term,

@@ -3,9 +3,7 @@ sent with its refusal said on the page (the rule's 4xx, never a 500)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, TypeVar
-from uuid import UUID
 
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -13,21 +11,11 @@ from pydantic import BaseModel, ValidationError
 from api.console.web import Visit
 from api.console.words import refusal
 from api.deps import wait_for
-from domain.course import BEIJING
 from domain.errors import DomainError
 
 SHOWN = 5  # items of a worklist on the home page
 LISTED = 200  # items of a full list
 M = TypeVar("M", bound=BaseModel)
-
-
-def school_of(visit: Visit) -> UUID:
-    """The school the bursar keeps (the first, for a token of several)."""
-    return min(visit.principal.schools)
-
-
-def today(visit: Visit) -> date:
-    return visit.system.funds.clock().astimezone(BEIJING).date()
 
 
 @dataclass(frozen=True)

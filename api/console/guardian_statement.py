@@ -9,7 +9,6 @@ from uuid import UUID
 
 from api.console.web import Visit
 from api.names import names_of
-from domain.course import BEIJING
 from domain.errors import NotFound
 from domain.person import Kind
 from domain.rating import monday_of
@@ -74,7 +73,7 @@ def statement(visit: Visit, student_id: str) -> Statement:
     if not is_theirs(visit, student_id):
         raise NotFound("no student with that id")
     [school_id] = principal.schools
-    today = visit.system.funds.clock().astimezone(BEIJING).date()
+    today = visit.today
     known = names_of(
         visit.system, principal, visit.request, school_id, Kind.STUDENT, [student_id]
     )

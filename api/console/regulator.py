@@ -14,7 +14,6 @@ from fastapi.responses import Response
 from api.console.chart import columns, fund_bars
 from api.console.web import Visit, page_for
 from api.console.words import CATEGORIES
-from domain.course import BEIJING
 from domain.errors import NotFound
 from infra.tokens import Role
 from projections import confirmations as c
@@ -31,14 +30,10 @@ REFUND_LATE = "refund-late"
 _BESIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="regulator")
 
 
-def today_of(visit: Visit) -> date:
-    return visit.system.funds.clock().astimezone(BEIJING).date()
-
-
 @router.get("")
 def district(visit: Regulator) -> Response:
     who, queries = visit.principal, visit.system.queries
-    schools, today = who.schools, today_of(visit)
+    schools, today = who.schools, visit.today
     # The anomaly rules cost the most: they run beside the other reads.
     flagged = _BESIDE.submit(anomalies, queries, schools, today=today)
     rated = _BESIDE.submit(satisfaction, queries, schools, "district")
@@ -88,7 +83,7 @@ def _mix(visit: Visit, mix: dict[str, int]):
 
 @router.get("/trends")
 def trends(visit: Regulator) -> Response:
-    weeks = fund_weeks(visit.system.queries, visit.principal.schools, today_of(visit))
+    weeks = fund_weeks(visit.system.queries, visit.principal.schools, visit.today)
     yuan = visit.speaker.yuan
     return visit.render(
         "trends.html",
@@ -125,7 +120,7 @@ def school(school_id: UUID, visit: Regulator) -> Response:
         fund=fund,
         counts=c.dispute_counts(queries, [school_id]),
         disputes=c.disputes_of(
-            queries, [school_id], today=today_of(visit), limit=DISPUTES_SHOWN
+            queries, [school_id], today=visit.today, limit=DISPUTES_SHOWN
         ),
         satisfaction=rated[0] if rated else None,
     )

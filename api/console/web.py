@@ -7,8 +7,10 @@ refuses them, and a visitor not signed in is sent to the sign-in form.
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -18,6 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from api.auth import Principal, principal_of
 from api.bootstrap import System
 from api.console.i18n import Speaker, chosen
+from domain.course import BEIJING
 from infra.sessions import csrf_for, csrf_matches
 from infra.tokens import Role
 
@@ -59,6 +62,19 @@ class Visit:
     @property
     def system(self) -> System:
         return self.request.app.state.system
+
+    @property
+    def today(self) -> date:
+        """The business day now, by the fund's clock (Beijing)."""
+        return self.system.funds.clock().astimezone(BEIJING).date()
+
+    @property
+    def school(self) -> UUID:
+        """The school a school-scoped token names (the first, if several)."""
+        if not self.principal or not self.principal.schools:
+            message = self.speaker.gettext("Your token names no school.")
+            raise Refused(self.render("refused.html", 403, message=message))
+        return min(self.principal.schools)
 
     @property
     def csrf(self) -> str:
