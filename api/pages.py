@@ -1,5 +1,6 @@
 """Lists a page at a time: a page's `next_after` is the `after` of the next,
-an opaque cursor holding the last row's key, null on the last page."""
+an opaque cursor holding the list's name and the last row's key, null on the
+last page."""
 
 import base64
 import binascii
@@ -18,24 +19,25 @@ After = Annotated[
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-def next_after(key: Sequence[object] | None) -> str | None:
-    """The cursor after a full page: its last row's key."""
+def next_after(key: Sequence[object] | None, of: str) -> str | None:
+    """The cursor after a full page of the list ``of``: its last row's key."""
     if key is None:
         return None
-    text = json.dumps([str(value) for value in key])
+    text = json.dumps([of, *(str(value) for value in key)])
     return base64.urlsafe_b64encode(text.encode()).decode()
 
 
-def cursor(after: str | None, *types: Callable[[str], Any]) -> tuple | None:
-    """The key a cursor holds, each part parsed; one of another shape is
-    refused."""
+def cursor(after: str | None, of: str, *types: Callable[[str], Any]) -> tuple | None:
+    """The key a cursor of the list ``of`` holds, each part parsed; a cursor of
+    another list, or of another shape, is refused."""
     if after is None:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(after.encode("ascii")))
-        if not _keys(values, len(types)):
+        if not _keys(values, len(types) + 1) or values[0] != of:
             raise ValueError("a cursor of another list")
-        return tuple(parse(value) for parse, value in zip(types, values, strict=True))
+        parts = zip(types, values[1:], strict=True)
+        return tuple(parse(value) for parse, value in parts)
     except (ValueError, TypeError, binascii.Error, UnicodeError):
         raise InvalidCursor("after is the next_after of a page before") from None
 

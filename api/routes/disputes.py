@@ -201,10 +201,12 @@ def _disputes(queries, schools, today, status, after, limit) -> DisputesPublic:
         today=today,
         status=status.value if status else None,
         limit=limit,
-        after=cursor(after, datetime.fromisoformat, UUID),
+        after=cursor(after, "disputes", datetime.fromisoformat, UUID),
     )
     return DisputesPublic(
         counts=q.dispute_counts(queries, schools),
         disputes=[DisputePublic(**x.__dict__) for x in found],
-        next_after=next_after(found[-1].after if len(found) == limit else None),
+        next_after=next_after(
+            found[-1].after if len(found) == limit else None, "disputes"
+        ),
     )

@@ -59,8 +59,10 @@ def schools(
 ) -> SchoolsPublic:
     """The district's schools a reader may see, by code."""
     params = {"schools": list(in_district(queries, who, district))}
-    page = q.SCHOOLS.page(queries, params, cursor(after, str, UUID), limit)
-    return SchoolsPublic(schools=_public(SchoolListedPublic, page), **_next(page))
+    page = q.SCHOOLS.page(queries, params, cursor(after, "schools", str, UUID), limit)
+    return SchoolsPublic(
+        schools=_public(SchoolListedPublic, page), **_next(page, "schools")
+    )
 
 
 @router.get("/schools/{school_id}/terms")
@@ -73,9 +75,9 @@ def terms(
 ) -> TermsPublic:
     """The school's terms, by first day, each with its rules and courses."""
     who.check_school(school_id)
-    key = cursor(after, date.fromisoformat, UUID)
+    key = cursor(after, "terms", date.fromisoformat, UUID)
     page = q.TERMS.page(queries, {"school": school_id}, key, limit)
-    return TermsPublic(terms=_public(TermListedPublic, page), **_next(page))
+    return TermsPublic(terms=_public(TermListedPublic, page), **_next(page, "terms"))
 
 
 @router.get("/terms/{term_id}/courses")
@@ -92,8 +94,10 @@ def courses(
     sessions delivered; of one category or one teacher."""
     who.check_school(q.term_school(queries, term_id), "term")
     params = {"term": term_id, "category": category, "teacher": teacher_id}
-    page = q.COURSES.page(queries, params, cursor(after, str, UUID), limit)
-    return CoursesPublic(courses=_public(CourseListedPublic, page), **_next(page))
+    page = q.COURSES.page(queries, params, cursor(after, "courses", str, UUID), limit)
+    return CoursesPublic(
+        courses=_public(CourseListedPublic, page), **_next(page, "courses")
+    )
 
 
 @router.get("/schools/{school_id}/teachers")
@@ -109,8 +113,10 @@ def teachers(
     personal-data registry's)."""
     who.check_school(school_id)
     params = {"school": school_id, "kind": kind}
-    page = q.TEACHERS.page(queries, params, cursor(after, str, UUID), limit)
-    return TeachersPublic(teachers=_public(TeacherListedPublic, page), **_next(page))
+    page = q.TEACHERS.page(queries, params, cursor(after, "teachers", str, UUID), limit)
+    return TeachersPublic(
+        teachers=_public(TeacherListedPublic, page), **_next(page, "teachers")
+    )
 
 
 @router.get("/courses/{course_id}/enrolments")
@@ -125,11 +131,11 @@ def enrolments(
     """The course's students by id, active or withdrawn, with counts."""
     who.check_school(q.course_school(queries, course_id), "course")
     params = {"course": course_id, "status": status}
-    page = q.ENROLMENTS.page(queries, params, cursor(after, str), limit)
+    page = q.ENROLMENTS.page(queries, params, cursor(after, "enrolments", str), limit)
     return EnrolmentsPublic(
         counts=q.counts(queries, "enrolments", course_id, q.ENROLMENT_STATUSES),
         enrolments=_public(EnrolmentListedPublic, page),
-        **_next(page),
+        **_next(page, "enrolments"),
     )
 
 
@@ -155,9 +161,11 @@ def payments(
         "start": start,
         "end": end,
     }
-    key = cursor(after, date.fromisoformat, int, UUID)
+    key = cursor(after, "payments", date.fromisoformat, int, UUID)
     page = q.PAYMENTS.page(queries, params, key, limit)
-    return PaymentsPublic(payments=_public(PaymentListedPublic, page), **_next(page))
+    return PaymentsPublic(
+        payments=_public(PaymentListedPublic, page), **_next(page, "payments")
+    )
 
 
 @router.get("/schools/{school_id}/refunds")
@@ -174,12 +182,12 @@ def refunds(
     per status (reasons are the registry's: `/v1/refunds/{id}/reason`)."""
     who.check_school(school_id)
     params = {"school": school_id, "status": status, "student": student_id}
-    key = cursor(after, date.fromisoformat, UUID)
+    key = cursor(after, "refunds", date.fromisoformat, UUID)
     page = q.REFUNDS.page(queries, params, key, limit)
     return RefundsPublic(
         counts=q.counts(queries, "refunds", school_id, q.REFUND_STATUSES),
         refunds=_public(RefundListedPublic, page),
-        **_next(page),
+        **_next(page, "refunds"),
     )
 
 
@@ -196,12 +204,12 @@ def payroll_runs(
     and counts per status."""
     who.check_school(school_id)
     params = {"school": school_id, "status": status}
-    key = cursor(after, date.fromisoformat, UUID)
+    key = cursor(after, "payroll_runs", date.fromisoformat, UUID)
     page = q.PAYROLL_RUNS.page(queries, params, key, limit)
     return PayrollRunsPublic(
         counts=q.counts(queries, "payroll_runs", school_id, q.RUN_STATUSES),
         runs=_public(PayrollRunListedPublic, page),
-        **_next(page),
+        **_next(page, "payroll_runs"),
     )
 
 
@@ -216,9 +224,11 @@ def subsidies(
     """The school's subsidy grants by the day received, with what is left to
     allocate."""
     who.check_school(school_id)
-    key = cursor(after, date.fromisoformat, UUID)
+    key = cursor(after, "subsidies", date.fromisoformat, UUID)
     page = q.SUBSIDIES.page(queries, {"school": school_id}, key, limit)
-    return SubsidiesPublic(subsidies=_public(SubsidyListedPublic, page), **_next(page))
+    return SubsidiesPublic(
+        subsidies=_public(SubsidyListedPublic, page), **_next(page, "subsidies")
+    )
 
 
 @router.get("/schools/{school_id}/bank-statements")
@@ -232,10 +242,11 @@ def bank_statements(
     """The statements imported for the school's supervised account, by the
     bank's statement id; each one's reconciliation is a route of its own."""
     who.check_school(school_id)
-    key = cursor(after, str, UUID)
+    key = cursor(after, "bank_statements", str, UUID)
     page = q.STATEMENTS_OF.page(queries, {"school": school_id}, key, limit)
     return StatementsPublic(
-        statements=_public(StatementListedPublic, page), **_next(page)
+        statements=_public(StatementListedPublic, page),
+        **_next(page, "bank_statements"),
     )
 
 
@@ -243,5 +254,5 @@ def _public(model: type, page: q.Page) -> list:
     return [model(**row.__dict__) for row in page.rows]
 
 
-def _next(page: q.Page) -> dict[str, str | None]:
-    return {"next_after": next_after(page.after)}
+def _next(page: q.Page, of: str) -> dict[str, str | None]:
+    return {"next_after": next_after(page.after, of)}

@@ -301,6 +301,21 @@ def test_a_cursor_of_another_lists_shape_is_refused(regulator):
     assert response.json()["type"].endswith("/invalid-cursor")
 
 
+def test_a_cursor_of_another_list_of_the_same_shape_is_refused(regulator):
+    courses = get(regulator, f"/terms/{TERM}/courses", limit=1)
+    teachers = get(regulator, f"/schools/{PC101}/teachers", limit=1)
+    assert courses["next_after"] and teachers["next_after"]  # both a code and an id
+    response = regulator.get(
+        f"/v1/schools/{PC101}/teachers", params={"after": courses["next_after"]}
+    )
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/invalid-cursor")
+    answered = regulator.get(
+        f"/v1/schools/{PC101}/teachers", params={"after": teachers["next_after"]}
+    )
+    assert answered.status_code == 200
+
+
 def test_a_school_outside_the_readers_scope_is_not_found(sample):
     token = sample.token("l-bursar-102", Role.BURSAR, schools=["PC-102"])
     with sample.client(token) as other:
