@@ -5,8 +5,6 @@ with the assets it loads. A regulator's home covers the largest district."""
 import re
 from functools import partial
 
-from fastapi.testclient import TestClient
-
 from api.app import create_app
 from api.bootstrap import System
 from api.console.signin import HOMES
@@ -26,6 +24,8 @@ def run(system: System, district: str, quick: bool) -> list[Result]:
     # with their children, the names bursars and admins see.
     name_generated(system.bus, system.registry, system.queries, [school.school_id], 7)
     system.projector.catch_up()
+    from fastapi.testclient import TestClient  # here: spawned workers skip it
+
     client = TestClient(create_app(system))
     results = []
     for role, home in HOMES.items():
