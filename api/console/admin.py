@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
 
-from api.console.admin_forms import Said, read, send
+from api.console.forms import Said, read, send
 from api.console.web import Visit, form_for, page_for
 from api.console.words import N_
 from api.deps import wait_for
@@ -96,7 +96,7 @@ def _decide(visit: Visit, command, decided: str) -> Response:
     try:
         position = send(visit, command)
     except Said as said:
-        return _home(visit, said.status, error=said.text)
+        return _home(visit, said.status, error=said.message)
     return visit.redirect(f"/admin?at={position}&said={decided}#leave")
 
 
@@ -144,7 +144,7 @@ def record_session(
         )
         position = send(visit, command)
     except Said as said:
-        return _session(visit, course_id, day, said.status, error=said.text)
+        return _session(visit, course_id, day, said.status, error=said.message)
     return visit.redirect(f"/admin/courses/{course_id}/sessions/{day}?at={position}")
 
 
@@ -159,7 +159,7 @@ def reverse_session(
         body = read(visit, Reversal, reason=reason)
         position = send(visit, c.ReverseSession(course_id, day, body.reason))
     except Said as said:
-        return _session(visit, course_id, day, said.status, error=said.text)
+        return _session(visit, course_id, day, said.status, error=said.message)
     return visit.redirect(f"/admin/courses/{course_id}/sessions/{day}?at={position}")
 
 

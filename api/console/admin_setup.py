@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
 from api.console.admin import ROSTER_LIMIT, Admin, Sent
-from api.console.admin_forms import Said, read, send
+from api.console.forms import Said, read, send
 from api.console.web import Visit
 from api.console.words import N_
 from api.deps import wait_for
@@ -161,7 +161,7 @@ def open_term(
             ),
         )
     except Said as said:
-        return _setup(visit, None, said.status, error=said.text, form="term")
+        return _setup(visit, None, said.status, error=said.message, form="term")
     return _done(visit, None, position, "terms")
 
 
@@ -189,7 +189,7 @@ def register_teacher(
         )
         position = send(visit, command)
     except Said as said:
-        return _setup(visit, term, said.status, error=said.text, form="teacher")
+        return _setup(visit, term, said.status, error=said.message, form="teacher")
     return _done(visit, term, position, "teachers")
 
 
@@ -205,7 +205,7 @@ def change_rate(
         body = read(visit, RateChange, rate=rate.strip(), effective=effective)
         position = send(visit, c.ChangeRate(teacher_id, body.rate, body.effective))
     except Said as said:
-        return _setup(visit, term, said.status, error=said.text, form="rate")
+        return _setup(visit, term, said.status, error=said.message, form="rate")
     return _done(visit, term, position, "teachers")
 
 
@@ -245,7 +245,7 @@ def open_course(
         )
         position = send(visit, command)
     except Said as said:
-        return _setup(visit, term_id, said.status, error=said.text, form="course")
+        return _setup(visit, term_id, said.status, error=said.message, form="course")
     return _done(visit, term_id, position, "courses")
 
 
@@ -257,7 +257,7 @@ def open_registration(
         body = read(visit, RegistrationWindowOpen, opens=opens, closes=closes)
         position = send(visit, c.OpenRegistration(term_id, body.opens, body.closes))
     except Said as said:
-        return _setup(visit, term_id, said.status, error=said.text, form="window")
+        return _setup(visit, term_id, said.status, error=said.message, form="window")
     return _done(visit, term_id, position, "registration")
 
 
@@ -266,7 +266,7 @@ def close_registration(term_id: UUID, visit: Sent) -> Response:
     try:
         position = send(visit, c.CloseRegistration(term_id))
     except Said as said:
-        return _setup(visit, term_id, said.status, error=said.text, form="window")
+        return _setup(visit, term_id, said.status, error=said.message, form="window")
     return _done(visit, term_id, position, "registration")
 
 
@@ -296,7 +296,7 @@ def enrol(
         command = c.Enrol(course_id, body.student_id, body.on, body.waived)
         position = send(visit, command)
     except Said as said:
-        return _course(visit, course_id, said.status, error=said.text)
+        return _course(visit, course_id, said.status, error=said.message)
     return visit.redirect(f"/admin/courses/{course_id}?at={position}#enrolments")
 
 

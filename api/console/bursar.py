@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.console import words
-from api.console.bursar_work import LISTED, SHOWN, Said
+from api.console.bursar_work import LISTED, SHOWN
+from api.console.forms import Said
 from api.console.web import Visit, page_for, templates
 from api.console.words import DONE
 from api.deps import wait_for

@@ -1,6 +1,7 @@
 """What a bursar does from a worklist: approve or cancel a refund, approve or
 pay a payroll run, accept or reject a dispute; each the API's command."""
 
+from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -9,7 +10,8 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from api.console.bursar import LISTS, page
-from api.console.bursar_work import Said, acted, parsed, send
+from api.console.bursar_work import back_to
+from api.console.forms import Said, read, send
 from api.console.web import Visit, form_for, page_for
 from api.requests import DisputeAnswer, PayrollPayment
 from api.routes.payroll import scoped_run
@@ -33,20 +35,17 @@ Fields = Annotated[FormData, Depends(posted_form)]
 
 @router.post("/refunds/{refund_id}/approval")
 def approve_refund(refund_id: UUID, visit: Sent, back: Back = "") -> Response:
-    outcome = send(visit, c.ApproveRefund(refund_id))
-    return _after(visit, outcome, "refund-approved", back)
+    return _after(visit, lambda: c.ApproveRefund(refund_id), "refund-approved", back)
 
 
 @router.post("/refunds/{refund_id}/cancellation")
 def cancel_refund(refund_id: UUID, visit: Sent, back: Back = "") -> Response:
-    outcome = send(visit, c.CancelRefund(refund_id))
-    return _after(visit, outcome, "refund-cancelled", back)
+    return _after(visit, lambda: c.CancelRefund(refund_id), "refund-cancelled", back)
 
 
 @router.post("/payroll/{run_id}/approval")
 def approve_payroll(run_id: UUID, visit: Sent, back: Back = "") -> Response:
-    outcome = send(visit, c.ApprovePayroll(run_id))
-    return _after(visit, outcome, "payroll-approved", back)
+    return _after(visit, lambda: c.ApprovePayroll(run_id), "payroll-approved", back)
 
 
 @router.post("/disputes/{dispute_id}/answer")
@@ -57,16 +56,14 @@ def answer_dispute(
     evidence: Annotated[str, Form(max_length=1000)] = "",
     back: Back = "",
 ) -> Response:
-    answer = parsed(
-        visit,
-        DisputeAnswer,
-        {"accept": accept == "yes", "evidence": evidence.strip() or None},
-    )
-    if isinstance(answer, Said):
-        return _after(visit, answer, "", back)
-    command = c.AnswerDispute(dispute_id, answer.accept, answer.evidence)
-    done = "dispute-accepted" if answer.accept else "dispute-rejected"
-    return _after(visit, send(visit, command), done, back)
+    def answer() -> c.AnswerDispute:
+        said = read(
+            visit, DisputeAnswer, accept=accept == "yes", evidence=evidence.strip()
+        )
+        return c.AnswerDispute(dispute_id, said.accept, said.evidence)
+
+    what = "dispute-accepted" if accept == "yes" else "dispute-rejected"
+    return _after(visit, answer, what, back)
 
 
 @router.get("/payroll/{run_id}")
@@ -82,19 +79,18 @@ def pay_payroll(run_id: UUID, visit: Sent, form: Fields) -> Response:
         for key, value in form.items()
         if key.startswith("reference-") and isinstance(value, str)
     }
-    body = {"bank_references": references, "paid_on": form.get("paid_on")}
-    payment = parsed(visit, PayrollPayment, body)
-    if isinstance(payment, Said):
-        return _payroll(visit, run_id, payment)
-    references = tuple(sorted(payment.bank_references.items()))
-    command = c.PayPayroll(run_id, references, payment.paid_on)
-    return acted(
-        visit,
-        send(visit, command),
-        "payroll-paid",
-        "/bursar",
-        lambda said: _payroll(visit, run_id, said),
-    )
+    try:
+        payment = read(
+            visit,
+            PayrollPayment,
+            bank_references=references,
+            paid_on=form.get("paid_on"),
+        )
+        paid = tuple(sorted(payment.bank_references.items()))
+        position = send(visit, c.PayPayroll(run_id, paid, payment.paid_on))
+    except Said as said:
+        return _payroll(visit, run_id, said)
+    return back_to(visit, position, "payroll-paid", "/bursar")
 
 
 def _payroll(visit: Visit, run_id: UUID, said: Said | None = None) -> Response:
@@ -115,9 +111,13 @@ def _payroll(visit: Visit, run_id: UUID, said: Said | None = None) -> Response:
     )
 
 
-def _after(visit: Visit, outcome: int | Said, done: str, back: str) -> Response:
+def _after(visit: Visit, command: Callable[[], object], what: str, back: str):
+    """The command sent from a worklist; back to that list, or to it again
+    with the refusal."""
     only = back if back in LISTS else None
+    try:
+        position = send(visit, command())
+    except Said as said:
+        return page(visit, only=only, said=said)
     to = f"/bursar/lists/{only}" if only else "/bursar"
-    return acted(
-        visit, outcome, done, to, lambda said: page(visit, only=only, said=said)
-    )
+    return back_to(visit, position, what, to)

@@ -10,7 +10,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from api.console.bursar_work import Said, acted, parsed, send
+from api.console.bursar_work import back_to
+from api.console.forms import Said, read, send
 from api.console.web import Visit, form_for, page_for
 from api.console.words import DONE
 from api.deps import wait_for
@@ -53,22 +54,17 @@ def upload_statement(
     format: Annotated[str, Form(max_length=20)] = "",
     bank_format: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    content = statement.file.read(LARGEST + 1)
-    upload = _upload(visit, format, content, bank_format)
-    if isinstance(upload, Said):
-        return _bank(visit, said=upload)
     school = visit.school
-    command = c.ImportStatement(
-        school, upload.format, upload.file(), upload.bank_format or ""
-    )
+    try:
+        upload = _upload(visit, format, statement.file.read(LARGEST + 1), bank_format)
+        command = c.ImportStatement(
+            school, upload.format, upload.file(), upload.bank_format or ""
+        )
+        position = send(visit, command)
+    except Said as said:
+        return _bank(visit, said=said)
     imported = BankStatement.id_for(school, sha256(upload.file()).hexdigest())
-    return acted(
-        visit,
-        send(visit, command),
-        "statement-imported",
-        f"/bursar/bank/{imported}",
-        lambda said: _bank(visit, said=said),
-    )
+    return back_to(visit, position, "statement-imported", f"/bursar/bank/{imported}")
 
 
 @router.get("/bank/{statement}")
@@ -91,27 +87,25 @@ def reconciliation(
 
 def _upload(
     visit: Visit, form: str, content: bytes, bank_format: str
-) -> StatementUpload | Said:
+) -> StatementUpload:
     """The file as the API's statement upload reads it: a bank's own export
     in base64, the others as text."""
     if len(content) > LARGEST:
-        message = visit.speaker.gettext("The file is larger than 5 MB.")
-        return Said(message, 413)
-    body = {"format": form, "bank_format": bank_format or None}
+        raise Said(visit.speaker.gettext("The file is larger than 5 MB."), 413)
     if form in ("csv-mapped", "xlsx"):
-        return parsed(
-            visit,
-            StatementUpload,
-            body | {"content": base64.b64encode(content).decode()},
-        )
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        message = visit.speaker.gettext(
-            "This file is not UTF-8 text: choose the bank's saved format to read it."
-        )
-        return Said(message, 422)
-    return parsed(visit, StatementUpload, body | {"content": text})
+        text = base64.b64encode(content).decode()
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            message = visit.speaker.gettext(
+                "This file is not UTF-8 text: choose the bank's saved format to "
+                "read it."
+            )
+            raise Said(message, 422) from None
+    return read(
+        visit, StatementUpload, format=form, bank_format=bank_format, content=text
+    )
 
 
 def _bank(visit: Visit, said: Said | None = None, notice: str | None = None):

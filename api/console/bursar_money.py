@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
 
-from api.console.bursar_work import Said, acted, parsed, send
+from api.console.bursar_work import back_to
+from api.console.forms import Said, read, send
 from api.console.web import Visit, form_for, page_for
 from api.console.words import DONE
 from api.requests import PaymentCreate, RefundCreate, StudentId, allocation
@@ -46,25 +47,21 @@ def record_payment(
     sent |= {"channel": channel, "reference": reference.strip()}
     sent |= {"received_on": received_on}
     lines = [{"course_id": course_id, "amount": sent["amount"]}] if course_id else None
-    body = parsed(visit, PaymentCreate, sent | {"lines": lines})
-    if isinstance(body, Said):
-        return _page(visit, sent | {"course_id": course_id}, body)
-    command = c.RecordPayment(
-        visit.school,
-        body.student_id,
-        body.amount,
-        body.channel,
-        body.reference,
-        body.received_on,
-        allocation(body.lines),
-    )
-    return acted(
-        visit,
-        send(visit, command),
-        "payment-recorded",
-        "/bursar/money",
-        lambda said: _page(visit, sent | {"course_id": course_id}, said),
-    )
+    try:
+        body = read(visit, PaymentCreate, **sent, lines=lines)
+        command = c.RecordPayment(
+            visit.school,
+            body.student_id,
+            body.amount,
+            body.channel,
+            body.reference,
+            body.received_on,
+            allocation(body.lines),
+        )
+        position = send(visit, command)
+    except Said as said:
+        return _page(visit, sent | {"course_id": course_id}, said)
+    return back_to(visit, position, "payment-recorded", "/bursar/money")
 
 
 @router.post("/refunds")
@@ -78,25 +75,20 @@ def request_refund(
 ) -> Response:
     sent = {"student_id": student_id.strip(), "amount": amount.strip()}
     sent |= {"reason": reason.strip(), "reference": reference.strip()}
-    body = parsed(visit, RefundCreate, sent | {"course_id": course_id or None})
-    refund = sent | {"course_id": course_id}
-    if isinstance(body, Said):
-        return _page(visit, {}, body, refund=refund)
-    command = c.RequestRefund(
-        visit.school,
-        body.student_id,
-        body.amount,
-        body.reason,
-        body.reference,
-        body.course_id,
-    )
-    return acted(
-        visit,
-        send(visit, command),
-        "refund-requested",
-        "/bursar",
-        lambda said: _page(visit, {}, said, refund=refund),
-    )
+    try:
+        body = read(visit, RefundCreate, **sent, course_id=course_id)
+        command = c.RequestRefund(
+            visit.school,
+            body.student_id,
+            body.amount,
+            body.reason,
+            body.reference,
+            body.course_id,
+        )
+        position = send(visit, command)
+    except Said as said:
+        return _page(visit, {}, said, refund=sent | {"course_id": course_id})
+    return back_to(visit, position, "refund-requested", "/bursar")
 
 
 def _page(

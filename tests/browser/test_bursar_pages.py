@@ -206,7 +206,7 @@ def test_a_payment_with_a_bad_amount_is_refused_on_the_page(console, desktop):
     with page.expect_response("**/bursar/payments") as answered:
         page.get_by_role("button", name="Record the payment").click()
     assert answered.value.status == 422
-    expect(page.get_by_role("alert")).to_contain_text("Some of the form is not valid")
+    expect(page.get_by_role("alert")).to_contain_text("Please check the form: Amount")
     expect(page.get_by_label("Student id").first).to_have_value("PC-101-S001")
 
     page.get_by_label("Amount in yuan").first.fill("1.00")

@@ -1,6 +1,7 @@
-"""What every school administrator's form needs: the school of the token,
-today by the fund's clock, the form read by the API's own request model, and
-the command sent as the API sends it; a refusal is said on the page."""
+"""What a console form needs: its fields read by the API's own request
+model (the same rules, the same 422), its command sent as the API sends it
+(read models waited for), and a refusal said on the page with the rule's
+status, never a 500."""
 
 from typing import TypeVar
 
@@ -16,10 +17,12 @@ B = TypeVar("B", bound=BaseModel)
 
 
 class Said(Exception):
-    """A form refused, with what the page says and its status."""
+    """A form refused: what the page says, its status, and the rule's own
+    words (in English, for the record) where it gave them."""
 
-    def __init__(self, text: str, status: int) -> None:
-        self.text, self.status = text, status
+    def __init__(self, message: str, status: int, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.status, self.detail = message, status, detail
 
 
 def read(visit: Visit, model: type[B], **fields: object) -> B:
@@ -47,7 +50,8 @@ def send(visit: Visit, command) -> int:
     try:
         position = visit.system.bus.handle(command, visit.principal.actor)
     except DomainError as error:
-        raise Said(visit.speaker.gettext(refusal(error)), error.status) from None
+        message = visit.speaker.gettext(refusal(error))
+        raise Said(message, error.status, error.message) from None
     wait_for(visit.system, position)
     return position
 
@@ -80,5 +84,16 @@ FIELDS = {
     "closes": N_("Closes"),
     "student_id": N_("Student id"),
     "on": N_("Enrolled from"),
+    "amount": N_("Amount"),
+    "channel": N_("Channel"),
+    "received_on": N_("Received on"),
+    "course_id": N_("Course"),
+    "lines": N_("Course paid for"),
+    "paid_on": N_("Paid on"),
+    "bank_references": N_("Bank reference"),
+    "evidence": N_("Evidence"),
+    "format": N_("Kind"),
+    "content": N_("File"),
+    "bank_format": N_("Bank format"),
 }
 TERM_FIELDS = {"starts": N_("First day"), "ends": N_("Last day")}
