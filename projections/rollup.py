@@ -187,11 +187,7 @@ class Rollup:
         self.tracking = PostgresTrackingRecorder(
             datastore, tracking_table_name=TRACKING_TABLE
         )
-        with datastore.transaction(commit=True) as curs:
-            curs.execute(SCHEMA_LOCK)
-            for statement in TABLES:
-                curs.execute(statement)
-        self.tracking.create_table()
+        create_tables(datastore)
 
     def position(self, district: str) -> int:
         return self.tracking.max_tracking_id(district) or 0
@@ -240,6 +236,16 @@ class Rollup:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(_EMPTY)
         return self.follow()
+
+
+def create_tables(datastore: PostgresDatastore) -> None:
+    with datastore.transaction(commit=True) as curs:
+        curs.execute(SCHEMA_LOCK)
+        for statement in TABLES:
+            curs.execute(statement)
+    PostgresTrackingRecorder(
+        datastore, tracking_table_name=TRACKING_TABLE
+    ).create_table()
 
 
 def city_funds(datastore: PostgresDatastore) -> CityFunds:
