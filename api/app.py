@@ -24,6 +24,7 @@ from api.routes import (
     people,
     register,
     registration,
+    rollup,
     setup,
 )
 
@@ -39,7 +40,7 @@ def create_app(system: System, districts: Districts | None = None) -> FastAPI:
     app.state.system = system
     install_error_handlers(app)
     routers = (setup, register, registration, money, payroll, bank, funds, ledger)
-    routers += (disputes, compliance, audit, people, guardians, lists)
+    routers += (disputes, compliance, audit, people, guardians, lists, rollup)
     for module in (*routers, health, metrics):
         app.include_router(module.router)
     console.install(app)

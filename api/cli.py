@@ -28,7 +28,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from api import districts_cli
+from api import districts_cli, rollup_cli
 from api.app import create_app
 from api.bootstrap import (
     System,
@@ -87,6 +87,7 @@ cli = typer.Typer(help="Supervised funds of school after-school services.")
 tokens = typer.Typer(help="Create, list and revoke API tokens.")
 cli.add_typer(tokens, name="tokens")
 cli.add_typer(districts_cli.cli, name="districts")
+cli.add_typer(rollup_cli.cli, name="rollup")
 console = Console(stderr=True, soft_wrap=True)
 log = structlog.get_logger("cli")
 

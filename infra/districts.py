@@ -46,6 +46,8 @@ class DistrictList(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     districts: tuple[District, ...] = ()
+    # the city and province roll-up's database; by default the home database
+    rollup: str | None = None
 
     @field_validator("districts")
     @classmethod
@@ -56,6 +58,11 @@ class DistrictList(BaseModel):
                 raise ValueError(f"district {district.name} is listed twice")
             seen.add(district.name.lower())
         return districts
+
+    @field_validator("rollup")
+    @classmethod
+    def check_rollup(cls, url: str | None) -> str | None:
+        return District.check_url(url)
 
     def named(self, name: str) -> District | None:
         return next((d for d in self.districts if d.name == name), None)
@@ -96,7 +103,8 @@ def add(home: Path, name: str, database_url: str | None = None) -> District:
         listed = load(home)
         if any(d.name.lower() == name.lower() for d in listed.districts):
             raise DistrictError(f"a district named {name} is already there")
-        _write(file_of(home), DistrictList(districts=(*listed.districts, district)))
+        added = listed.model_copy(update={"districts": (*listed.districts, district)})
+        _write(file_of(home), added)
     return district
 
 

@@ -85,6 +85,7 @@ ALLOWED = {
     ("GET", "/v1/schools/{school_id}/satisfaction"): READ,
     ("GET", "/v1/districts/{district}/satisfaction"): READ,
     ("GET", "/v1/districts/{district}/funds"): READ,
+    ("GET", "/v1/rollup/funds"): {R},
     ("GET", "/v1/schools/{school_id}/fund"): READ,
     ("GET", "/v1/schools/{school_id}/students"): READ,
     ("GET", "/v1/schools/{school_id}/students/{student_id}/balance"): READ | {G},
@@ -149,6 +150,7 @@ UNSCOPED = {
     ("GET", "/v1/guardian/children"),  # their own, wherever they are
     ("GET", "/v1/guardian/registration"),  # their school's
     ("GET", "/v1/guardian/shares"),  # their own children's
+    ("GET", "/v1/rollup/funds"),  # every district followed, for a city's regulators
     ("POST", "/v1/login"),
 }
 # Routes for someone who has no token yet.
