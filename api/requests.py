@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from application import commands as c
 from domain.allocation import Allocation
 from domain.bankformats import DATE_FORMATS, ColumnMap
 from domain.course import Category
@@ -197,6 +198,23 @@ class TermCreate(Body):
         "to escalate one rejected",
     )
 
+    def command(self, school_id: UUID) -> c.OpenTerm:
+        return c.OpenTerm(
+            school_id,
+            self.code,
+            self.starts,
+            self.ends,
+            self.fee_per_term,
+            self.fee_cap,
+            self.planned_sessions,
+            self.refund_deadline_days,
+            self.absence_consumes,
+            tuple(self.closed_days),
+            self.release.value,
+            self.silence_days,
+            self.answer_days,
+        )
+
 
 class TeacherCreate(Body):
     model_config = example(code="T07", kind="staff", rate="50.00", since="2026-09-01")
@@ -288,6 +306,16 @@ class RatingCreate(Body):
     teacher_score: Score
     comment: Comment | None = None
 
+    def command(self, course_id: UUID) -> c.RateCourse:
+        return c.RateCourse(
+            course_id,
+            self.student_id,
+            self.week,
+            self.course_score,
+            self.teacher_score,
+            self.comment,
+        )
+
 
 class ConfirmationCreate(Body):
     """The session of ``day``, and with ``earlier_too`` every earlier one
@@ -357,6 +385,18 @@ class SessionCreate(Body):
     present: list[StudentId] = Field(max_length=1000)
     absent: list[StudentId] = Field(default=[], max_length=1000)
 
+    def command(self, course_id: UUID) -> c.DeliverSession:
+        return c.DeliverSession(
+            course_id,
+            None,
+            self.day,
+            self.starts,
+            self.ends,
+            self.teacher_id,
+            tuple(self.present),
+            tuple(self.absent),
+        )
+
 
 class Reversal(Body):
     model_config = example(reason="roster recorded for the wrong class")
@@ -400,6 +440,17 @@ class PaymentCreate(Body):
         "charges of the student are paid first",
     )
 
+    def command(self, school_id: UUID) -> c.RecordPayment:
+        return c.RecordPayment(
+            school_id,
+            self.student_id,
+            self.amount,
+            self.channel,
+            self.reference,
+            self.received_on,
+            allocation(self.lines),
+        )
+
 
 class Reallocation(Body):
     model_config = example(
@@ -428,6 +479,16 @@ class RefundCreate(Body):
         description="refund the credit of this enrolment; without it, the "
         "family's unallocated money first, then its enrolments in order",
     )
+
+    def command(self, school_id: UUID) -> c.RequestRefund:
+        return c.RequestRefund(
+            school_id,
+            self.student_id,
+            self.amount,
+            self.reason,
+            self.reference,
+            self.course_id,
+        )
 
 
 class RefundPayment(Body):

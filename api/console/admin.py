@@ -14,11 +14,9 @@ from api.console.forms import Said, read, send
 from api.console.web import Visit, form_for, page_for
 from api.console.words import N_
 from api.deps import wait_for
-from api.names import names_of
 from api.requests import Reversal, SessionCreate
 from application import commands as c
 from domain.errors import NotFound
-from domain.person import Kind
 from infra.tokens import Role
 from projections import lists as q
 from projections import schoolday as d
@@ -62,14 +60,7 @@ def _home(visit: Visit, status: int = 200, **said) -> Response:
         key=lambda course: course.recorded,
     )
     asked = d.leave_awaiting(queries, school_id)
-    known = names_of(
-        visit.system,
-        visit.principal,
-        visit.request,
-        school_id,
-        Kind.STUDENT,
-        {a.student_id for a in asked},
-    )
+    known = visit.names(school_id, {a.student_id for a in asked})
     return visit.render(
         "admin.html",
         status,
@@ -133,15 +124,7 @@ def record_session(
             teacher_id=teacher_id,
             present=present,
         )
-        command = c.DeliverSession(
-            course_id,
-            None,
-            body.day,
-            body.starts,
-            body.ends,
-            body.teacher_id,
-            tuple(body.present),
-        )
+        command = body.command(course_id)
         position = send(visit, command)
     except Said as said:
         return _session(visit, course_id, day, said.status, error=said.message)
@@ -177,14 +160,7 @@ def _session(
         queries, {"course": course_id, "status": "active"}, None, ROSTER_LIMIT
     ).rows
     ids = [s.student_id for s in seats]
-    known = names_of(
-        visit.system,
-        visit.principal,
-        visit.request,
-        course.school_id,
-        Kind.STUDENT,
-        ids,
-    )
+    known = visit.names(course.school_id, ids)
     teachers = q.TEACHERS.page(
         queries, {"school": course.school_id, "kind": None}, None, ROSTER_LIMIT
     ).rows

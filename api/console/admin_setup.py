@@ -15,7 +15,6 @@ from api.console.forms import Said, read, send
 from api.console.web import Visit
 from api.console.words import N_
 from api.deps import wait_for
-from api.names import names_of
 from api.requests import (
     CourseCreate,
     EnrolmentCreate,
@@ -27,7 +26,6 @@ from api.requests import (
 from application import commands as c
 from domain.course import Category
 from domain.errors import NotFound
-from domain.person import Kind
 from domain.school import Release
 from projections import lists as q
 from projections import registrations as r
@@ -144,21 +142,7 @@ def open_term(
         )
         position = send(
             visit,
-            c.OpenTerm(
-                school_id,
-                body.code,
-                body.starts,
-                body.ends,
-                body.fee_per_term,
-                body.fee_cap,
-                body.planned_sessions,
-                body.refund_deadline_days,
-                body.absence_consumes,
-                tuple(body.closed_days),
-                body.release.value,
-                body.silence_days,
-                body.answer_days,
-            ),
+            body.command(school_id),
         )
     except Said as said:
         return _setup(visit, None, said.status, error=said.message, form="term")
@@ -311,14 +295,7 @@ def _course(visit: Visit, course_id: UUID, status: int = 200, **said) -> Respons
     seats = q.ENROLMENTS.page(
         queries, {"course": course_id, "status": None}, None, ROSTER_LIMIT
     ).rows
-    known = names_of(
-        visit.system,
-        visit.principal,
-        visit.request,
-        school_id,
-        Kind.STUDENT,
-        [s.student_id for s in seats],
-    )
+    known = visit.names(school_id, [s.student_id for s in seats])
     return visit.render(
         "admin_course.html",
         status,

@@ -16,8 +16,6 @@ from api.console.forms import Said
 from api.console.web import Visit, page_for, templates
 from api.console.words import DONE
 from api.deps import wait_for
-from api.names import names_of
-from domain.person import Kind
 from infra.tokens import Role
 from projections import confirmations as c
 from projections import funds as f
@@ -150,14 +148,7 @@ def families_who_owe(visit: Visit, shown: int) -> Worklist:
     queries, school = visit.system.queries, visit.school
     owing = f.students(queries, school, "owes", LISTED)
     listed = owing[:shown]
-    known = names_of(
-        visit.system,
-        visit.principal,
-        visit.request,
-        school,
-        Kind.STUDENT,
-        [s for s, _ in listed],
-    )
+    known = visit.names(school, [s for s, _ in listed])
     items = [Owing(s, known.names.get(s), figures) for s, figures in listed]
     return Worklist(len(owing), items, capped=len(owing) == LISTED)
 

@@ -11,8 +11,7 @@ from api.console.bursar_work import back_to
 from api.console.forms import Said, read, send
 from api.console.web import Visit, form_for, page_for
 from api.console.words import DONE
-from api.requests import PaymentCreate, RefundCreate, StudentId, allocation
-from application import commands as c
+from api.requests import PaymentCreate, RefundCreate, StudentId
 from infra.tokens import Role
 from projections import lists as q
 
@@ -49,16 +48,7 @@ def record_payment(
     lines = [{"course_id": course_id, "amount": sent["amount"]}] if course_id else None
     try:
         body = read(visit, PaymentCreate, **sent, lines=lines)
-        command = c.RecordPayment(
-            visit.school,
-            body.student_id,
-            body.amount,
-            body.channel,
-            body.reference,
-            body.received_on,
-            allocation(body.lines),
-        )
-        position = send(visit, command)
+        position = send(visit, body.command(visit.school))
     except Said as said:
         return _page(visit, sent | {"course_id": course_id}, said)
     return back_to(visit, position, "payment-recorded", "/bursar/money")
@@ -77,15 +67,7 @@ def request_refund(
     sent |= {"reason": reason.strip(), "reference": reference.strip()}
     try:
         body = read(visit, RefundCreate, **sent, course_id=course_id)
-        command = c.RequestRefund(
-            visit.school,
-            body.student_id,
-            body.amount,
-            body.reason,
-            body.reference,
-            body.course_id,
-        )
-        position = send(visit, command)
+        position = send(visit, body.command(visit.school))
     except Said as said:
         return _page(visit, {}, said, refund=sent | {"course_id": course_id})
     return back_to(visit, position, "refund-requested", "/bursar")

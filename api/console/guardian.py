@@ -11,12 +11,10 @@ from fastapi.responses import Response
 from api.console.web import Visit, form_for, page_for
 from api.console.words import refusal
 from api.deps import wait_for
-from api.names import names_of
 from api.requests import BusinessDate, Comment, StudentId
 from application import commands as c
 from domain.dispute import Grounds
 from domain.errors import DomainError, NotFound
-from domain.person import Kind
 from infra.tokens import Role
 from projections import confirmations as q
 from projections import funds as f
@@ -99,9 +97,7 @@ def _answer(visit: Visit, kids, about: str, status: int = 200, **said) -> Respon
 def children(visit: Visit, kids: list[str]) -> list[Child]:
     principal, queries = visit.principal, visit.system.queries
     [school_id] = principal.schools
-    known = names_of(
-        visit.system, principal, visit.request, school_id, Kind.STUDENT, kids
-    )
+    known = visit.names(school_id, kids)
     shares = q.shares_of(queries, [school_id], kids)
     return [
         Child(

@@ -66,14 +66,7 @@ def rate(
             teacher_score=_whole(teacher_score),
             comment=comment.strip() or None,
         )
-        return c.RateCourse(
-            course_id,
-            body.student_id,
-            body.week,
-            body.course_score,
-            body.teacher_score,
-            body.comment,
-        )
+        return body.command(course_id)
 
     return _send(visit, student, "ratings", "rated", command, about=course_id)
 

@@ -14,11 +14,9 @@ from pydantic import ValidationError
 from api.console.web import Visit, form_for, page_for
 from api.console.words import N_, family_refusal
 from api.deps import wait_for
-from api.names import names_of
 from api.requests import RegistrationCreate, WaitingListDeparture
 from application import commands as c
 from domain.errors import DomainError
-from domain.person import Kind
 from infra.tokens import Role
 from projections import family, registrations
 
@@ -128,9 +126,7 @@ def _read(visit: Visit) -> Registrations:
     principal, queries = visit.principal, visit.system.queries
     [school_id] = principal.schools
     kids = sorted(principal.children or ())
-    known = names_of(
-        visit.system, principal, visit.request, school_id, Kind.STUDENT, kids
-    )
+    known = visit.names(school_id, kids)
     held = {
         (x.course_id, kid): x
         for kid in kids

@@ -8,9 +8,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from api.console.web import Visit
-from api.names import names_of
 from domain.errors import NotFound
-from domain.person import Kind
 from domain.rating import monday_of
 from projections import confirmations as q
 from projections import family, registrations
@@ -74,9 +72,7 @@ def statement(visit: Visit, student_id: str) -> Statement:
         raise NotFound("no student with that id")
     [school_id] = principal.schools
     today = visit.today
-    known = names_of(
-        visit.system, principal, visit.request, school_id, Kind.STUDENT, [student_id]
-    )
+    known = visit.names(school_id, [student_id])
     attended = family.attendance(queries, school_id, student_id)
     shares = {
         (s.course_id, s.day): s for s in q.shares_of(queries, [school_id], [student_id])

@@ -6,6 +6,7 @@ refuses them, and a visitor not signed in is sent to the sign-in form.
 """
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +21,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from api.auth import Principal, principal_of
 from api.bootstrap import System
 from api.console.i18n import Speaker, chosen
+from api.names import Names, names_of
 from domain.course import BEIJING
+from domain.person import Kind
 from infra.sessions import csrf_for, csrf_matches
 from infra.tokens import Role
 
@@ -75,6 +78,14 @@ class Visit:
             message = self.speaker.gettext("Your token names no school.")
             raise Refused(self.render("refused.html", 403, message=message))
         return min(self.principal.schools)
+
+    def names(
+        self, school_id: UUID, refs: Iterable[str], kind: Kind = Kind.STUDENT
+    ) -> Names:
+        """The people's names the signed-in person may read (each read logged)."""
+        return names_of(
+            self.system, self.principal, self.request, school_id, kind, refs
+        )
 
     @property
     def csrf(self) -> str:

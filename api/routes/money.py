@@ -41,15 +41,7 @@ def record_payment(
     its lines name (or the student's oldest unpaid charges first); a re-sent
     notification gets the first answer, the same reference with other content
     a 409."""
-    command = c.RecordPayment(
-        school_id,
-        body.student_id,
-        body.amount,
-        body.channel,
-        body.reference,
-        body.received_on,
-        allocation(body.lines),
-    )
+    command = body.command(school_id)
     entity = Payment.id_for(school_id, body.channel, body.reference)
     return run(system, who, request, command, entity=entity, key=key, body=body)
 
@@ -82,14 +74,7 @@ def request_refund(
 ):
     """Ask to refund part or all of a family's credit, or of one enrolment's;
     refused when it is more than the credit other refunds do not claim."""
-    command = c.RequestRefund(
-        school_id,
-        body.student_id,
-        body.amount,
-        body.reason,
-        body.reference,
-        body.course_id,
-    )
+    command = body.command(school_id)
     entity = Refund.id_for(school_id, body.reference)
     return run(system, who, request, command, entity=entity, key=key, body=body)
 

@@ -102,16 +102,7 @@ def deliver_session(
     key: IdempotencyKey = None,
 ):
     """Record a delivered session with its times, teacher and roster."""
-    command = c.DeliverSession(
-        course_id,
-        None,
-        body.day,
-        body.starts,
-        body.ends,
-        body.teacher_id,
-        tuple(body.present),
-        tuple(body.absent),
-    )
+    command = body.command(course_id)
     entity = Course.session_id_for(course_id, body.day)
     return run(system, who, request, command, entity=entity, key=key, body=body)
 

@@ -129,14 +129,7 @@ def rate_course(
 ):
     """Rate a week of a course the child was present at, and its teacher,
     each 1 to 5, once per week; an optional comment."""
-    command = c.RateCourse(
-        course_id,
-        body.student_id,
-        body.week,
-        body.course_score,
-        body.teacher_score,
-        body.comment,
-    )
+    command = body.command(course_id)
     entity = Rating.id_for(course_id, body.student_id, body.week)
     return run(system, who, request, command, entity=entity, key=key, body=body)
 

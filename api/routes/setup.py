@@ -48,21 +48,7 @@ def open_term(
     key: IdempotencyKey = None,
 ):
     """Open a term with its fee policy."""
-    command = c.OpenTerm(
-        school_id,
-        body.code,
-        body.starts,
-        body.ends,
-        body.fee_per_term,
-        body.fee_cap,
-        body.planned_sessions,
-        body.refund_deadline_days,
-        body.absence_consumes,
-        tuple(body.closed_days),
-        body.release.value,
-        body.silence_days,
-        body.answer_days,
-    )
+    command = body.command(school_id)
     entity = Term.id_for(school_id, body.code)
     return run(system, who, request, command, entity=entity, key=key, body=body)
 
