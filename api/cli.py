@@ -66,7 +66,7 @@ from infra.digests import (
 )
 from infra.logging import configure_logging
 from infra.settings import Settings
-from infra.tokens import Role, ScopeError
+from infra.tokens import Grant, Role, ScopeError
 from infra.verified import Busy
 from projections.export import export
 from projections.runner import Projector
@@ -688,20 +688,33 @@ def create_token(
     school: Annotated[
         list[str] | None, typer.Option(help="a school code (repeat for auditors)")
     ] = None,
+    city: Annotated[
+        str | None, typer.Option(help="a city's districts, in the roll-up")
+    ] = None,
+    province: Annotated[
+        str | None, typer.Option(help="a province's districts, in the roll-up")
+    ] = None,
     subject: Annotated[
         str | None, typer.Option(help="who holds it; recorded on every event")
     ] = None,
 ) -> None:
     """Create a token; it is printed once and stored only as a hash. With
-    districts, it is kept in its district's database."""
+    districts, a district's or school's token is kept in its district's
+    database, a city's or province's beside the roll-up."""
     settings, system = start()
     schools = tuple(school or ())
-    if districts.configured(settings.home):
+    if districts.configured(settings.home) and not (city or province):
         system = district_system(settings, district, schools)
-    subject = subject or f"{role.value}-{district or '-'.join(schools)}".lower()
+    place = district or city or province or "-".join(schools)
+    subject = subject or f"{role.value}-{place}".lower()
     try:
         grant, token = system.tokens.create(
-            subject=subject, role=role, district=district, schools=schools
+            subject=subject,
+            role=role,
+            district=district,
+            schools=schools,
+            city=city,
+            province=province,
         )
     except ScopeError as error:
         console.print(str(error))
@@ -726,7 +739,7 @@ def list_tokens() -> None:
     _, system = start()
     for row in system.tokens.list():
         state = "revoked" if row["revoked_at"] else "active"
-        scope = row["district"] or ", ".join(row["schools"])
+        scope = Grant.of(row).scope
         print(row["token_id"], row["role"], scope, row["subject"], state, sep="\t")
 
 

@@ -177,23 +177,44 @@ class Districts:
 
 class DistrictRouting:
     """Answers each request with a bearer token from the System of the
-    district that holds the token; any other request, and a token no
-    district holds, from the serving process's own."""
+    district that holds the token, and each console visit from the System of
+    the district its session was opened in; any other request, and a token
+    no district holds, from the serving process's own."""
 
     def __init__(self, app, districts: Districts) -> None:
         self.app, self.districts = app, districts
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and (token := bearer_token(scope)):
-            system = self.districts.known(token) or await run_in_threadpool(
-                self.districts.system_of_token, token
-            )
+        if scope["type"] == "http":
+            system = await self.system_for(scope)
             if system is not None:
                 scope.setdefault("state", {})["system"] = system
         await self.app(scope, receive, send)
+
+    async def system_for(self, scope) -> System | None:
+        if token := bearer_token(scope):
+            return self.districts.known(token) or await run_in_threadpool(
+                self.districts.system_of_token, token
+            )
+        # a district named wrongly finds no session there: nobody signed in
+        if (name := cookie(scope, DISTRICT_COOKIE)) and name in self.districts.names():
+            return await run_in_threadpool(self.districts.system, name)
+        return None
+
+
+DISTRICT_COOKIE = "fl_district"
 
 
 def bearer_token(scope) -> str | None:
     given = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
     scheme, _, token = given.partition(" ")
     return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def cookie(scope, name: str) -> str | None:
+    header = dict(scope["headers"]).get(b"cookie", b"").decode("latin-1")
+    for pair in header.split(";"):
+        key, _, value = pair.strip().partition("=")
+        if key == name:
+            return value or None
+    return None

@@ -29,12 +29,20 @@ def add_district(
         str | None,
         typer.Option(help="its PostgreSQL (default: an embedded server of its own)"),
     ] = None,
+    city: Annotated[
+        str | None, typer.Option(help="the city whose regulators it reports to")
+    ] = None,
+    province: Annotated[
+        str | None, typer.Option(help="the province whose regulators it reports to")
+    ] = None,
 ) -> None:
     """Add a district; a running server opens it when first asked, without a
     restart."""
     settings = Settings()
     try:
-        district = districts.add(settings.home, name, database_url)
+        district = districts.add(
+            settings.home, name, database_url, city=city, province=province
+        )
     except DistrictError as error:
         console.print(f"Nothing was written: {error}")
         raise typer.Exit(2) from None
@@ -55,4 +63,5 @@ def list_districts() -> None:
             f"No districts in {districts.file_of(settings.home)}: one database."
         )
     for district in listed.districts:
-        print(district.name, where(settings, district), sep="\t")
+        place = " / ".join(filter(None, (district.province, district.city))) or "-"
+        print(district.name, place, where(settings, district), sep="\t")

@@ -32,13 +32,10 @@ def open_rollup(settings: Settings, database: Database | None = None) -> Rollup:
     so a district added is followed from its first round."""
     home = settings.home
 
-    def listed() -> list[str]:
-        return districts.load(home).names()
+    def listed() -> list[districts.District]:
+        return list(districts.load(home).districts)
 
-    def locate(name: str) -> Database:
-        district = districts.load(home).named(name)
-        if district is None:
-            raise districts.DistrictError(f"no district named {name}")
+    def locate(district: districts.District) -> Database:
         return districts.open_district(home, district, settings.database)
 
     datastore = datastore_of(database or rollup_database(settings))

@@ -16,6 +16,7 @@ from infra.database import Database, ensure_database, from_url, start_embedded
 
 FILE = "districts.json"
 NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"  # it names a folder and a database
+PLACE = r"^\S(.{0,62}\S)?$"  # a city's or province's name, as its bureau writes it
 
 
 class DistrictError(ValueError):
@@ -23,13 +24,16 @@ class DistrictError(ValueError):
 
 
 class District(BaseModel):
-    """A district and where its database is: ``database_url``, or by default
-    an embedded server of its own under home."""
+    """A district, the city and province it reports to, and where its
+    database is: ``database_url``, or by default an embedded server of its
+    own under home."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(pattern=NAME)
     database_url: str | None = None
+    city: str | None = Field(default=None, pattern=PLACE)
+    province: str | None = Field(default=None, pattern=PLACE)
 
     @field_validator("database_url")
     @classmethod
@@ -92,11 +96,20 @@ def load(home: Path) -> DistrictList:
         ) from None
 
 
-def add(home: Path, name: str, database_url: str | None = None) -> District:
+def add(
+    home: Path,
+    name: str,
+    database_url: str | None = None,
+    *,
+    city: str | None = None,
+    province: str | None = None,
+) -> District:
     """Adds a district to the file, written whole or not at all; refuses a
     name already there (whatever its case) or one that is not valid."""
     try:
-        district = District(name=name, database_url=database_url)
+        district = District(
+            name=name, database_url=database_url, city=city, province=province
+        )
     except ValidationError as error:
         raise DistrictError(_reason(error)) from None
     with _locked(home):
@@ -113,6 +126,11 @@ def _reason(error: ValidationError) -> str:
     if first["loc"] == ("name",):
         return (
             "a district's name is a letter, then up to 62 letters, digits, '-' or '_'"
+        )
+    if first["loc"] in (("city",), ("province",)):
+        return (
+            f"a {first['loc'][0]}'s name is 1 to 64 characters, not beginning"
+            " or ending with a space"
         )
     return first["msg"].removeprefix("Value error, ")
 

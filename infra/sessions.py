@@ -28,7 +28,7 @@ CREATE INDEX IF NOT EXISTS console_sessions_token ON console_sessions (token_id)
 SESSION_LIFE = timedelta(hours=12)
 
 _GRANT = """
-    SELECT t.token_id, t.subject, t.role, t.district, t.schools
+    SELECT t.token_id, t.subject, t.role, t.district, t.schools, t.city, t.province
     FROM console_sessions s JOIN api_tokens t USING (token_id)
     WHERE s.session_hash = %s AND s.ended_at IS NULL AND s.expires_at > now()
       AND t.revoked_at IS NULL

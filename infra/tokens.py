@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     created_at timestamptz NOT NULL,
     revoked_at timestamptz
 );
+ALTER TABLE api_tokens ADD COLUMN IF NOT EXISTS city text;
+ALTER TABLE api_tokens ADD COLUMN IF NOT EXISTS province text;
 CREATE TABLE IF NOT EXISTS login_codes (
     code_hash text PRIMARY KEY,
     school text NOT NULL,
@@ -48,28 +50,60 @@ class Role(StrEnum):
 @dataclass(frozen=True)
 class Grant:
     """Who a token speaks for, and where: a district, or listed school codes
-    (a school administrator's may also name the school's district)."""
+    (a school administrator's may also name the school's district), or for a
+    regulator or auditor over the roll-up, a city or a province."""
 
     token_id: UUID
     subject: str
     role: Role
     district: str | None
     schools: tuple[str, ...]
+    city: str | None = None
+    province: str | None = None
 
     @classmethod
     def of(cls, row: dict) -> "Grant":
         """The grant of a row of api_tokens."""
-        schools = tuple(row["schools"])
         return cls(
-            row["token_id"], row["subject"], Role(row["role"]), row["district"], schools
+            row["token_id"],
+            row["subject"],
+            Role(row["role"]),
+            row["district"],
+            tuple(row["schools"]),
+            row["city"],
+            row["province"],
         )
+
+    @property
+    def scope(self) -> str:
+        """Where it reaches, as ``tokens list`` shows it."""
+        if self.province or self.city:
+            kind = "province" if self.province else "city"
+            return f"{kind} {self.province or self.city}"
+        return self.district or ", ".join(self.schools)
 
 
 class ScopeError(ValueError):
     pass
 
 
-def check_scope(role: Role, district: str | None, schools: tuple[str, ...]) -> None:
+def check_scope(
+    role: Role,
+    district: str | None,
+    schools: tuple[str, ...],
+    city: str | None = None,
+    province: str | None = None,
+) -> None:
+    wide = [place for place in (city, province) if place]
+    if wide and (role not in (Role.REGULATOR, Role.AUDITOR)):
+        raise ScopeError("only regulator and auditor tokens are for a city or province")
+    if wide and (len(wide) > 1 or district or schools):
+        raise ScopeError(
+            "a city or province token is for that one place: not with --district,"
+            " --school or both --city and --province"
+        )
+    if wide:
+        return
     match role:
         case Role.BURSAR if district or len(schools) != 1:
             raise ScopeError("a bursar token is for exactly one school (--school)")
@@ -79,14 +113,20 @@ def check_scope(role: Role, district: str | None, schools: tuple[str, ...]) -> N
                 "to register that school, for its district (--district)"
             )
         case Role.REGULATOR if not district or schools:
-            raise ScopeError("a regulator token is for one district (--district)")
+            raise ScopeError(
+                "a regulator token is for one district (--district), city (--city)"
+                " or province (--province)"
+            )
         case Role.GUARDIAN if district or len(schools) != 1:
             raise ScopeError(
                 "a guardian token is for one school (--school), its subject the "
                 "guardian's code in that school (--subject)"
             )
         case Role.AUDITOR if bool(district) == bool(schools):
-            raise ScopeError("an auditor token is for a district or for listed schools")
+            raise ScopeError(
+                "an auditor token is for a district, listed schools, a city or a"
+                " province"
+            )
 
 
 def digest(token: str) -> str:
@@ -107,11 +147,15 @@ class TokenStore:
         role: Role,
         district: str | None = None,
         schools: tuple[str, ...] = (),
+        city: str | None = None,
+        province: str | None = None,
     ) -> tuple[Grant, str]:
         """Returns the grant and the token; the token is never stored or shown again."""
-        check_scope(role, district, schools)
+        check_scope(role, district, schools, city, province)
+        grant = Grant(
+            uuid4(), subject, Role(role), district, tuple(schools), city, province
+        )
         with self.datastore.transaction(commit=True) as curs:
-            grant = Grant(uuid4(), subject, Role(role), district, tuple(schools))
             return _insert(curs, grant)
 
     def issue_login_code(self, school: str, subject: str) -> tuple[str, datetime]:
@@ -149,8 +193,8 @@ class TokenStore:
     def find(self, token: str) -> Grant | None:
         with self.datastore.cursor() as curs:
             curs.execute(
-                "SELECT token_id, subject, role, district, schools FROM api_tokens"
-                " WHERE token_hash = %s AND revoked_at IS NULL",
+                "SELECT token_id, subject, role, district, schools, city, province"
+                " FROM api_tokens WHERE token_hash = %s AND revoked_at IS NULL",
                 (digest(token),),
             )
             row = curs.fetchone()
@@ -177,8 +221,8 @@ class TokenStore:
     def list(self) -> list[dict]:
         with self.datastore.cursor() as curs:
             curs.execute(
-                "SELECT token_id, subject, role, district, schools, created_at,"
-                " revoked_at FROM api_tokens ORDER BY created_at"
+                "SELECT token_id, subject, role, district, schools, city, province,"
+                " created_at, revoked_at FROM api_tokens ORDER BY created_at"
             )
             return curs.fetchall()
 
@@ -187,7 +231,8 @@ def _insert(curs, grant: Grant) -> tuple[Grant, str]:
     token = PREFIX + secrets.token_urlsafe(32)
     curs.execute(
         "INSERT INTO api_tokens (token_id, token_hash, subject, role, district,"
-        " schools, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        " schools, city, province, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             grant.token_id,
             digest(token),
@@ -195,6 +240,8 @@ def _insert(curs, grant: Grant) -> tuple[Grant, str]:
             grant.role.value,
             grant.district,
             list(grant.schools),
+            grant.city,
+            grant.province,
             datetime.now(UTC),
         ),
     )

@@ -316,3 +316,8 @@ class Snapshot(Queries):
     def rows(self, statement: Composable, params: Any = ()) -> list[dict[str, Any]]:
         self.curs.execute(statement, params)
         return self.curs.fetchall()
+
+    @contextmanager
+    def snapshot(self) -> Iterator["Snapshot"]:
+        """Already one: reads asked for in one go stay in it."""
+        yield self

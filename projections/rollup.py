@@ -1,15 +1,17 @@
-"""The city and province roll-up: every district's school funds in one
-database, each district as of the log position its figures reflect.
+"""The city and province roll-up: every district's school funds, compliance
+findings, anomalies and satisfaction in one database, each district as of
+the log position its figures reflect.
 
-A round asks each district for its funds as its own read models compute them,
-in one snapshot that names its position, and replaces that district's rows and
-moves its tracking record in one transaction. Rows are replaced, never added
-to, so a round repeated or cut short can neither lose nor double a figure; a
-district that does not answer keeps its rows and position, marked stale."""
+A round asks each district for its figures as its own read models compute
+them, in one snapshot that names its position, and replaces that district's
+rows and moves its tracking record in one transaction. Rows are replaced,
+never added to, so a round repeated or cut short can neither lose nor double
+a figure; a district that does not answer keeps its rows and position, marked
+stale."""
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import astuple, dataclass
+from datetime import date, datetime
 from uuid import UUID
 
 import psycopg
@@ -23,9 +25,14 @@ from eventsourcing.postgres import (
 from psycopg.sql import SQL
 
 from domain import figures as f
+from domain.course import BEIJING
 from infra.database import SCHEMA_LOCK, Database
+from infra.districts import District
+from projections.anomalies import anomalies
+from projections.findings import Compliance, Finding
 from projections.funds import Fund, funds
 from projections.queries import Queries
+from projections.satisfaction import Satisfaction, satisfaction
 
 log = structlog.get_logger("rollup")
 
@@ -45,6 +52,10 @@ TABLES = (
     )
     """,
     """
+    ALTER TABLE rollup_districts ADD COLUMN IF NOT EXISTS city text,
+        ADD COLUMN IF NOT EXISTS province text
+    """,
+    """
     CREATE TABLE IF NOT EXISTS rollup_funds (
         district text NOT NULL,
         school_id uuid NOT NULL,
@@ -55,36 +66,93 @@ TABLES = (
         PRIMARY KEY (district, school_id)
     )
     """,
+    """
+    CREATE TABLE IF NOT EXISTS rollup_findings (
+        district text NOT NULL,
+        school_id uuid NOT NULL,
+        code text NOT NULL,
+        kind text NOT NULL,
+        rule text NOT NULL,
+        severity text NOT NULL,
+        subject text NOT NULL,
+        detail text NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS rollup_findings_district ON rollup_findings (district)",
+    """
+    CREATE TABLE IF NOT EXISTS rollup_satisfaction (
+        district text NOT NULL,
+        school_id uuid NOT NULL,
+        code text NOT NULL,
+        ratings integer NOT NULL,
+        course_mean text,
+        teacher_mean text,
+        attendances integer NOT NULL,
+        response_rate text,
+        PRIMARY KEY (district, school_id)
+    )
+    """,
 )
+KINDS = ("compliance", "anomaly")
 
-_CLEAR_DISTRICT = SQL("DELETE FROM rollup_funds WHERE district = %s")
+_CLEAR_DISTRICT = tuple(
+    SQL(f"DELETE FROM {table} WHERE district = %s")
+    for table in ("rollup_funds", "rollup_findings", "rollup_satisfaction")
+)
 _INSERT_FUND = SQL(
     "INSERT INTO rollup_funds (district, school_id, code, name, bank, held)"
     " VALUES (%s, %s, %s, %s, %s, %s)"
 )
+_INSERT_FINDING = SQL(
+    "INSERT INTO rollup_findings (district, school_id, code, kind, rule, severity,"
+    " subject, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_INSERT_SATISFACTION = SQL(
+    "INSERT INTO rollup_satisfaction (district, school_id, code, ratings,"
+    " course_mean, teacher_mean, attendances, response_rate)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+)
 _CONTACTED = SQL("""
-    INSERT INTO rollup_districts (district, head, contacted_at)
-    VALUES (%s, %s, now())
-    ON CONFLICT (district) DO UPDATE SET head = excluded.head,
+    INSERT INTO rollup_districts (district, city, province, head, contacted_at)
+    VALUES (%s, %s, %s, %s, now())
+    ON CONFLICT (district) DO UPDATE SET city = excluded.city,
+        province = excluded.province, head = excluded.head,
         contacted_at = excluded.contacted_at, error = NULL, failed_at = NULL
 """)
 _FAILED = SQL("""
-    INSERT INTO rollup_districts (district, error, failed_at) VALUES (%s, %s, now())
-    ON CONFLICT (district) DO UPDATE SET error = excluded.error,
+    INSERT INTO rollup_districts (district, city, province, error, failed_at)
+    VALUES (%s, %s, %s, %s, now())
+    ON CONFLICT (district) DO UPDATE SET city = excluded.city,
+        province = excluded.province, error = excluded.error,
         failed_at = excluded.failed_at
 """)
 _DISTRICTS = SQL(f"""
-    SELECT d.district, coalesce(t.notification_id, 0) AS position, d.head,
-        d.contacted_at, d.error, d.failed_at
+    SELECT d.district, d.city, d.province, coalesce(t.notification_id, 0) AS position,
+        d.head, d.contacted_at, d.error, d.failed_at
     FROM rollup_districts d
-    LEFT JOIN {TRACKING_TABLE} t ON t.application_name = d.district
+    LEFT JOIN (
+        SELECT application_name, max(notification_id) AS notification_id
+        FROM {TRACKING_TABLE} GROUP BY 1
+    ) t ON t.application_name = d.district
     ORDER BY d.district
 """)
 _FUNDS = SQL("""
     SELECT district, school_id, code, name, bank, held FROM rollup_funds
     ORDER BY district, code
 """)
-_EMPTY = SQL(f"TRUNCATE rollup_funds, rollup_districts, {TRACKING_TABLE}")
+_FINDINGS = SQL("""
+    SELECT district, school_id, code, kind, rule, severity, subject, detail
+    FROM rollup_findings ORDER BY district, code, kind, rule, subject, detail
+""")
+_SATISFACTION = SQL("""
+    SELECT district, school_id, code, ratings, course_mean, teacher_mean,
+        attendances, response_rate
+    FROM rollup_satisfaction ORDER BY district, code
+""")
+_EMPTY = SQL(
+    "TRUNCATE rollup_funds, rollup_findings, rollup_satisfaction, rollup_districts,"
+    f" {TRACKING_TABLE}"
+)
 
 
 @dataclass(frozen=True)
@@ -108,18 +176,50 @@ class FundRow:
 
 
 @dataclass(frozen=True)
-class DistrictFunds:
-    """What a district's read models answered, and where its log stood."""
+class FindingRow:
+    """A compliance finding or an anomaly in a school, as its district found it."""
 
     district: str
+    school_id: UUID
+    code: str
+    kind: str  # compliance or anomaly
+    rule: str
+    severity: str
+    subject: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class SatisfactionRow:
+    """A school's ratings; means and rates are decimal strings, None unrated."""
+
+    district: str
+    school_id: UUID
+    code: str
+    ratings: int
+    course_mean: str | None
+    teacher_mean: str | None
+    attendances: int
+    response_rate: str | None
+
+
+@dataclass(frozen=True)
+class DistrictReport:
+    """What a district's read models answered, and where its log stood."""
+
+    district: District
     position: int
     head: int
     funds: tuple[FundRow, ...]
+    findings: tuple[FindingRow, ...] = ()
+    satisfaction: tuple[SatisfactionRow, ...] = ()
 
 
 @dataclass(frozen=True)
 class DistrictState:
     district: str
+    city: str | None
+    province: str | None
     position: int
     head: int
     contacted_at: datetime | None
@@ -134,9 +234,58 @@ class DistrictState:
 
 
 @dataclass(frozen=True)
-class CityFunds:
+class DistrictTotals:
+    """A district's schools added up, as of its position."""
+
+    state: DistrictState
+    schools: int
+    bank: int
+    held: int
+    uncovered: tuple[str, ...]
+    compliance: int
+    anomalies: int
+    ratings: int
+
+    @property
+    def free_cash(self) -> int:
+        return f.free_cash(self.bank, self.held)
+
+
+@dataclass(frozen=True)
+class CityView:
+    """The whole roll-up in one snapshot, or the part a scope reaches."""
+
     districts: tuple[DistrictState, ...]
     schools: tuple[FundRow, ...]
+    findings: tuple[FindingRow, ...] = ()
+    satisfaction: tuple[SatisfactionRow, ...] = ()
+
+    def within(self, reaches: Callable[[DistrictState], bool]) -> "CityView":
+        names = {d.district for d in self.districts if reaches(d)}
+        return CityView(
+            tuple(d for d in self.districts if d.district in names),
+            tuple(s for s in self.schools if s.district in names),
+            tuple(x for x in self.findings if x.district in names),
+            tuple(x for x in self.satisfaction if x.district in names),
+        )
+
+    def totals(self) -> list[DistrictTotals]:
+        return [self.totals_of(state) for state in self.districts]
+
+    def totals_of(self, state: DistrictState) -> DistrictTotals:
+        name = state.district
+        schools = [s for s in self.schools if s.district == name]
+        found = [x.kind for x in self.findings if x.district == name]
+        return DistrictTotals(
+            state,
+            schools=len(schools),
+            bank=sum(s.bank for s in schools),
+            held=sum(s.held for s in schools),
+            uncovered=tuple(s.code for s in schools if not s.covered),
+            compliance=found.count("compliance"),
+            anomalies=found.count("anomaly"),
+            ratings=sum(x.ratings for x in self.satisfaction if x.district == name),
+        )
 
 
 def rows_of(district: str, found: Iterable[Fund]) -> tuple[FundRow, ...]:
@@ -147,9 +296,44 @@ def rows_of(district: str, found: Iterable[Fund]) -> tuple[FundRow, ...]:
     )
 
 
-def read_district(name: str, database: Database) -> DistrictFunds:
-    """The district's funds in one snapshot of its read models, and the head
-    of its notification log: the roll-up never writes to a district."""
+def findings_of(name: str, kind: str, found: Iterable[Finding]) -> list[FindingRow]:
+    return [
+        FindingRow(
+            name,
+            x.school_id,
+            x.school_code,
+            kind,
+            x.rule,
+            x.severity,
+            x.subject,
+            x.detail,
+        )
+        for x in found
+    ]
+
+
+def satisfaction_of(name: str, found: Iterable[Satisfaction]) -> list[SatisfactionRow]:
+    return [
+        SatisfactionRow(
+            name,
+            UUID(x.key),
+            x.code or "",
+            x.ratings,
+            x.course_mean,
+            x.teacher_mean,
+            x.attendances,
+            x.response_rate,
+        )
+        for x in found
+    ]
+
+
+def read_district(
+    district: District, database: Database, today: date
+) -> DistrictReport:
+    """The district's figures in one snapshot of its read models, and the
+    head of its notification log: the roll-up never writes to a district."""
+    name = district.name
     datastore = PostgresDatastore(
         dbname=database.dbname,
         host=database.host,
@@ -166,24 +350,47 @@ def read_district(name: str, database: Database) -> DistrictFunds:
         with psycopg.connect(database.conninfo, connect_timeout=REACH_TIMEOUT):
             pass  # the library retries ten times: a down district is known at once
         head = notifications.max_notification_id() or 0
-        found = funds(Queries(datastore), district=name)
-        position = found[0].position if found else 0
-        return DistrictFunds(name, position, head, rows_of(name, found))
+        with Queries(datastore).snapshot() as snap:
+            found = funds(snap, district=name)
+            ids = [fund.school_id for fund in found]
+            compliance = Compliance(snap).findings(ids, today=today)
+            anomalous = anomalies(snap, ids, today=today)
+            rated = satisfaction(snap, ids, "school") if ids else []
+            return DistrictReport(
+                district,
+                snap.position,
+                head,
+                rows_of(name, found),
+                tuple(
+                    findings_of(name, "compliance", compliance)
+                    + findings_of(name, "anomaly", anomalous)
+                ),
+                tuple(satisfaction_of(name, rated)),
+            )
     finally:
         datastore.close()
 
 
-Locate = Callable[[str], Database]
-Listed = Callable[[], list[str]]
+Locate = Callable[[District], Database]
+Listed = Callable[[], list[District]]
+
+
+def beijing_today() -> date:
+    return datetime.now(BEIJING).date()
 
 
 class Rollup:
     """Follows every district listed, each from the position it reflects."""
 
     def __init__(
-        self, datastore: PostgresDatastore, listed: Listed, locate: Locate
+        self,
+        datastore: PostgresDatastore,
+        listed: Listed,
+        locate: Locate,
+        today: Callable[[], date] = beijing_today,
     ) -> None:
         self.datastore, self.listed, self.locate = datastore, listed, locate
+        self.today = today
         self.tracking = PostgresTrackingRecorder(
             datastore, tracking_table_name=TRACKING_TABLE
         )
@@ -194,42 +401,50 @@ class Rollup:
 
     def follow(self) -> dict[str, str | None]:
         """One round over every district; each one's error, or None."""
-        return {name: self.follow_district(name) for name in self.listed()}
+        return {d.name: self.follow_district(d) for d in self.listed()}
 
-    def follow_district(self, name: str) -> str | None:
+    def follow_district(self, district: District) -> str | None:
         try:
-            answered = read_district(name, self.locate(name))
+            answered = read_district(district, self.locate(district), self.today())
         except DOWN as error:
             reason = str(error).strip() or type(error).__name__
-            log.warning("a district does not answer", district=name, error=reason)
-            self.record_failure(name, reason)
+            log.warning(
+                "a district does not answer", district=district.name, error=reason
+            )
+            self.record_failure(district, reason)
             return reason
         self.record(answered)
         return None
 
-    def record(self, answered: DistrictFunds) -> None:
+    def record(self, answered: DistrictReport) -> None:
         """Replaces the district's rows and moves its tracking record together;
         figures from before its tracked position (its read models rebuilding)
-        leave the roll-up as it was."""
-        name = answered.district
+        leave the roll-up as it was. At the same position the rows are
+        replaced too: findings that fall due with the day change without an
+        event."""
+        district = answered.district
+        name = district.name
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(_CONTACTED, (name, answered.head))
-            if answered.position <= (self.tracking._max_tracking_id(name, curs) or 0):
+            place = (name, district.city, district.province)
+            curs.execute(_CONTACTED, (*place, answered.head))
+            tracked = self.tracking._max_tracking_id(name, curs) or 0
+            if answered.position < tracked:
                 return
-            curs.execute(_CLEAR_DISTRICT, (name,))
+            for clear in _CLEAR_DISTRICT:
+                curs.execute(clear, (name,))
+            curs.executemany(_INSERT_FUND, [astuple(r) for r in answered.funds])
+            curs.executemany(_INSERT_FINDING, [astuple(r) for r in answered.findings])
             curs.executemany(
-                _INSERT_FUND,
-                [
-                    (r.district, r.school_id, r.code, r.name, r.bank, r.held)
-                    for r in answered.funds
-                ],
+                _INSERT_SATISFACTION, [astuple(r) for r in answered.satisfaction]
             )
-            self.tracking._insert_tracking(curs, Tracking(name, answered.position))
+            if answered.position > tracked:
+                self.tracking._insert_tracking(curs, Tracking(name, answered.position))
         log.info("district followed", district=name, position=answered.position)
 
-    def record_failure(self, name: str, reason: str) -> None:
+    def record_failure(self, district: District, reason: str) -> None:
+        place = (district.name, district.city, district.province)
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(_FAILED, (name, reason))
+            curs.execute(_FAILED, (*place, reason))
 
     def rebuild(self) -> dict[str, str | None]:
         """Empties the roll-up and follows every district from position 0."""
@@ -248,13 +463,19 @@ def create_tables(datastore: PostgresDatastore) -> None:
     ).create_table()
 
 
-def city_funds(datastore: PostgresDatastore) -> CityFunds:
-    """Every school of every district followed, in one snapshot, with each
-    district's position and whether it is stale."""
+def city_view(datastore: PostgresDatastore) -> CityView:
+    """Every district followed, in one snapshot, with each one's position and
+    whether it is stale."""
     with datastore.transaction(commit=False) as curs:
         curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        curs.execute(_DISTRICTS)
-        states = tuple(DistrictState(**row) for row in curs.fetchall())
-        curs.execute(_FUNDS)
-        schools = tuple(FundRow(**row) for row in curs.fetchall())
-    return CityFunds(states, schools)
+
+        def read(statement: SQL, row_type: type) -> tuple:
+            curs.execute(statement)
+            return tuple(row_type(**row) for row in curs.fetchall())
+
+        return CityView(
+            read(_DISTRICTS, DistrictState),
+            read(_FUNDS, FundRow),
+            read(_FINDINGS, FindingRow),
+            read(_SATISFACTION, SatisfactionRow),
+        )

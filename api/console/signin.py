@@ -10,9 +10,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from api.auth import authenticate
+from api.bootstrap import System
 from api.console.web import COOKIE, SESSION, Refused, Visit, checked, visit
+from api.districts import DISTRICT_COOKIE
 from api.errors import Unauthenticated
-from infra.tokens import Role
+from infra.tokens import Grant, Role
 
 router = APIRouter()
 HOMES = {
@@ -31,9 +33,11 @@ Text = Annotated[str, Form(max_length=200)]
 def home(visit: Anyone) -> Response:
     if visit.principal is None:
         return visit.redirect("/sign-in")
-    role = visit.principal.grant.role
-    if role in HOMES:
-        return visit.redirect(HOMES[role])
+    grant = visit.principal.grant
+    if grant.city or grant.province:
+        return visit.redirect("/city")
+    if grant.role in HOMES:
+        return visit.redirect(HOMES[grant.role])
     return visit.render("home.html")
 
 
@@ -73,13 +77,22 @@ def sign_out(visit: Posted) -> Response:
         visit.system.sessions.end(visit.secret)
     response = visit.redirect("/sign-in")
     response.delete_cookie(SESSION, **COOKIE)
+    response.delete_cookie(DISTRICT_COOKIE, **COOKIE)
     return response
 
 
-def _open(visit: Visit, token_id, next: str) -> Response:
-    session = visit.system.sessions.open(token_id)
+def _open(
+    visit: Visit, district: str | None, system: System, grant: Grant, next: str
+) -> Response:
+    """A session in the database that holds the token; with districts, a
+    cookie names which, so each visit is served from it."""
+    session = system.sessions.open(grant.token_id)
     response = visit.redirect(_local(next))
     response.set_cookie(SESSION, session, **COOKIE)
+    if district:
+        response.set_cookie(DISTRICT_COOKIE, district, **COOKIE)
+    else:
+        response.delete_cookie(DISTRICT_COOKIE, **COOKIE)
     return response
 
 

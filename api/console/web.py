@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from api.auth import Principal, principal_of
 from api.bootstrap import System
 from api.console.i18n import Speaker, chosen
+from api.deps import system_of
 from api.names import Names, names_of
 from domain.course import BEIJING
 from domain.person import Kind
@@ -64,7 +65,7 @@ class Visit:
 
     @property
     def system(self) -> System:
-        return self.request.app.state.system
+        return system_of(self.request)
 
     @property
     def today(self) -> date:
@@ -134,7 +135,7 @@ async def refused(request: Request, error: Refused) -> Response:
 
 
 async def visit(request: Request) -> Visit:
-    system: System = request.app.state.system
+    system = system_of(request)
     speaker = Speaker(
         chosen(request.query_params.get("lang") or request.cookies.get(LANGUAGE))
     )

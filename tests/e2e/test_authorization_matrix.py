@@ -85,7 +85,10 @@ ALLOWED = {
     ("GET", "/v1/schools/{school_id}/satisfaction"): READ,
     ("GET", "/v1/districts/{district}/satisfaction"): READ,
     ("GET", "/v1/districts/{district}/funds"): READ,
-    ("GET", "/v1/rollup/funds"): {R},
+    ("GET", "/v1/rollup/districts"): {R, A},
+    ("GET", "/v1/rollup/funds"): {R, A},
+    ("GET", "/v1/rollup/findings"): {R, A},
+    ("GET", "/v1/rollup/satisfaction"): {R, A},
     ("GET", "/v1/schools/{school_id}/fund"): READ,
     ("GET", "/v1/schools/{school_id}/students"): READ,
     ("GET", "/v1/schools/{school_id}/students/{student_id}/balance"): READ | {G},
@@ -150,7 +153,11 @@ UNSCOPED = {
     ("GET", "/v1/guardian/children"),  # their own, wherever they are
     ("GET", "/v1/guardian/registration"),  # their school's
     ("GET", "/v1/guardian/shares"),  # their own children's
-    ("GET", "/v1/rollup/funds"),  # every district followed, for a city's regulators
+    # the districts of a token's city or province (tests/integration/test_rollup.py)
+    ("GET", "/v1/rollup/districts"),
+    ("GET", "/v1/rollup/funds"),
+    ("GET", "/v1/rollup/findings"),
+    ("GET", "/v1/rollup/satisfaction"),
     ("POST", "/v1/login"),
 }
 # Routes for someone who has no token yet.

@@ -1,13 +1,15 @@
-"""The city roll-up over two districts, each on a PostgreSQL server of its
-own: it answers each district as of a position, keeps a stopped district's
-last figures marked stale, catches up after, and rebuilds to the same rows."""
+"""The city and province roll-up over three districts, two on PostgreSQL
+servers of their own (the city of Datong) and one in another city: it
+answers each district as of a position, keeps a stopped district's last
+figures marked stale, catches up after, rebuilds to the same rows, and shows
+each token the districts of its scope alone."""
 
 import atexit
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date
 from pathlib import Path
 from uuid import uuid4
@@ -23,15 +25,35 @@ from domain.school import School
 from infra import districts
 from infra.database import Database, ensure_database, start_embedded
 from infra.settings import Settings
-from infra.tokens import Role
+from infra.tokens import Role, ScopeError
+from projections.anomalies import anomalies
+from projections.findings import Compliance
 from projections.funds import funds
-from projections.rollup import CityFunds, Rollup, city_funds
+from projections.rollup import (
+    CityView,
+    Rollup,
+    beijing_today,
+    city_view,
+    findings_of,
+    satisfaction_of,
+)
+from projections.satisfaction import satisfaction
+from samples.simulate import Plan, simulate
 from tests.builders import BURSAR
 from tests.conftest import make_system
 from tests.e2e.conftest import serve
 from tests.integration.test_districts import load_district
 
-PINGCHENG, YUNGANG = "Pingcheng", "Yungang"
+PINGCHENG, YUNGANG, XIAODIAN = "Pingcheng", "Yungang", "Xiaodian"
+PLACES = {
+    PINGCHENG: ("Datong", "Shanxi"),
+    YUNGANG: ("Datong", "Shanxi"),
+    XIAODIAN: ("Taiyuan", "Shanxi"),
+}
+WITH_ANOMALIES = Plan(
+    schools=1, students=120, days=25, district=XIAODIAN, anomalies=True, per_rule=1
+)
+ALL_ANSWER = {PINGCHENG: None, YUNGANG: None, XIAODIAN: None}
 
 
 @dataclass
@@ -61,8 +83,8 @@ class City:
     databases: dict[str, Database]
     servers: dict[str, Server]
 
-    def answer(self) -> CityFunds:
-        return city_funds(self.rollup.datastore)
+    def answer(self) -> CityView:
+        return city_view(self.rollup.datastore)
 
 
 @contextmanager
@@ -87,7 +109,7 @@ def own_funds(database: Database, name: str) -> dict:
         }
 
 
-def rolled_up(answer: CityFunds, name: str) -> dict:
+def rolled_up(answer: CityView, name: str) -> dict:
     return {
         school.school_id: (school.bank, school.held)
         for school in answer.schools
@@ -95,7 +117,7 @@ def rolled_up(answer: CityFunds, name: str) -> dict:
     }
 
 
-def state_of(answer: CityFunds, name: str):
+def state_of(answer: CityView, name: str):
     [state] = [d for d in answer.districts if d.district == name]
     return state
 
@@ -123,9 +145,15 @@ def city(pg_server) -> Iterator[City]:
         name: ensure_database(server.admin, name.lower())
         for name, server in servers.items()
     }
+    databases[XIAODIAN] = ensure_database(pg_server, f"xiaodian_{uuid4().hex[:12]}")
     for name, database in databases.items():
-        districts.add(home, name, database.url)
-        load_district(database, name)
+        city, province = PLACES[name]
+        districts.add(home, name, database.url, city=city, province=province)
+        if name == XIAODIAN:
+            with district(database) as system:
+                simulate(system.bus, WITH_ANOMALIES)
+        else:
+            load_district(database, name)
         projected(database)
     own = ensure_database(pg_server, f"rollup_{uuid4().hex[:12]}")
     rollup = open_rollup(Settings(home=home), own)
@@ -136,11 +164,11 @@ def city(pg_server) -> Iterator[City]:
 
 
 def test_a_payment_in_one_district_appears_at_that_districts_new_position(city):
-    assert city.rollup.follow() == {PINGCHENG: None, YUNGANG: None}
+    assert city.rollup.follow() == ALL_ANSWER
     before = city.answer()
     position = pay(city.databases[YUNGANG], "WX-ROLLUP-1")
 
-    assert city.rollup.follow() == {PINGCHENG: None, YUNGANG: None}
+    assert city.rollup.follow() == ALL_ANSWER
 
     after = city.answer()
     assert state_of(after, YUNGANG).position == position
@@ -161,7 +189,7 @@ def test_a_stopped_district_is_stale_with_its_last_figures_and_catches_up(city):
     city.servers[YUNGANG].stop()
     try:
         errors = city.rollup.follow()
-        assert errors[PINGCHENG] is None and errors[YUNGANG]
+        assert errors[PINGCHENG] is None and errors[YUNGANG] and not errors[XIAODIAN]
         stale = city.answer()
     finally:
         city.servers[YUNGANG].start()
@@ -171,7 +199,7 @@ def test_a_stopped_district_is_stale_with_its_last_figures_and_catches_up(city):
     assert rolled_up(stale, YUNGANG) == rolled_up(before, YUNGANG)
     assert not state_of(stale, PINGCHENG).stale
 
-    assert city.rollup.follow() == {PINGCHENG: None, YUNGANG: None}
+    assert city.rollup.follow() == ALL_ANSWER
     caught_up = city.answer()
     assert not state_of(caught_up, YUNGANG).stale
     assert state_of(caught_up, YUNGANG).position == position
@@ -192,9 +220,11 @@ def test_a_round_with_nothing_new_changes_no_figure(city):
 def test_a_rebuild_from_position_0_equals_the_followed_rollup(city):
     city.rollup.follow()
     followed = city.answer()
-    assert city.rollup.rebuild() == {PINGCHENG: None, YUNGANG: None}
+    assert city.rollup.rebuild() == ALL_ANSWER
     rebuilt = city.answer()
     assert rebuilt.schools == followed.schools
+    assert rebuilt.findings == followed.findings
+    assert rebuilt.satisfaction == followed.satisfaction
     assert [(d.district, d.position, d.head) for d in rebuilt.districts] == [
         (d.district, d.position, d.head) for d in followed.districts
     ]
@@ -210,31 +240,126 @@ def test_the_rollup_database_can_be_named_in_the_districts_file(tmp_path, pg_ser
     assert rollup_database(Settings(home=tmp_path)) == own
 
 
-def test_a_city_regulator_reads_every_district_with_its_position(city):
+def test_the_rollup_keeps_each_districts_findings_and_ratings_as_it_finds_them(city):
+    city.rollup.follow()
+    answer = city.answer()
+    today = beijing_today()
+    for name, database in city.databases.items():
+        with district(database) as system:
+            schools = system.queries.schools_in(name)
+            expected = findings_of(
+                name,
+                "compliance",
+                Compliance(system.queries).findings(schools, today=today),
+            ) + findings_of(
+                name, "anomaly", anomalies(system.queries, schools, today=today)
+            )
+            rated = satisfaction_of(
+                name, satisfaction(system.queries, schools, "school")
+            )
+        kept = [x for x in answer.findings if x.district == name]
+        assert sorted(kept, key=astuple) == sorted(expected, key=astuple)
+        assert [x for x in answer.satisfaction if x.district == name] == rated
+    assert {x.district for x in answer.satisfaction} == set(city.databases)
+    assert {x.kind for x in answer.findings} == {"compliance", "anomaly"}
+
+
+ROUTES = ("districts", "funds", "findings", "satisfaction")
+SCOPES = [
+    # role, scope, the districts it sees (None: refused)
+    (Role.REGULATOR, {"city": "Datong"}, {PINGCHENG, YUNGANG}),
+    (Role.AUDITOR, {"city": "Datong"}, {PINGCHENG, YUNGANG}),
+    (Role.REGULATOR, {"city": "Taiyuan"}, {XIAODIAN}),
+    (Role.REGULATOR, {"province": "Shanxi"}, {PINGCHENG, YUNGANG, XIAODIAN}),
+    (Role.AUDITOR, {"province": "Shanxi"}, {PINGCHENG, YUNGANG, XIAODIAN}),
+    (Role.REGULATOR, {"province": "Hebei"}, set()),
+    (Role.REGULATOR, {"district": PINGCHENG}, {PINGCHENG}),
+    (Role.AUDITOR, {"district": YUNGANG}, {YUNGANG}),
+    (Role.AUDITOR, {"schools": ("PIN-000",)}, set()),
+    (Role.BURSAR, {"schools": ("PIN-000",)}, None),
+    (Role.SCHOOL_ADMIN, {"schools": ("PIN-000",)}, None),
+    (Role.GUARDIAN, {"schools": ("PIN-000",)}, None),
+]
+
+
+@pytest.fixture(scope="module")
+def served_rollup(city) -> Iterator[tuple[str, list[str]]]:
+    """The roll-up served over real HTTP, with one token per scope."""
     city.rollup.follow()
     home = make_system(city.rollup_database)
     try:
-        _, regulator = home.tokens.create(
-            subject="regulator-city", role=Role.REGULATOR, district=PINGCHENG
-        )
-        _, bursar = home.tokens.create(
-            subject="bursar-pin-000", role=Role.BURSAR, schools=("PIN-000",)
-        )
-        for served in serve(home):  # over real HTTP
-            with httpx.Client(base_url=served.base_url) as client:
-                answer = client.get("/v1/rollup/funds", headers=bearer(regulator))
-                refused = client.get("/v1/rollup/funds", headers=bearer(bursar))
+        tokens = [
+            home.tokens.create(subject=f"matrix-{n}", role=role, **scope)[1]
+            for n, (role, scope, _) in enumerate(SCOPES)
+        ]
+        for served in serve(home):
+            yield served.base_url, tokens
     finally:
         home.close()
 
-    assert answer.status_code == 200, answer.text
-    assert refused.status_code == 403
-    expected = city.answer()
-    body = answer.json()
-    assert {(d["district"], d["position"], d["stale"]) for d in body["districts"]} == {
-        (d.district, d.position, False) for d in expected.districts
-    }
-    assert {s["code"] for s in body["schools"]} == {"PIN-000", "YUN-000"}
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_each_scope_sees_the_districts_of_its_city_or_province_alone(
+    served_rollup, route
+):
+    base_url, tokens = served_rollup
+    with httpx.Client(base_url=base_url) as client:
+        assert client.get(f"/v1/rollup/{route}").status_code == 401
+        for (role, scope, sees), token in zip(SCOPES, tokens, strict=True):
+            answer = client.get(f"/v1/rollup/{route}", headers=bearer(token))
+            if sees is None:
+                assert answer.status_code == 403, (role, scope)
+                continue
+            assert answer.status_code == 200, (role, scope, answer.text)
+            body = answer.json()
+            states = body if route == "districts" else body["districts"]
+            assert {d["district"] for d in states} == sees, (role, scope)
+            rows = (
+                []
+                if route == "districts"
+                else next(v for k, v in body.items() if k != "districts")
+            )
+            assert {row["district"] for row in rows} <= sees, (role, scope)
+
+
+def test_a_city_regulator_sees_each_district_added_up_at_its_position(
+    city, served_rollup
+):
+    base_url, tokens = served_rollup
+    expected = city.answer().within(lambda d: d.city == "Datong")
+    with httpx.Client(base_url=base_url) as client:
+        body = client.get("/v1/rollup/districts", headers=bearer(tokens[0])).json()
+    for totals, row in zip(expected.totals(), body, strict=True):
+        assert row["district"] == totals.state.district
+        assert row["position"] == totals.state.position > 0
+        assert row["stale"] is False
+        assert (row["city"], row["province"]) == PLACES[row["district"]]
+        assert row["schools"] == totals.schools == 1
+        assert row["bank"] == f"{totals.bank / 100:.2f}"
+        assert row["held_for_families"] == f"{totals.held / 100:.2f}"
+        assert row["compliance_findings"] == totals.compliance
+        assert row["anomalies"] == totals.anomalies
+        assert row["ratings"] == totals.ratings
+
+
+@pytest.mark.parametrize(
+    "role, scope, refused",
+    [
+        (Role.BURSAR, {"schools": ("PIN-000",), "city": "Datong"}, "city or province"),
+        (Role.REGULATOR, {"city": "Datong", "province": "Shanxi"}, "one place"),
+        (Role.AUDITOR, {"district": PINGCHENG, "city": "Datong"}, "one place"),
+        (Role.GUARDIAN, {"province": "Shanxi"}, "city or province"),
+    ],
+)
+def test_a_token_of_two_scopes_or_a_schools_token_of_a_city_is_refused(
+    city, role, scope, refused
+):
+    home = make_system(city.rollup_database)
+    try:
+        with pytest.raises(ScopeError, match=refused):
+            home.tokens.create(subject="refused", role=role, **scope)
+    finally:
+        home.close()
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -68,13 +68,28 @@ def fundledger(home, *args: str):
 def test_the_command_adds_and_lists_districts_without_showing_passwords(tmp_path):
     url = "postgresql://fund:secret@db-yungang:5433/fund"
     assert fundledger(tmp_path, "districts", "add", "Pingcheng").exit_code == 0
-    added = fundledger(tmp_path, "districts", "add", "Yungang", "--database-url", url)
+    added = fundledger(
+        tmp_path,
+        *("districts", "add", "Yungang", "--database-url", url),
+        *("--city", "大同市", "--province", "山西省"),
+    )
     assert added.exit_code == 0, added.output
     listed = fundledger(tmp_path, "districts", "list")
     assert listed.exit_code == 0
     pingcheng, yungang = listed.stdout.splitlines()
-    assert pingcheng.startswith("Pingcheng\tembedded in ")
-    assert yungang == "Yungang\tfund@db-yungang:5433/fund"
+    assert pingcheng.startswith("Pingcheng\t-\tembedded in ")
+    assert yungang == "Yungang\t山西省 / 大同市\tfund@db-yungang:5433/fund"
+
+
+@pytest.mark.parametrize("place", ["--city", "--province"])
+@pytest.mark.parametrize("name", ["", " 大同市", "x" * 65])
+def test_a_city_or_province_name_that_is_blank_or_too_long_is_refused(
+    tmp_path, place, name
+):
+    refused = fundledger(tmp_path, "districts", "add", "Pingcheng", place, name)
+    assert refused.exit_code == 2
+    assert f"Nothing was written: a {place[2:]}'s name is 1 to 64" in refused.output
+    assert not districts.file_of(tmp_path).exists()
 
 
 def test_the_command_refuses_a_duplicate_with_a_reason(tmp_path):
