@@ -1,52 +1,49 @@
 """The fundledger command line."""
 
 import json
+import os
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
-import psycopg
 import structlog
 import typer
 import uvicorn
-from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     Progress,
-    ProgressColumn,
-    Task,
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.text import Text
 
 from api import districts_cli, rollup_cli
-from api.app import create_app
 from api.bootstrap import (
     System,
     bootstrap,
     projecting_alongside,
-    rebuild_side_by_side,
 )
+from api.demo import run_demo
 from api.districts import Districts
 from api.scheduler import scheduler_for, settle_by_time
 from api.server import supervising
-from application import commands as c
+from api.serving import (
+    alongside,
+    background,
+    keep_projecting,
+    project_with_progress,
+    serve_api,
+    serve_districts,
+)
 from domain.errors import DomainError
-from domain.facts import Actor
-from domain.person import Kind, person_id_for
 from domain.school import School
 from infra import districts
 from infra.backup import BackupError, Refused, backup, restore, tables_of
-from infra.database import psql_program, supervisor
+from infra.database import Database, psql_program, supervisor
 from infra.digests import (
     PRIVATE_KEY,
     Digest,
@@ -69,19 +66,10 @@ from infra.settings import Settings
 from infra.tokens import Grant, Role, ScopeError
 from infra.verified import Busy
 from projections.export import export
-from projections.runner import Projector
-from samples.people import name_generated, record_people
-from samples.pingcheng import (
-    DISTRICT,
-    TERM_ENDS,
-    TERM_STARTS,
-    admin,
-    load_sample,
-    record_recent,
-)
-from samples.ratings import rate_courses
-from samples.registration import load_registrations
+from samples.people import name_generated
 from samples.simulate import Plan, PlanError, simulate
+
+SIMULATION_CACHE = 60_000  # every course, teacher and term of a city; payments fall out
 
 cli = typer.Typer(help="Supervised funds of school after-school services.")
 tokens = typer.Typer(help="Create, list and revoke API tokens.")
@@ -92,252 +80,47 @@ console = Console(stderr=True, soft_wrap=True)
 log = structlog.get_logger("cli")
 
 
+@cli.callback()
+def choose_district(
+    district: Annotated[
+        str | None,
+        typer.Option(
+            help="with districts, the district a command works on (its database)",
+            envvar="FUNDLEDGER_DISTRICT",
+        ),
+    ] = None,
+) -> None:
+    if district:
+        os.environ["FUNDLEDGER_DISTRICT"] = district
+
+
 def start(level: str = "WARNING", **overrides) -> tuple[Settings, System]:
-    """Batch commands log warnings only; servers log every request."""
+    """Batch commands log warnings only; servers log every request. Given a
+    district, its database; otherwise the home one."""
     configure_logging(level)
     settings = Settings(**overrides)
-    return settings, bootstrap(settings)
+    return settings, bootstrap(settings, database=district_database(settings))
 
 
-class Rate(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        return Text(f"{task.speed:,.0f} events/s" if task.speed else "")
-
-
-def project_with_progress(
-    system: System, label: str, rebuild: tuple[str, ...] | None = None
-) -> int:
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} events"),
-        Rate(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(label, total=system.funds.head())
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        if rebuild is None:
-            position = system.projector.catch_up(progress)
-        else:
-            position = rebuild_side_by_side(system, rebuild, progress)
-        bar.update(task, completed=position, total=position)
-    return position
-
-
-def keep_projecting(projector: Projector, stop: threading.Event) -> None:
-    """Projects until ``stop`` is set, listening again after the database went
-    away: its connection does not survive a restart."""
-    while not stop.is_set():
-        try:
-            projector.run_forever(stop)
-        except (psycopg.Error, PersistenceError) as error:
-            log.warning("projections lost the database", error=str(error))
-            stop.wait(1.0)
-
-
-@contextmanager
-def alongside(*jobs: Callable[[threading.Event], None]) -> Iterator[None]:
-    """Runs each job in a thread of its own until the block ends."""
-    stop = threading.Event()
-    threads = [threading.Thread(target=job, args=(stop,), daemon=True) for job in jobs]
-    for thread in threads:
-        thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=5)
-
-
-def background(system: System, *, projections: bool, scheduler: bool) -> list:
-    jobs = [partial(keep_projecting, system.projector)] if projections else []
-    return jobs + ([scheduler_for(system).run_forever] if scheduler else [])
-
-
-def serve_api(
-    settings: Settings,
-    system: System,
-    *,
-    projections: bool = True,
-    scheduler: bool = True,
-    districts: Districts | None = None,
-):
-    @asynccontextmanager
-    async def lifespan(app):
-        with alongside(
-            *background(system, projections=projections, scheduler=scheduler)
-        ):
-            yield
-
-    configure_logging("INFO")
-    app = create_app(system, districts)
-    app.router.lifespan_context = lifespan
-    with supervising(settings, system):
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
-
-
-class ProjectingEach:
-    """Projects each district's log, from the moment its System is opened."""
-
-    def __init__(self) -> None:
-        self.stop = threading.Event()
-        self.threads: list[threading.Thread] = []
-
-    def __call__(self, name: str, system: System) -> None:
-        thread = threading.Thread(
-            target=keep_projecting,
-            args=(system.projector, self.stop),
-            name=f"projecting-{name}",
-            daemon=True,
+def district_database(settings: Settings) -> Database | None:
+    if settings.district is None:
+        return None
+    district = districts.load(settings.home).named(settings.district)
+    if district is None:
+        names = ", ".join(districts.load(settings.home).names()) or "none"
+        console.print(
+            f"No district named {settings.district} is served here (districts: "
+            f"{names}; `fundledger districts list`)."
         )
-        thread.start()
-        self.threads.append(thread)
-
-    def close(self) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(timeout=5)
-
-
-def serve_districts(settings: Settings, system: System, *, projections: bool) -> None:
-    """Serves every district of the settings file; the scheduler's rounds
-    are not yet run per district."""
-    projecting = ProjectingEach() if projections else None
-    served = Districts(settings, opened=projecting)
-    if silent := served.open_all():
-        console.print(f"Not answering, opened when they do: {', '.join(silent)}")
-    console.print(f"Serving districts {', '.join(served.names())}")
-    try:
-        serve_api(
-            settings, system, projections=False, scheduler=False, districts=served
-        )
-    finally:
-        if projecting:
-            projecting.close()
-        served.close()
-
-
-DEMO_GUARDIAN = "PC-101-G001"  # a guardian the sample's people include
-SIMULATION_CACHE = 60_000  # every course, teacher and term of a city; payments fall out
-SIMULATED = Plan(
-    schools=2, students=240, seed=2026, district="Yungang", anomalies=True, per_rule=1
-)
-DEMO_TOKENS = (
-    ("demo-regulator", Role.REGULATOR, DISTRICT, ()),
-    ("demo-auditor", Role.AUDITOR, DISTRICT, ()),
-    ("demo-auditor-yungang", Role.AUDITOR, SIMULATED.district, ()),
-    ("demo-bursar-pc-101", Role.BURSAR, None, ("PC-101",)),
-    ("demo-approver-pc-101", Role.BURSAR, None, ("PC-101",)),
-    ("demo-admin-pc-101", Role.SCHOOL_ADMIN, DISTRICT, ("PC-101",)),
-    ("demo-bursar-pc-102", Role.BURSAR, None, ("PC-102",)),
-    (DEMO_GUARDIAN, Role.GUARDIAN, None, ("PC-101",)),
-)
-
-
-CONSOLE_SIGN_INS = (
-    ("regulator", "demo-regulator"),
-    ("auditor", "demo-auditor"),
-    ("bursar", "demo-bursar-pc-101"),
-    ("school admin", "demo-admin-pc-101"),
-    ("guardian", DEMO_GUARDIAN),
-)
-
-
-def demo_tokens(settings: Settings, system: System) -> dict[str, dict]:
-    """Fresh demo tokens each run (hashes cannot be shown again), saved for scripts."""
-    system.tokens.revoke_subjects("demo-")
-    system.tokens.revoke_subjects(DEMO_GUARDIAN)
-    issued = {}
-    for subject, role, district, schools in DEMO_TOKENS:
-        _, token = system.tokens.create(
-            subject=subject, role=role, district=district, schools=schools
-        )
-        scope = ", ".join(schools) or district
-        issued[subject] = {"role": role.value, "scope": scope, "token": token}
-    path = settings.home / "demo-tokens.json"
-    path.write_text(json.dumps(issued, indent=2))
-    path.chmod(0o600)
-    return issued
-
-
-def erase_one(system: System, guardians: dict[str, list[str]]) -> None:
-    """A guardian who moved away asked to be forgotten: the school asks, the
-    district approves."""
-    school, code = School.id_for("PC-102"), guardians["PC-102"][-1]
-    system.bus.handle(c.RequestErasure(school, Kind.GUARDIAN, code), admin("PC-102"))
-    regulator = Actor("regulator-pingcheng", "regulator", None, DISTRICT)
-    system.bus.handle(
-        c.ApproveErasure(person_id_for(school, Kind.GUARDIAN, code)), regulator
-    )
+        raise typer.Exit(2)
+    return districts.open_district(settings.home, district, settings.database)
 
 
 @cli.command()
 def demo() -> None:
-    """Load the sample district (once), project it, and serve the API."""
-    settings, system = start()
-    if system.funds.head() == 0:
-        console.print("Loading the sample term: 2 schools, 300 students, 6 weeks…")
-        load_sample(system.bus)
-        load_registrations(system.bus)
-        console.print("Recording the families' names, ratings and one erasure…")
-        guardians = record_people(system.bus, system.registry)
-        erase_one(system, guardians)
-        rate_courses(system.bus, system.registry, guardians["PC-101"])
-        console.print("Generating the Yungang district, with one of each anomaly…")
-        truth = simulate(system.bus, SIMULATED)
-        path = settings.home / "demo-anomalies.json"
-        path.write_text(json.dumps(truth.as_dict(), indent=2, default=str))
-    school = School.id_for("PC-101")
-    guardian = person_id_for(school, Kind.GUARDIAN, DEMO_GUARDIAN)
-    recent = record_recent(system.bus, system.registry.children_of(guardian))
-    if recent:
-        days = ", ".join(f"{day:%d %b}" for day in recent)
-        recent_note = f"sessions of {days}: confirm or dispute within 7 working days"
-    else:
-        recent_note = (
-            f"no working day of the sample term ({TERM_STARTS} to {TERM_ENDS}) "
-            "up to now: no recent session recorded, none awaits confirmation"
-        )
-    project_with_progress(system, "Projecting")
-    issued = demo_tokens(settings, system)
-    base = f"http://{settings.host}:{settings.port}"
-    console.print(
-        f"\n[bold]fundledger[/] is serving the Pingcheng sample district at {base}\n"
-        f"\n  Console  {base}/  sign in with one token per role"
-        " (中文, or English by the switch):"
-    )
-    for role, subject in CONSOLE_SIGN_INS:
-        console.print(f"    {role:<13} {subject:<22} {issued[subject]['token']}")
-    console.print(
-        f"    {'':<13} a bursar's refund is approved by the other bursar,"
-        " demo-approver-pc-101\n"
-        f"\n  API documentation   {base}/docs\n"
-        f"  District funds      {base}/v1/districts/{DISTRICT}/funds\n"
-        f"  District compliance {base}/v1/districts/{DISTRICT}/compliance\n"
-        f"  A school's fund     {base}/v1/schools/{school}/fund\n"
-        f"  A family's balance  {base}/v1/schools/{school}/students/PC-101-S005"
-        "/balance\n"
-        f"  Trial balance       {base}/v1/ledger/trial-balance\n"
-        f"  A guardian's children {base}/v1/guardian/children  ({DEMO_GUARDIAN})\n"
-        f"  Shares to confirm   {base}/v1/guardian/shares"
-        f"  ({DEMO_GUARDIAN}; POST /v1/courses/{{course_id}}/confirmations"
-        " or /disputes)\n"
-        f"                      {recent_note}\n"
-        f"  Anomalies (Yungang) {base}/v1/audit/anomalies  (demo-auditor-yungang;"
-        f" what was injected: {settings.home / 'demo-anomalies.json'})\n"
-        "\nEvery demo token (also in "
-        f"{settings.home / 'demo-tokens.json'}), for the API as"
-        " 'Authorization: Bearer …':"
-    )
-    for subject, grant in issued.items():
-        console.print(f"  {subject:<22} {grant['scope']:<10} {grant['token']}")
-    console.print("\nPress Ctrl-C to stop.\n")
-    serve_api(settings, system)
+    """Load the sample districts (once), each on a server of its own, project
+    them, follow them in the city roll-up, and serve the API and the console."""
+    run_demo()
 
 
 @cli.command("simulate")
@@ -414,11 +197,11 @@ def serve(
     # with several workers this process serves no request: the scheduler's
     # two connections are all it needs
     settings, system = start(**({"pool_size": 2} if workers > 1 else {}))
-    if districts.configured(settings.home):
+    if districts.configured(settings.home) and not settings.district:
         if workers > 1:
             console.print("Several districts are served by one API process.")
             raise typer.Exit(2)
-        serve_districts(settings, system, projections=projections)
+        serve_districts(settings, system, projections=projections, scheduler=scheduler)
         return
     if workers > 1:
         # each worker supervises its own pools; this process the server too,
@@ -662,7 +445,9 @@ def check_proof(
 def psql() -> None:
     """Open psql on the fund's database (the embedded one by default)."""
     configure_logging()
-    raise typer.Exit(subprocess.call(psql_program(Settings())))
+    settings = Settings()
+    program = psql_program(settings, district_database(settings))
+    raise typer.Exit(subprocess.call(program))
 
 
 def district_system(

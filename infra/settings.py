@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     )
     home: Path = Path(".fundledger")
     database: str = "fundledger"
+    district: str | None = Field(
+        default=None, description="with districts, the one a command works on"
+    )
     pool_size: int = Field(default=8, ge=1)
     host: str = "127.0.0.1"
     port: int = 8000

@@ -437,8 +437,9 @@ class Rollup:
             curs.executemany(
                 _INSERT_SATISFACTION, [astuple(r) for r in answered.satisfaction]
             )
-            if answered.position > tracked:
-                self.tracking._insert_tracking(curs, Tracking(name, answered.position))
+            if answered.position == tracked:
+                return
+            self.tracking._insert_tracking(curs, Tracking(name, answered.position))
         log.info("district followed", district=name, position=answered.position)
 
     def record_failure(self, district: District, reason: str) -> None:

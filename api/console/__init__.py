@@ -16,6 +16,7 @@ from api.console import (
     bursar_actions,
     bursar_bank,
     bursar_money,
+    city,
     guardian,
     guardian_child,
     guardian_registration,
@@ -53,7 +54,7 @@ templates.globals.update(
 )
 
 router = APIRouter(include_in_schema=False)
-PAGES = (signin, regulator, behind, auditor, auditor_trace)
+PAGES = (signin, regulator, behind, city, auditor, auditor_trace)
 PAGES += (bursar, bursar_actions, bursar_money, bursar_bank, admin, admin_setup)
 PAGES += (guardian, guardian_child, guardian_registration)
 for pages in PAGES:

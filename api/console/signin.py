@@ -49,26 +49,47 @@ def sign_in_form(visit: Anyone, next: str = "/") -> Response:
 @router.post("/sign-in")
 def sign_in(visit: Posted, token: Text, next: Text = "/") -> Response:
     address = _address(visit.request)
+    district, system = _holder(visit, token.strip())
     try:
-        principal = authenticate(visit.system, token.strip(), address)
+        principal = authenticate(system, token.strip(), address)
     except Unauthenticated:
         said = visit.speaker.gettext("That token is not valid.")
         raise _not_signed_in(visit, said) from None
-    return _open(visit, principal.grant.token_id, next)
+    return _open(visit, district, system, principal.grant, next)
 
 
 @router.post("/sign-in/code")
 def sign_in_with_code(visit: Posted, login_code: Text) -> Response:
-    system, address = visit.system, _address(visit.request)
+    system, address = _home(visit), _address(visit.request)
     what = "login codes that are not valid"
     system.limits.failures.check(address, what)
-    signed_in = system.tokens.redeem_login_code(login_code.strip())
-    if signed_in is None:
-        system.limits.failures.take(address, what)
-        said = visit.speaker.gettext("That login code is unknown, used or expired.")
-        raise _not_signed_in(visit, said)
-    grant, _token = signed_in
-    return _open(visit, grant.token_id, "/")
+    for district, school_system in _systems(visit):
+        if signed_in := school_system.tokens.redeem_login_code(login_code.strip()):
+            grant, _token = signed_in
+            return _open(visit, district, school_system, grant, "/")
+    system.limits.failures.take(address, what)
+    said = visit.speaker.gettext("That login code is unknown, used or expired.")
+    raise _not_signed_in(visit, said)
+
+
+def _home(visit: Visit) -> System:
+    return visit.request.app.state.system
+
+
+def _holder(visit: Visit, token: str) -> tuple[str | None, System]:
+    """The district whose database holds the token, or this process's own."""
+    served = getattr(visit.request.app.state, "districts", None)
+    if served and (name := served.district_of_token(token)):
+        return name, served.system(name)
+    return None, _home(visit)
+
+
+def _systems(visit: Visit) -> list[tuple[str | None, System]]:
+    """Each district's System, or this process's own alone."""
+    served = getattr(visit.request.app.state, "districts", None)
+    if served is None:
+        return [(None, _home(visit))]
+    return [(name, served.system(name)) for name in served.names()]
 
 
 @router.post("/sign-out")

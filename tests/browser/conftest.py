@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from api.cli import DEMO_GUARDIAN
+from api.demo import DEMO_GUARDIAN
 from domain.person import Kind, person_id_for
 from domain.school import School
 from infra.database import ensure_database

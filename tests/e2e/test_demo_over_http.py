@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from api.cli import DEMO_GUARDIAN
+from api.demo import DEMO_GUARDIAN
 from domain.person import Kind, person_id_for
 from domain.school import School
 from infra.tokens import Role

@@ -32,6 +32,7 @@ from infra.settings import Settings
 from infra.tokens import Role
 from samples.simulate import Plan, simulate
 from tests.conftest import make_system
+from tests.console_client import signed_in
 
 PINGCHENG, YUNGANG, DATONG = "Pingcheng", "Yungang", "Datong"
 PAYMENT = {
@@ -251,3 +252,32 @@ def test_a_token_for_a_district_not_served_is_refused_and_not_created(city):
     )
     assert created.exit_code == 2
     assert "No district served here has that name" in created.output
+
+
+def test_each_districts_staff_sign_in_to_the_console_served_from_their_database(city):
+    with signed_in(city.base_url, city.tokens["regulator-pingcheng"]) as regulator:
+        home = regulator.get("/")
+        assert home.url.path == "/regulator"
+        assert "PIN-000" in home.text and "YUN-000" not in home.text
+        assert regulator.cookies["fl_district"] == PINGCHENG
+        other = regulator.get(f"/regulator/schools/{School.id_for('YUN-000')}")
+        assert other.status_code == 404
+    with signed_in(city.base_url, city.tokens["bursar-yun-000"]) as bursar:
+        assert bursar.get("/").url.path == "/bursar"
+        assert bursar.cookies["fl_district"] == YUNGANG
+    assert sessions_in(city.database(PINGCHENG)) == 1
+    assert sessions_in(city.database(YUNGANG)) == 1
+    assert sessions_in(city.own) == 0
+
+
+def test_a_session_sent_to_another_district_is_nobody_signed_in(city):
+    with signed_in(city.base_url, city.tokens["regulator-pingcheng"]) as regulator:
+        for elsewhere in (YUNGANG, "Nowhere"):
+            regulator.cookies.delete("fl_district")
+            regulator.cookies.set("fl_district", elsewhere, domain="127.0.0.1")
+            assert regulator.get("/regulator").url.path == "/sign-in"
+
+
+def sessions_in(database: Database) -> int:
+    with psycopg.connect(database.conninfo) as conn:
+        return conn.execute("SELECT count(*) FROM console_sessions").fetchone()[0]

@@ -41,6 +41,7 @@ from projections.satisfaction import satisfaction
 from samples.simulate import Plan, simulate
 from tests.builders import BURSAR
 from tests.conftest import make_system
+from tests.console_client import signed_in
 from tests.e2e.conftest import serve
 from tests.integration.test_districts import load_district
 
@@ -364,3 +365,33 @@ def test_a_token_of_two_scopes_or_a_schools_token_of_a_city_is_refused(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_city_console_shows_each_district_at_its_position_and_a_stale_one(
+    city, served_rollup
+):
+    base_url, tokens = served_rollup
+    city.rollup.follow()
+    with signed_in(base_url, tokens[0]) as regulator:
+        page = regulator.get("/")
+        assert page.url.path == "/city"
+        for state in city.answer().districts:
+            shown = f'<th scope="row">{state.district}' in page.text
+            assert shown == (state.city == "Datong"), state.district
+        assert "数据过期" not in row_of(page.text, YUNGANG)
+        city.servers[YUNGANG].stop()
+        try:
+            city.rollup.follow()
+            stale = regulator.get("/city?lang=en").text
+        finally:
+            city.servers[YUNGANG].start()
+        city.rollup.follow()
+        again = regulator.get("/city").text
+    row = row_of(stale, YUNGANG)
+    assert "stale" in row and "not reached since" in row
+    assert f">{state_of(city.answer(), YUNGANG).position}<" in row
+    assert "数据过期" not in row_of(again, YUNGANG)
+
+
+def row_of(page: str, district: str) -> str:
+    return page.split(f'<th scope="row">{district}')[1].split("</tr>")[0]
