@@ -5,9 +5,11 @@ Called by `fundledger digest` and `fundledger verify`."""
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import typer
 from rich.console import Console
 
+from api.bootstrap import System, bootstrap
 from api.districts import DOWN, Districts
 from infra import districts
 from infra.city_digest import (
@@ -18,6 +20,7 @@ from infra.city_digest import (
     check_root,
     make_city_digest,
 )
+from infra.database import CONNECT_TIMEOUT, Database
 from infra.digests import (
     Digest,
     DigestError,
@@ -74,6 +77,18 @@ def districts_of_city(listing: DistrictList, city: str) -> list[str]:
     return [d.name for d in placed if d.city == city]
 
 
+def served_districts(settings: Settings) -> Districts:
+    """Each district's database asked once, briefly, before the library's
+    pool is opened on it: the pool tries ten times before giving up."""
+
+    def open_answering(database: Database) -> System:
+        with psycopg.connect(database.conninfo, connect_timeout=CONNECT_TIMEOUT):
+            pass
+        return bootstrap(settings, database=database)
+
+    return Districts(settings, open_answering)
+
+
 def one_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
@@ -101,7 +116,7 @@ def district_digest(settings: Settings, name: str, out: Path | None) -> None:
     """Signs a digest of one district's log and keeps it under home."""
     if listed(settings).named(name) is None:
         raise refuse(f"no district {name} in {districts.file_of(settings.home)}", 2)
-    served = Districts(settings)
+    served = served_districts(settings)
     try:
         digest = digest_of(served, name, signing_key(settings), datetime.now(UTC))
     except (DigestError, DistrictFailed) as error:
@@ -122,7 +137,7 @@ def city_digest(settings: Settings, city: str) -> None:
     names = districts_of_city(listed(settings), city)
     if not names:
         raise refuse(f"no district of {city} in {districts.file_of(settings.home)}", 2)
-    served = Districts(settings)
+    served = served_districts(settings)
     try:
         key = signing_key(settings)
         now = datetime.now(UTC)
@@ -152,7 +167,7 @@ def verify_city(
         heads = [in_tree(city, district)] if district else in_order(city)
     except (OSError, DigestError) as error:
         raise refuse(str(error)) from None
-    served = Districts(settings)
+    served = served_districts(settings)
     failed = []
     try:
         for head in heads:
