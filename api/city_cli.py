@@ -165,7 +165,9 @@ def verify_city(
         city = CityDigest.from_json(path.read_text())
         check_city_signature(city, signers)
         heads = [in_tree(city, district)] if district else in_order(city)
-    except (OSError, DigestError) as error:
+    except OSError as error:
+        raise refuse(f"cannot read the city digest {path}: {error.strerror}") from None
+    except DigestError as error:
         raise refuse(str(error)) from None
     served = served_districts(settings)
     failed = []
@@ -195,6 +197,11 @@ def in_tree(city: CityDigest, district: str) -> DistrictHead:
             f"district {district}: its digest is not in the tree of the city"
             f" digest's root"
         )
+    console.print(
+        f"district {district}: its digest is under the city digest's root"
+        f" (leaf {proof.index + 1} of {proof.size}, an audit path of"
+        f" {len(proof.path)} {'node' if len(proof.path) == 1 else 'nodes'})"
+    )
     return city.head_of(district)
 
 

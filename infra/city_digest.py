@@ -62,12 +62,16 @@ class DistrictProof:
     @classmethod
     def from_json(cls, text: str) -> "DistrictProof":
         try:
-            fields = json.loads(text)
+            fields = _object(text)
             fields["digest"] = Digest(**fields["digest"])
             fields["path"] = tuple(fields["path"])
             return cls(**fields)
-        except (ValueError, TypeError, KeyError) as error:
-            raise CityDigestError(f"not a district's audit path: {error!r}") from None
+        except KeyError as error:
+            raise CityDigestError(
+                f"not a district's audit path: no field {error}"
+            ) from None
+        except (ValueError, TypeError) as error:
+            raise CityDigestError(f"not a district's audit path: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -108,14 +112,16 @@ class CityDigest:
     @classmethod
     def from_json(cls, text: str) -> "CityDigest":
         try:
-            fields = json.loads(text)
+            fields = _object(text)
             fields["districts"] = tuple(
                 DistrictHead(head["district"], Digest(**head["digest"]))
                 for head in fields["districts"]
             )
             return cls(**fields)
-        except (ValueError, TypeError, KeyError) as error:
-            raise CityDigestError(f"not a city digest: {error!r}") from None
+        except KeyError as error:
+            raise CityDigestError(f"not a city digest: no field {error}") from None
+        except (ValueError, TypeError) as error:
+            raise CityDigestError(f"not a city digest: {error}") from None
 
 
 def city_root(heads: tuple[DistrictHead, ...]) -> str:
@@ -164,6 +170,13 @@ def check_root(city: CityDigest) -> None:
             f"the city digest of {city.city}: its root is not the root of the"
             " district digests it lists"
         )
+
+
+def _object(text: str) -> dict:
+    fields = json.loads(text)
+    if not isinstance(fields, dict):
+        raise ValueError("not a JSON object")
+    return fields
 
 
 def _compact(fields: dict) -> bytes:
