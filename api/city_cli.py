@@ -2,6 +2,7 @@
 of a city's districts, and the check of every district against a city digest.
 Called by `fundledger digest` and `fundledger verify`."""
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -131,9 +132,13 @@ def district_digest(settings: Settings, name: str, out: Path | None) -> None:
     console.print(f"saved to {saved}")
 
 
-def city_digest(settings: Settings, city: str) -> None:
+def city_digest(settings: Settings, city: str, out: Path | None) -> None:
     """A fresh digest of every district of the city, then the city digest
     signed over them; refused whole if one district cannot be digested."""
+    if not re.fullmatch(districts.NAME, city):
+        raise refuse(
+            "a city's name is a letter, then up to 62 letters, digits, '-' or '_'", 2
+        )
     names = districts_of_city(listed(settings), city)
     if not names:
         raise refuse(f"no district of {city} in {districts.file_of(settings.home)}", 2)
@@ -152,6 +157,9 @@ def city_digest(settings: Settings, city: str) -> None:
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     saved = digests_folder(settings) / f"city-{city}-{stamp}.json"
     saved.write_text(signed.to_json())
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(signed.to_json())
     print(signed.to_json())
     console.print(f"saved to {saved} ({len(names)} districts)")
 

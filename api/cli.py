@@ -571,7 +571,7 @@ def make_digest_command(
             console.print("give --district or --city, not both")
             raise typer.Exit(2)
         if city:
-            city_cli.city_digest(Settings(), city)
+            city_cli.city_digest(Settings(), city, out)
         else:
             city_cli.district_digest(Settings(), district, out)
         return

@@ -200,6 +200,13 @@ def test_verify_names_one_district_and_refuses_one_not_in_the_city_digest(city):
     assert "district Hunyuan is not in the city digest of Datong" in absent.output
 
 
+def test_a_city_name_that_cannot_name_a_file_is_refused(city):
+    refused = city.fundledger("digest", "--city", "../Datong")
+
+    assert refused.exit_code == 2 and "a city's name is a letter" in refused.output
+    assert not (city.home / "digests").exists()
+
+
 def test_a_district_digest_is_kept_under_its_name(city):
     made = city.fundledger("digest", "--district", PINGCHENG)
     unknown = city.fundledger("digest", "--district", "Hunyuan")
