@@ -21,7 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from api import districts_cli, rollup_cli
+from api import city_cli, districts_cli, rollup_cli
 from api.bootstrap import (
     System,
     bootstrap,
@@ -338,8 +338,26 @@ def rotate_keys_command() -> None:
 @cli.command("digest")
 def make_digest_command(
     out: Annotated[Path | None, typer.Option(help="also write it to this file")] = None,
+    district: Annotated[
+        str | None, typer.Option(help="of this district's log, kept under its name")
+    ] = None,
+    city: Annotated[
+        str | None,
+        typer.Option(help="a fresh digest of each district of this city, signed"),
+    ] = None,
 ) -> None:
-    """Sign a digest of the whole log: position, chain head, Merkle root, time."""
+    """Sign a digest of the whole log: position, chain head, Merkle root, time.
+    With --city, a city digest: the Merkle root over its districts' digests."""
+    if district or city:
+        configure_logging("WARNING")
+        if district and city:
+            console.print("give --district or --city, not both")
+            raise typer.Exit(2)
+        if city:
+            city_cli.city_digest(Settings(), city, out)
+        else:
+            city_cli.district_digest(Settings(), district, out)
+        return
     settings, system = start()
     try:
         key = load_signing_key(keys_folder(settings), passphrase(settings))
@@ -372,11 +390,35 @@ def verify(
         Path | None,
         typer.Option(help="or one PEM public key that signed it, at any time"),
     ] = None,
+    city: Annotated[
+        Path | None,
+        typer.Option(help="a city digest every district's log must extend"),
+    ] = None,
+    district: Annotated[
+        str | None, typer.Option(help="with --city: this district alone")
+    ] = None,
 ) -> None:
     """Recompute the hash chain from the first event (and, given a digest, prove
-    the log extends it); exit 1 on tampering."""
+    the log extends it); exit 1 on tampering. With --city, the same for every
+    district of a city digest, after checking its signature and Merkle root."""
     if public_keys and public_key:
         console.print("give --public-keys or --public-key, not both")
+        raise typer.Exit(2)
+    if city:
+        if digest:
+            console.print("give --digest or --city, not both")
+            raise typer.Exit(2)
+        configure_logging("WARNING")
+        settings = Settings()
+        try:
+            signers = signers_of(settings, public_keys, public_key)
+        except DigestError as error:
+            console.print(str(error))
+            raise typer.Exit(1) from None
+        city_cli.verify_city(settings, city, district, signers)
+        return
+    if district:
+        console.print("--district goes with --city")
         raise typer.Exit(2)
     settings, system = start()
     try:
@@ -390,12 +432,7 @@ def verify(
     if digest:
         try:
             saved = Digest.from_json(digest.read_text())
-            if public_key:
-                signers = KeySet.of(load_public(public_key))
-            elif public_keys:
-                signers = load_key_set(public_keys)
-            else:
-                signers = published_keys(keys_folder(settings))
+            signers = signers_of(settings, public_keys, public_key)
             found = check_against(system.chain, saved, signers)
         except DigestError as error:
             console.print(str(error))
@@ -403,6 +440,16 @@ def verify(
         console.print(found.message)
         if not found.intact:
             raise typer.Exit(1)
+
+
+def signers_of(
+    settings: Settings, public_keys: Path | None, public_key: Path | None
+) -> KeySet:
+    if public_key:
+        return KeySet.of(load_public(public_key))
+    if public_keys:
+        return load_key_set(public_keys)
+    return published_keys(keys_folder(settings))
 
 
 @cli.command("check-proof")
