@@ -135,9 +135,11 @@ def district_digest(settings: Settings, name: str, out: Path | None) -> None:
 def city_digest(settings: Settings, city: str, out: Path | None) -> None:
     """A fresh digest of every district of the city, then the city digest
     signed over them; refused whole if one district cannot be digested."""
-    if not re.fullmatch(districts.NAME, city):
+    if not re.fullmatch(districts.PLACE, city) or "/" in city:
         raise refuse(
-            "a city's name is a letter, then up to 62 letters, digits, '-' or '_'", 2
+            "a city's name is 1 to 64 characters, no '/', not beginning or ending"
+            " with a space",
+            2,
         )
     names = districts_of_city(listed(settings), city)
     if not names:

@@ -203,7 +203,7 @@ def test_verify_names_one_district_and_refuses_one_not_in_the_city_digest(city):
 def test_a_city_name_that_cannot_name_a_file_is_refused(city):
     refused = city.fundledger("digest", "--city", "../Datong")
 
-    assert refused.exit_code == 2 and "a city's name is a letter" in refused.output
+    assert refused.exit_code == 2 and "a city's name is 1 to 64" in refused.output
     assert not (city.home / "digests").exists()
 
 
