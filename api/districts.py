@@ -15,7 +15,7 @@ from infra import districts
 from infra.database import Database
 from infra.districts import District, DistrictList
 from infra.settings import Settings
-from infra.tokens import digest
+from infra.tokens import Grant, digest
 
 log = structlog.get_logger("districts")
 DOWN = (psycopg.Error, PersistenceError)
@@ -173,6 +173,24 @@ class Districts:
             for system in self.systems.values():
                 system.close()
             self.systems.clear()
+
+
+def redeem_login_code(
+    home: System, served: Districts | None, code: str
+) -> tuple[str | None, System, tuple[Grant, str]] | None:
+    """A login code is kept in its school's district's database: each
+    district is asked in turn (or the one database). The district, its
+    System, and the guardian's grant and token; None for a code unknown,
+    used or expired."""
+    places = (
+        [(None, home)]
+        if served is None
+        else [(name, served.system(name)) for name in served.names()]
+    )
+    for name, system in places:
+        if system is not None and (found := system.tokens.redeem_login_code(code)):
+            return name, system, found
+    return None
 
 
 class DistrictRouting:

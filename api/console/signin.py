@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from api.auth import authenticate
 from api.bootstrap import System
 from api.console.web import COOKIE, SESSION, Refused, Visit, checked, visit
-from api.districts import DISTRICT_COOKIE
+from api.districts import DISTRICT_COOKIE, redeem_login_code
 from api.errors import Unauthenticated
 from infra.tokens import Grant, Role
 
@@ -63,13 +63,14 @@ def sign_in_with_code(visit: Posted, login_code: Text) -> Response:
     system, address = _home(visit), _address(visit.request)
     what = "login codes that are not valid"
     system.limits.failures.check(address, what)
-    for district, school_system in _systems(visit):
-        if signed_in := school_system.tokens.redeem_login_code(login_code.strip()):
-            grant, _token = signed_in
-            return _open(visit, district, school_system, grant, "/")
-    system.limits.failures.take(address, what)
-    said = visit.speaker.gettext("That login code is unknown, used or expired.")
-    raise _not_signed_in(visit, said)
+    served = getattr(visit.request.app.state, "districts", None)
+    redeemed = redeem_login_code(system, served, login_code.strip())
+    if redeemed is None:
+        system.limits.failures.take(address, what)
+        said = visit.speaker.gettext("That login code is unknown, used or expired.")
+        raise _not_signed_in(visit, said)
+    district, held_in, (grant, _token) = redeemed
+    return _open(visit, district, held_in, grant, "/")
 
 
 def _home(visit: Visit) -> System:
@@ -82,14 +83,6 @@ def _holder(visit: Visit, token: str) -> tuple[str | None, System]:
     if served and (name := served.district_of_token(token)):
         return name, served.system(name)
     return None, _home(visit)
-
-
-def _systems(visit: Visit) -> list[tuple[str | None, System]]:
-    """Each district's System, or this process's own alone."""
-    served = getattr(visit.request.app.state, "districts", None)
-    if served is None:
-        return [(None, _home(visit))]
-    return [(name, served.system(name)) for name in served.names()]
 
 
 @router.post("/sign-out")

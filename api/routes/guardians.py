@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request
 
 from api.auth import Guardian, SchoolAdmin
 from api.deps import QueriesDep, SystemDep
+from api.districts import redeem_login_code
 from api.errors import Unauthenticated
 from api.names import names_of
 from api.requests import GuardianCode, LoginCodeRedeem
@@ -122,11 +123,12 @@ def sign_in(
     An address that sends too many codes that are not valid is held back."""
     address = request.client.host if request.client else "-"
     system.limits.failures.check(address, "login codes that are not valid")
-    signed_in = system.tokens.redeem_login_code(body.login_code)
-    if signed_in is None:
+    served = getattr(request.app.state, "districts", None)
+    redeemed = redeem_login_code(system, served, body.login_code)
+    if redeemed is None:
         system.limits.failures.take(address, "login codes that are not valid")
         raise Unauthenticated("the login code is unknown, used or expired")
-    grant, token = signed_in
+    _, _, (grant, token) = redeemed
     [school] = grant.schools
     return SignedInPublic(
         token=token, subject=grant.subject, role=grant.role, school=school

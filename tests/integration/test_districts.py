@@ -3,6 +3,7 @@ request is answered from the database of the district that holds its token,
 and a district added while serving is served without a restart."""
 
 import atexit
+import re
 import shutil
 import socket
 import tempfile
@@ -281,3 +282,24 @@ def test_a_session_sent_to_another_district_is_nobody_signed_in(city):
 def sessions_in(database: Database) -> int:
     with psycopg.connect(database.conninfo) as conn:
         return conn.execute("SELECT count(*) FROM console_sessions").fetchone()[0]
+
+
+def test_a_guardians_login_code_is_redeemed_in_its_schools_district(city):
+    issue = city.districts.system(YUNGANG).tokens.issue_login_code
+    code, _ = issue("YUN-000", "YUN-000-G01")
+    with httpx.Client(base_url=city.base_url, timeout=30) as anyone:
+        redeemed = anyone.post("/v1/login", json={"login_code": code})
+        again = anyone.post("/v1/login", json={"login_code": code})
+    assert redeemed.status_code == 201, redeemed.text
+    assert redeemed.json()["school"] == "YUN-000"
+    assert again.status_code == 401
+    guardian = city.client(redeemed.json()["token"])
+    assert guardian.get("/v1/guardian/children").status_code == 200
+
+    code, _ = issue("YUN-000", "YUN-000-G02")
+    with httpx.Client(base_url=city.base_url, follow_redirects=True) as phone:
+        page = phone.get("/sign-in")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        home = phone.post("/sign-in/code", data={"csrf": csrf, "login_code": code})
+        assert home.url.path == "/guardian"
+        assert phone.cookies["fl_district"] == YUNGANG
