@@ -86,7 +86,7 @@ def run_demo() -> None:
     recent_note = record_recent_sessions(pingcheng)
     project_with_progress(pingcheng, "Projecting Pingcheng")
     project_with_progress(yungang, "Projecting Yungang")
-    rollup = open_rollup(settings, home.database)
+    rollup = open_rollup(settings)
     rollup.follow()
     rollup.datastore.close()
     issued = demo_tokens(settings, {DISTRICT: pingcheng, YUNGANG: yungang, None: home})

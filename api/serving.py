@@ -104,6 +104,7 @@ def serve_api(
     projections: bool = True,
     scheduler: bool = True,
     districts: Districts | None = None,
+    rollup: Rollup | None = None,
 ):
     @asynccontextmanager
     async def lifespan(app):
@@ -115,6 +116,8 @@ def serve_api(
     configure_logging("INFO")
     app = create_app(system, districts)
     app.router.lifespan_context = lifespan
+    if rollup is not None:
+        app.state.rollup = rollup.datastore
     with supervising(settings, system):
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
@@ -175,11 +178,16 @@ def serve_districts(
     if silent := served.open_all():
         console.print(f"Not answering, opened when they do: {', '.join(silent)}")
     console.print(f"Serving districts {', '.join(served.names())}")
-    rollup = open_rollup(settings, system.database)
+    rollup = open_rollup(settings)
     try:
         with alongside(partial(keep_following, rollup, rollup_every)):
             serve_api(
-                settings, system, projections=False, scheduler=False, districts=served
+                settings,
+                system,
+                projections=False,
+                scheduler=False,
+                districts=served,
+                rollup=rollup,
             )
     finally:
         each.close()
