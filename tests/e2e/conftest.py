@@ -30,10 +30,15 @@ class Served:
     base_url: str
     tokens: dict[str, str] = field(default_factory=dict)
 
-    def token(self, subject: str, role: Role, district=None, schools=()) -> str:
+    def token(self, subject: str, role: Role, district=None, schools=(), **wide) -> str:
+        """``wide``: a city or province, for a regulator's or auditor's."""
         if subject not in self.tokens:
             _, self.tokens[subject] = self.system.tokens.create(
-                subject=subject, role=role, district=district, schools=tuple(schools)
+                subject=subject,
+                role=role,
+                district=district,
+                schools=tuple(schools),
+                **wide,
             )
         return self.tokens[subject]
 
