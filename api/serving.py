@@ -27,6 +27,7 @@ from api.districts import Districts
 from api.rollup import open_rollup
 from api.scheduler import scheduler_for
 from api.server import supervising
+from infra.database import Supervisor
 from infra.logging import configure_logging
 from infra.settings import Settings
 from projections.rollup import Rollup
@@ -124,14 +125,20 @@ def serve_api(
 
 class EachDistrict:
     """Projects each district's log and runs its scheduler, from the moment
-    its System is opened."""
+    its System is opened, and watches its database: while it does not answer
+    its pools refuse at once, and when it answers again their connections are
+    replaced (a district's server is not restarted from here: it may be on
+    another machine, and its stop shows in the roll-up as stale)."""
 
     def __init__(self, *, projections: bool, scheduler: bool) -> None:
         self.projections, self.scheduler = projections, scheduler
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.watching: list[Supervisor] = []
 
     def __call__(self, name: str, system: System) -> None:
+        datastores = (system.queries.datastore, system.funds.recorder.datastore)
+        self.watching.append(Supervisor(system.database, datastores).__enter__())
         jobs = background(
             system, projections=self.projections, scheduler=self.scheduler
         )
@@ -146,6 +153,8 @@ class EachDistrict:
         self.stop.set()
         for thread in self.threads:
             thread.join(timeout=5)
+        for watching in self.watching:
+            watching.__exit__(None, None, None)
 
 
 def keep_following(rollup: Rollup, every: float, stop: threading.Event) -> None:

