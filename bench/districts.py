@@ -288,6 +288,7 @@ def run(quick: bool) -> list[Result]:
         reflected = follow_while_written(rollup, writers)
         after = sum(map(cpu_of_server, servers.values()))
     districts = run_of(writers.written, after - before)
+    read_cpu = cpu_of_a_read(rollup, [*servers.values(), single])
     committed = {
         name: commit_times(
             databases[name], {r.position for r in reflected if r.district == name}
@@ -305,10 +306,23 @@ def run(quick: bool) -> list[Result]:
             pass
         after = cpu_of_server(single)
     one = run_of(alone.written, after - before)
-    return results(districts, one, waited)
+    return results(districts, one, waited, read_cpu)
 
 
-def results(districts: Run, one: Run, waited: list[float]) -> list[Result]:
+def cpu_of_a_read(rollup: Rollup, servers: list[Server], rounds: int = 5) -> float:
+    """CPU seconds of one district's read in a round with nothing new, the
+    roll-up's process and every server's: what following a district costs."""
+    me = psutil.Process()
+    before = cpu_seconds(me.cpu_times()) + sum(map(cpu_of_server, servers))
+    for _ in range(rounds):
+        rollup.follow()
+    after = cpu_seconds(me.cpu_times()) + sum(map(cpu_of_server, servers))
+    return (after - before) / rounds / len(DISTRICTS)
+
+
+def results(
+    districts: Run, one: Run, waited: list[float], read_cpu: float
+) -> list[Result]:
     n, same = len(DISTRICTS), "the same term in one database, one writer"
     province = PROVINCE * per_district_rate(districts, one)
     return [
@@ -346,6 +360,13 @@ def results(districts: Run, one: Run, waited: list[float]) -> list[Result]:
             "s",
             "p50",
             percentile(waited, 50),
+        ),
+        Result(
+            "districts.rollup.cpu_per_district_read",
+            read_cpu * 1000,
+            "ms",
+            "the time between rounds",
+            ROUND * 1000,
         ),
         Result(
             f"districts.projected.province_{PROVINCE}_servers",
