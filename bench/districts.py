@@ -355,7 +355,7 @@ def results(
             one.server_cpu / one.events * 1000,
         ),
         Result(
-            "districts.rollup_lag.p99",
+            f"districts.rollup_lag.p99.{len(waited)}_reads",
             percentile(waited, 99),
             "s",
             "p50",
