@@ -17,15 +17,16 @@ from bench.districts import (
 )
 
 
-def test_lag_runs_from_the_events_commit_to_the_round_that_reflected_it():
-    committed = {"Pingcheng": {120: 100.0, 480: 101.5}, "Yungang": {75: 100.2}}
+def test_lag_runs_from_the_oldest_event_a_round_brought_in_to_that_round():
+    # the first event after each district's previous position, committed at
+    committed = {"Pingcheng": {0: 100.0, 120: 100.9}, "Yungang": {0: 100.2}}
     reflected = [
-        Reflected("Pingcheng", 120, at=100.8),
-        Reflected("Yungang", 75, at=101.0),
-        Reflected("Pingcheng", 480, at=102.0),
+        Reflected("Pingcheng", since=0, position=120, at=100.8),
+        Reflected("Yungang", since=0, position=75, at=101.0),
+        Reflected("Pingcheng", since=120, position=480, at=102.0),
     ]
 
-    assert lags(reflected, committed) == pytest.approx([0.8, 0.8, 0.5])
+    assert lags(reflected, committed) == pytest.approx([0.8, 0.8, 1.1])
 
 
 def test_a_run_lasts_from_the_first_writer_start_to_the_last_writers_end():
