@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import api, payroll_compliance, proofs, scale, silence
+from bench import api, districts, payroll_compliance, proofs, scale, silence
 from bench.common import NotEmpty
 from infra.logging import configure_logging
 
@@ -26,6 +26,7 @@ def main() -> None:
             + scale.run(args.quick)
             + proofs.run(args.quick)
             + silence.run(args.quick)
+            + districts.run(args.quick)
         )
     except NotEmpty as refusal:
         raise SystemExit(str(refusal)) from None
