@@ -88,7 +88,7 @@ def run_demo() -> None:
     project_with_progress(yungang, "Projecting Yungang")
     rollup = open_rollup(settings)
     rollup.follow()
-    rollup.datastore.close()
+    rollup.close()
     issued = demo_tokens(settings, {DISTRICT: pingcheng, YUNGANG: yungang, None: home})
     welcome(settings, issued, recent_note)
     serve_districts(settings, home, served=served)

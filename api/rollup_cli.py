@@ -37,7 +37,7 @@ def follow(
     except KeyboardInterrupt:
         pass
     finally:
-        rollup.datastore.close()
+        rollup.close()
 
 
 @cli.command("rebuild")
@@ -48,4 +48,4 @@ def rebuild() -> None:
     try:
         report(rollup.rebuild())
     finally:
-        rollup.datastore.close()
+        rollup.close()

@@ -200,5 +200,5 @@ def serve_districts(
             )
     finally:
         each.close()
-        rollup.datastore.close()
+        rollup.close()
         served.close()

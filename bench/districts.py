@@ -25,6 +25,7 @@ from api.bootstrap import bootstrap, projecting_alongside
 from api.rollup import datastore_of
 from bench.common import Result, percentile
 from infra.database import Database, ensure_database, start_embedded
+from infra.districts import District
 from infra.logging import configure_logging
 from infra.settings import Settings
 from projections.rollup import EVENTS_TABLE, Rollup
@@ -237,8 +238,9 @@ def follow_while_written(rollup: Rollup, writers: Writers) -> list[Reflected]:
     while True:
         began = time.time()
         done = writers.collect()
-        for name in DISTRICTS:
-            if error := rollup.follow_district(name):
+        for district in rollup.listed():
+            name = district.name
+            if error := rollup.follow_district(district):
                 raise RuntimeError(f"the roll-up could not read {name}: {error}")
             if (position := rollup.position(name)) > last[name]:
                 seen.append(Reflected(name, last[name], position, time.time()))
@@ -283,10 +285,11 @@ def run(quick: bool) -> list[Result]:
     servers = {name: server_of_its_own(f"fundledger-{name}-") for name in DISTRICTS}
     single = server_of_its_own("fundledger-city-")
     databases = {name: s.admin("fundledger") for name, s in servers.items()}
+    listed = [District(name=name) for name in DISTRICTS]
     rollup = Rollup(
         datastore_of(single.admin("rollup")),
-        lambda: list(DISTRICTS),
-        databases.__getitem__,
+        lambda: listed,
+        lambda district: databases[district.name],
     )
     writers = Writers([(databases[p.district], [p]) for p in term])
     with writers.started():
@@ -303,7 +306,7 @@ def run(quick: bool) -> list[Result]:
         for name in DISTRICTS
     }
     waited = lags(reflected, committed)
-    rollup.datastore.close()
+    rollup.close()
 
     alone = Writers([(single.admin("city"), term)])
     with alone.started():

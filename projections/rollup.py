@@ -328,47 +328,55 @@ def satisfaction_of(name: str, found: Iterable[Satisfaction]) -> list[Satisfacti
     ]
 
 
-def read_district(
-    district: District, database: Database, today: date
-) -> DistrictReport:
-    """The district's figures in one snapshot of its read models, and the
-    head of its notification log: the roll-up never writes to a district."""
-    name = district.name
-    datastore = PostgresDatastore(
+def reader_of(database: Database) -> PostgresDatastore:
+    """Connections to a district's database, kept from round to round: a
+    new connection's first queries cost the district's server more than the
+    answers do."""
+    return PostgresDatastore(
         dbname=database.dbname,
         host=database.host,
         port=database.port,
         user=database.user,
         password=database.password,
+        pool_size=1,
+        max_overflow=1,
         connect_timeout=REACH_TIMEOUT,
         pool_open_timeout=REACH_TIMEOUT,
     )
-    try:
-        notifications = PostgresApplicationRecorder(
-            datastore, events_table_name=EVENTS_TABLE
+
+
+def reach(database: Database) -> None:
+    """Raises at once if the district does not answer: the library's pool
+    would retry for longer than a round."""
+    with psycopg.connect(database.conninfo, connect_timeout=REACH_TIMEOUT):
+        pass
+
+
+def read_district(
+    district: District, reader: PostgresDatastore, today: date
+) -> DistrictReport:
+    """The district's figures in one snapshot of its read models, and the
+    head of its notification log: the roll-up never writes to a district."""
+    name = district.name
+    notifications = PostgresApplicationRecorder(reader, events_table_name=EVENTS_TABLE)
+    head = notifications.max_notification_id() or 0
+    with Queries(reader).snapshot() as snap:
+        found = funds(snap, district=name)
+        ids = [fund.school_id for fund in found]
+        compliance = Compliance(snap).findings(ids, today=today)
+        anomalous = anomalies(snap, ids, today=today)
+        rated = satisfaction(snap, ids, "school") if ids else []
+        return DistrictReport(
+            district,
+            snap.position,
+            head,
+            rows_of(name, found),
+            tuple(
+                findings_of(name, "compliance", compliance)
+                + findings_of(name, "anomaly", anomalous)
+            ),
+            tuple(satisfaction_of(name, rated)),
         )
-        with psycopg.connect(database.conninfo, connect_timeout=REACH_TIMEOUT):
-            pass  # the library retries ten times: a down district is known at once
-        head = notifications.max_notification_id() or 0
-        with Queries(datastore).snapshot() as snap:
-            found = funds(snap, district=name)
-            ids = [fund.school_id for fund in found]
-            compliance = Compliance(snap).findings(ids, today=today)
-            anomalous = anomalies(snap, ids, today=today)
-            rated = satisfaction(snap, ids, "school") if ids else []
-            return DistrictReport(
-                district,
-                snap.position,
-                head,
-                rows_of(name, found),
-                tuple(
-                    findings_of(name, "compliance", compliance)
-                    + findings_of(name, "anomaly", anomalous)
-                ),
-                tuple(satisfaction_of(name, rated)),
-            )
-    finally:
-        datastore.close()
 
 
 Locate = Callable[[District], Database]
@@ -391,6 +399,7 @@ class Rollup:
     ) -> None:
         self.datastore, self.listed, self.locate = datastore, listed, locate
         self.today = today
+        self.readers: dict[str, tuple[Database, PostgresDatastore]] = {}
         self.tracking = PostgresTrackingRecorder(
             datastore, tracking_table_name=TRACKING_TABLE
         )
@@ -405,16 +414,51 @@ class Rollup:
 
     def follow_district(self, district: District) -> str | None:
         try:
-            answered = read_district(district, self.locate(district), self.today())
+            answered = self.read(district)
         except DOWN as error:
             reason = str(error).strip() or type(error).__name__
             log.warning(
                 "a district does not answer", district=district.name, error=reason
             )
+            self.forget(district.name)
             self.record_failure(district, reason)
             return reason
         self.record(answered)
         return None
+
+    def read(self, district: District) -> DistrictReport:
+        """Over the connections kept from the last round; if they broke (the
+        district's server restarted since), once more over new ones."""
+        database = self.locate(district)
+        reach(database)
+        kept = district.name in self.readers
+        try:
+            reader = self.reader(district.name, database)
+            return read_district(district, reader, self.today())
+        except DOWN:
+            if not kept:
+                raise
+            self.forget(district.name)
+            reader = self.reader(district.name, database)
+            return read_district(district, reader, self.today())
+
+    def reader(self, name: str, database: Database) -> PostgresDatastore:
+        kept = self.readers.get(name)
+        if kept is None or kept[0] != database:
+            self.forget(name)
+            kept = self.readers[name] = (database, reader_of(database))
+        return kept[1]
+
+    def forget(self, name: str) -> None:
+        """Lets go of a district's connections: after a failure they may be
+        broken, and new ones are made on the next round."""
+        if kept := self.readers.pop(name, None):
+            kept[1].close()
+
+    def close(self) -> None:
+        for name in list(self.readers):
+            self.forget(name)
+        self.datastore.close()
 
     def record(self, answered: DistrictReport) -> None:
         """Replaces the district's rows and moves its tracking record together;

@@ -161,7 +161,7 @@ def city(pg_server) -> Iterator[City]:
     try:
         yield City(rollup, own, databases, servers)
     finally:
-        rollup.datastore.close()
+        rollup.close()
 
 
 def test_a_payment_in_one_district_appears_at_that_districts_new_position(city):
