@@ -577,3 +577,38 @@ def test_a_guardian_acts_for_their_own_child_and_no_other(sample, clients):
         json={"student_id": "PC-101-S002", "course_id": str(INSIDE.course_id)},
     )
     assert registered.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "role, wide",
+    [(R, {"city": "大同市"}), (A, {"city": "大同市"}), (R, {"province": "山西省"})],
+)
+def test_a_city_or_province_token_reaches_no_school_but_through_the_rollup(
+    sample, clients, role, wide
+):
+    """Its districts' figures come from the roll-up; a school of any district
+    is out of its scope, as if it did not exist."""
+    token = sample.token(f"m-{role}-{next(iter(wide.values()))}", role, **wide)
+    failures = []
+    with sample.client(token) as client:
+        for method, template in routes(sample):
+            allowed = role in ALLOWED[(method, template)]
+            for place in (INSIDE, OUTSIDE):
+                response = client.request(
+                    method,
+                    place.path(template),
+                    json=place.body(method, template, role),
+                    params=place.query(template),
+                )
+                status = response.status_code
+                if not allowed:
+                    expected_ok = status == 403
+                elif (method, template) in UNSCOPED and method == "GET":
+                    expected_ok = status == 200
+                elif (method, template) in UNSCOPED:
+                    expected_ok = status not in (401, 403, 404, 500)
+                else:
+                    expected_ok = status == 404
+                if not expected_ok:
+                    failures.append(f"{method} {template}: {status}")
+    assert failures == []
