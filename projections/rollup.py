@@ -10,7 +10,7 @@ a figure; a district that does not answer keeps its rows and position, marked
 stale."""
 
 from collections.abc import Callable, Iterable
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
@@ -372,28 +372,31 @@ def read_district(
     At the position and on the day the roll-up already holds (``known``),
     nothing can have changed: its rules are not evaluated again."""
     name = district.name
-    notifications = PostgresApplicationRecorder(reader, events_table_name=EVENTS_TABLE)
-    head = notifications.max_notification_id() or 0
     with Queries(reader).snapshot() as snap:
-        if (snap.position, today) == known:
-            return DistrictReport(district, snap.position, head, (), changed=False)
-        found = funds(snap, district=name)
-        ids = [fund.school_id for fund in found]
-        compliance = Compliance(snap).findings(ids, today=today)
-        anomalous = anomalies(snap, ids, today=today)
-        rated = satisfaction(snap, ids, "school") if ids else []
-        return DistrictReport(
-            district,
-            snap.position,
-            head,
-            rows_of(name, found),
-            tuple(
-                findings_of(name, "compliance", compliance)
-                + findings_of(name, "anomaly", anomalous)
-            ),
-            tuple(satisfaction_of(name, rated)),
-            as_of=today,
-        )
+        position = snap.position
+        if (position, today) == known:
+            report = DistrictReport(district, position, 0, (), changed=False)
+        else:
+            found = funds(snap, district=name)
+            ids = [fund.school_id for fund in found]
+            compliance = Compliance(snap).findings(ids, today=today)
+            anomalous = anomalies(snap, ids, today=today)
+            rated = satisfaction(snap, ids, "school") if ids else []
+            report = DistrictReport(
+                district,
+                position,
+                0,
+                rows_of(name, found),
+                tuple(
+                    findings_of(name, "compliance", compliance)
+                    + findings_of(name, "anomaly", anomalous)
+                ),
+                tuple(satisfaction_of(name, rated)),
+                as_of=today,
+            )
+    # read after the snapshot: the head is never behind the position shown
+    recorder = PostgresApplicationRecorder(reader, events_table_name=EVENTS_TABLE)
+    return replace(report, head=recorder.max_notification_id() or 0)
 
 
 Locate = Callable[[District], Database]
