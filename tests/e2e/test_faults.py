@@ -31,6 +31,7 @@ from infra.database import (
     Postmaster,
     ensure_database,
     start_embedded,
+    stop_server,
 )
 from infra.tokens import Role
 from tests.conftest import make_system
@@ -292,7 +293,10 @@ def service(tmp_path) -> Iterator[tuple[Service, Database, Client]]:
     finally:
         if service.server.poll() is None or service.projector.poll() is None:
             service.stop()
-        Embedded(pgdata).server.cleanup()
+        # whatever server runs now: the service restarted it, and processes
+        # killed while using it never said they were done with it
+        Embedded(pgdata).release()
+        stop_server(pgdata)
 
 
 def log_head(database: Database) -> int:
