@@ -6,8 +6,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from eventsourcing.postgres import PostgresDatastore
-
 from api.limits import Buckets, Limits
 from application import commands as c
 from application.books import Bookkeeper
@@ -26,7 +24,7 @@ from application.handlers import (
 from infra.alerts import AlertLog
 from infra.calendar import prc_working_days
 from infra.chain import Chain
-from infra.database import POOL_WAIT, Database, open_database
+from infra.database import Database, open_database
 from infra.logging import configure_logging
 from infra.recorder import RequestKeys
 from infra.registry import Registry
@@ -123,16 +121,7 @@ def bootstrap(
 ) -> System:
     settings = settings or Settings()
     database = database or open_database(settings)
-    datastore = PostgresDatastore(
-        dbname=database.dbname,
-        host=database.host,
-        port=database.port,
-        user=database.user,
-        password=database.password,
-        pool_size=settings.pool_size,
-        max_overflow=settings.pool_size,
-        connect_timeout=POOL_WAIT,
-    )
+    datastore = database.datastore(settings.pool_size)
     projections = []
     for cls in PROJECTIONS:
         view = cls.view_class(datastore, tracking_table_name=f"{cls.name}_tracking")

@@ -1,30 +1,24 @@
-"""The roll-up's wiring: its database, and the districts it follows."""
+"""The roll-up's wiring: its database, the districts it follows, and its
+rounds while serving."""
 
-from eventsourcing.postgres import PostgresDatastore
+import threading
+
+import psycopg
+import structlog
+from eventsourcing.persistence import PersistenceError
 
 from infra import districts
-from infra.database import POOL_WAIT, Database, from_url, open_database
+from infra.database import Database, from_url, open_database
 from infra.settings import Settings
 from projections.rollup import Rollup
+
+log = structlog.get_logger("rollup")
 
 
 def rollup_database(settings: Settings) -> Database:
     """The database the districts file names as ``rollup``, or the home one."""
     named = districts.load(settings.home).rollup
     return from_url(named) if named else open_database(settings)
-
-
-def datastore_of(database: Database, pool_size: int = 2) -> PostgresDatastore:
-    return PostgresDatastore(
-        dbname=database.dbname,
-        host=database.host,
-        port=database.port,
-        user=database.user,
-        password=database.password,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        connect_timeout=POOL_WAIT,
-    )
 
 
 def open_rollup(settings: Settings, database: Database | None = None) -> Rollup:
@@ -38,5 +32,16 @@ def open_rollup(settings: Settings, database: Database | None = None) -> Rollup:
     def locate(district: districts.District) -> Database:
         return districts.open_district(home, district, settings.database)
 
-    datastore = datastore_of(database or rollup_database(settings))
+    datastore = (database or rollup_database(settings)).datastore(pool_size=2)
     return Rollup(datastore, listed, locate)
+
+
+def keep_following(rollup: Rollup, every: float, stop: threading.Event) -> None:
+    """A roll-up round every ``every`` seconds until ``stop`` is set; a round
+    that fails (the roll-up's own database away) is tried again."""
+    while not stop.is_set():
+        try:
+            rollup.follow()
+        except (psycopg.Error, PersistenceError) as error:
+            log.warning("the roll-up lost its database", error=str(error))
+        stop.wait(every)

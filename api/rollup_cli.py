@@ -1,12 +1,12 @@
 """`fundledger rollup`: the city and province roll-up of every district."""
 
-import time
+import threading
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from api.rollup import open_rollup
+from api.rollup import keep_following, open_rollup
 from infra.logging import configure_logging
 from infra.settings import Settings
 
@@ -31,9 +31,8 @@ def follow(
     rollup = open_rollup(Settings())
     try:
         report(rollup.follow())
-        while forever:
-            time.sleep(every)
-            rollup.follow()
+        if forever:
+            keep_following(rollup, every, threading.Event())
     except KeyboardInterrupt:
         pass
     finally:

@@ -24,7 +24,7 @@ from rich.text import Text
 from api.app import create_app
 from api.bootstrap import System, rebuild_side_by_side
 from api.districts import Districts
-from api.rollup import open_rollup
+from api.rollup import keep_following, open_rollup
 from api.scheduler import scheduler_for
 from api.server import supervising
 from infra.database import Supervisor
@@ -155,17 +155,6 @@ class EachDistrict:
             thread.join(timeout=5)
         for watching in self.watching:
             watching.__exit__(None, None, None)
-
-
-def keep_following(rollup: Rollup, every: float, stop: threading.Event) -> None:
-    """A roll-up round every ``every`` seconds until ``stop`` is set; a round
-    that fails (the roll-up's own database away) is tried again."""
-    while not stop.is_set():
-        try:
-            rollup.follow()
-        except (psycopg.Error, PersistenceError) as error:
-            log.warning("the roll-up lost its database", error=str(error))
-        stop.wait(every)
 
 
 def serve_districts(

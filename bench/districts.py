@@ -22,7 +22,6 @@ import psycopg
 from psycopg.sql import SQL, Identifier
 
 from api.bootstrap import bootstrap, projecting_alongside
-from api.rollup import datastore_of
 from bench.common import Result, percentile
 from infra.database import Database, ensure_database, start_embedded
 from infra.districts import District
@@ -287,7 +286,7 @@ def run(quick: bool) -> list[Result]:
     databases = {name: s.admin("fundledger") for name, s in servers.items()}
     listed = [District(name=name) for name in DISTRICTS]
     rollup = Rollup(
-        datastore_of(single.admin("rollup")),
+        single.admin("rollup").datastore(pool_size=2),
         lambda: listed,
         lambda district: databases[district.name],
     )

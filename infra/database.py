@@ -82,6 +82,19 @@ class Database:
             "APPLICATION_RECORDER_TOPIC": "infra.recorder:FundRecorder",
         }
 
+    def datastore(self, pool_size: int, **options) -> PostgresDatastore:
+        """A pool of ``pool_size`` connections (as many again at a peak)."""
+        return PostgresDatastore(
+            dbname=self.dbname,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            **({"connect_timeout": POOL_WAIT} | options),
+        )
+
     def named(self, dbname: str) -> "Database":
         return Database(self.host, self.port, dbname, self.user, self.password)
 

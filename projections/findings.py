@@ -382,7 +382,6 @@ _CODES = SQL("SELECT school_id, code FROM schools WHERE school_id = ANY(%s)")
 # The rules are independent statements: a few run at once, each on a pooled
 # connection, so that PostgreSQL answers them on every core.
 _AT_ONCE = ThreadPoolExecutor(max_workers=3, thread_name_prefix="compliance")
-_IN_TURN = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compliance-snapshot")
 
 
 class Compliance:
@@ -394,8 +393,7 @@ class Compliance:
     ) -> list[Finding]:
         ids = list(schools)
         # a snapshot's one connection reads one statement at a time
-        at_once = _IN_TURN if isinstance(self.queries, Snapshot) else _AT_ONCE
-        schools_named = at_once.submit(self.queries.rows, _CODES, (ids,))
+        each = map if isinstance(self.queries, Snapshot) else _AT_ONCE.map
         params = {
             "schools": ids,
             "today": today,
@@ -404,8 +402,9 @@ class Compliance:
             "days": EXTERNAL_PREPAID_DAYS,
         }
         chosen = [rule for rule in RULES if not rules or rule in rules]
-        answers = at_once.map(lambda r: self.queries.rows(RULES[r][1], params), chosen)
-        codes = {r["school_id"]: r["code"] for r in schools_named.result()}
+        asked = [(_CODES, (ids,)), *((RULES[r][1], params) for r in chosen)]
+        named, *answers = each(lambda q: self.queries.rows(*q), asked)
+        codes = {r["school_id"]: r["code"] for r in named}
         found = []
         for rule, rows in zip(chosen, answers, strict=True):
             severity = RULES[rule][0]

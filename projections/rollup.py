@@ -341,16 +341,8 @@ def reader_of(database: Database) -> PostgresDatastore:
     """Connections to a district's database, kept from round to round: a
     new connection's first queries cost the district's server more than the
     answers do."""
-    return PostgresDatastore(
-        dbname=database.dbname,
-        host=database.host,
-        port=database.port,
-        user=database.user,
-        password=database.password,
-        pool_size=1,
-        max_overflow=1,
-        connect_timeout=REACH_TIMEOUT,
-        pool_open_timeout=REACH_TIMEOUT,
+    return database.datastore(
+        1, connect_timeout=REACH_TIMEOUT, pool_open_timeout=REACH_TIMEOUT
     )
 
 
