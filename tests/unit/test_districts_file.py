@@ -97,3 +97,14 @@ def test_the_command_refuses_a_duplicate_with_a_reason(tmp_path):
     again = fundledger(tmp_path, "districts", "add", "Pingcheng")
     assert again.exit_code == 2
     assert "Nothing was written: a district named Pingcheng is already" in again.output
+
+
+def test_a_command_for_a_district_not_listed_is_refused_and_opens_nothing(tmp_path):
+    fundledger(tmp_path, "districts", "add", "Pingcheng")
+    refused = fundledger(tmp_path, "--district", "Nowhere", "verify")
+    assert refused.exit_code == 2
+    assert "No district named Nowhere is served here (districts: Pingcheng" in (
+        refused.output
+    )
+    assert not (tmp_path / "districts" / "Nowhere").exists()
+    assert not (tmp_path / "pgdata").exists()
